@@ -1,0 +1,20 @@
+/* mode-glib.h: the umbrella header of mode-glib
+ *
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+
+#pragma once
+
+#define MODE_INSIDE
+
+#include <glib-object.h>
+#include <gio/gio.h>
+
+#include "mode-version.h"
+#include "mode-version-macros.h"
+#include "mode-enums.h"
+#include "mode-error.h"
+#include "mode-node.h"
+#include "mode-service.h"
+
+#undef MODE_INSIDE

@@ -1,0 +1,503 @@
+/* mode-node.c: the beacon tree
+ *
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+
+#include "config.h"
+
+#include "mode-node.h"
+#include "mode-service.h"
+#include "mode-service-private.h"
+
+/**
+ * SECTION:mode-node
+ * @Title: ModeNode
+ * @Short_description: the beacon: where a service stands in the tree
+ *
+ * Every #ModeService has a beacon, a #ModeNode that places it in the
+ * tree of services: mode_service_add_dependency() moves the dependency's
+ * beacon under the beacon of the service it was added to. The tree tells
+ * a service its depth (used in log lines), its path ("App/Web/Cache") and
+ * its root (where a crash without a supervisor spreads from).
+ *
+ * A node holds a weak pointer to its data (the service) and strong
+ * references to its children; a child holds no reference on its parent.
+ *
+ * |[<!-- language="C" -->
+ * ModeNode *beacon = mode_service_get_beacon (service);
+ * g_autofree char *path = mode_node_get_path (beacon);
+ *
+ * g_print ("%s is at depth %u\n", path, mode_node_get_depth (beacon));
+ * ]|
+ */
+
+struct _ModeNode
+{
+  GObject    parent_instance;
+
+  GObject   *data;      /* (unowned) (nullable) */
+  ModeNode  *parent;    /* (unowned) (nullable) */
+  GPtrArray *children;  /* (owned) (nullable) (element-type ModeNode) */
+  guint      weak : 1;  /* data is watched with a weak pointer */
+};
+
+enum {
+  PROP_0,
+  PROP_DATA,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (ModeNode, mode_node, G_TYPE_OBJECT)
+
+static void
+mode_node_remove_child (ModeNode *self,
+                        ModeNode *child)
+{
+  if (self->children == NULL)
+    return;
+
+  /* Search from the end: the newest child is the likeliest to go. */
+  for (guint i = self->children->len; i > 0; i--)
+    {
+      if (g_ptr_array_index (self->children, i - 1) == child)
+        {
+          child->parent = NULL;
+          g_ptr_array_remove_index (self->children, i - 1);
+          return;
+        }
+    }
+}
+
+static void
+mode_node_dispose (GObject *object)
+{
+  ModeNode *self = (ModeNode *)object;
+
+  if (self->children != NULL)
+    {
+      for (guint i = 0; i < self->children->len; i++)
+        {
+          ModeNode *child = g_ptr_array_index (self->children, i);
+          child->parent = NULL;
+        }
+      g_clear_pointer (&self->children, g_ptr_array_unref);
+    }
+
+  if (self->data != NULL && self->weak)
+    g_object_remove_weak_pointer (self->data, (gpointer *)&self->data);
+  self->data = NULL;
+
+  G_OBJECT_CLASS (mode_node_parent_class)->dispose (object);
+}
+
+static void
+mode_node_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  ModeNode *self = MODE_NODE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA:
+      g_value_set_object (value, self->data);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mode_node_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  ModeNode *self = MODE_NODE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA:
+      self->data = g_value_get_object (value);
+      if (self->data != NULL)
+        {
+          self->weak = TRUE;
+          g_object_add_weak_pointer (self->data, (gpointer *)&self->data);
+        }
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mode_node_class_init (ModeNodeClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = mode_node_dispose;
+  object_class->get_property = mode_node_get_property;
+  object_class->set_property = mode_node_set_property;
+
+  /**
+   * ModeNode:data:
+   *
+   * The object this node stands for, usually a #ModeService. The node
+   * does not keep it alive.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_DATA] =
+    g_param_spec_object ("data", NULL, NULL,
+                         G_TYPE_OBJECT,
+                         (G_PARAM_READWRITE |
+                          G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+mode_node_init (ModeNode *self)
+{
+}
+
+/**
+ * mode_node_new:
+ * @data: (nullable): the object the node stands for
+ *
+ * Creates a node that is not yet part of any tree.
+ *
+ * Returns: (transfer full): a new #ModeNode
+ *
+ * Since: 0.1
+ */
+ModeNode *
+mode_node_new (GObject *data)
+{
+  g_return_val_if_fail (data == NULL || G_IS_OBJECT (data), NULL);
+
+  return g_object_new (MODE_TYPE_NODE, "data", data, NULL);
+}
+
+/* The beacon of a service: the service owns the node and clears the
+ * data pointer itself when it goes, which saves a weak pointer each. */
+ModeNode *
+_mode_node_new_for_service (ModeService *service)
+{
+  ModeNode *self = g_object_new (MODE_TYPE_NODE, NULL);
+
+  self->data = G_OBJECT (service);
+  return self;
+}
+
+void
+_mode_node_clear_data (ModeNode *self)
+{
+  if (self->weak && self->data != NULL)
+    g_object_remove_weak_pointer (self->data, (gpointer *)&self->data);
+  self->data = NULL;
+}
+
+/**
+ * mode_node_get_data:
+ * @self: a #ModeNode
+ *
+ * Gets the object the node stands for.
+ *
+ * Returns: (transfer none) (nullable): the node's data
+ *
+ * Since: 0.1
+ */
+GObject *
+mode_node_get_data (ModeNode *self)
+{
+  g_return_val_if_fail (MODE_IS_NODE (self), NULL);
+
+  return self->data;
+}
+
+/**
+ * mode_node_get_parent:
+ * @self: a #ModeNode
+ *
+ * Gets the parent of the node.
+ *
+ * Returns: (transfer none) (nullable): the parent, or %NULL for a root
+ *
+ * Since: 0.1
+ */
+ModeNode *
+mode_node_get_parent (ModeNode *self)
+{
+  g_return_val_if_fail (MODE_IS_NODE (self), NULL);
+
+  return self->parent;
+}
+
+/**
+ * mode_node_get_root:
+ * @self: a #ModeNode
+ *
+ * Gets the root of the tree the node is in: the node itself when it has
+ * no parent.
+ *
+ * Returns: (transfer none): the root node
+ *
+ * Since: 0.1
+ */
+ModeNode *
+mode_node_get_root (ModeNode *self)
+{
+  ModeNode *node;
+
+  g_return_val_if_fail (MODE_IS_NODE (self), NULL);
+
+  for (node = self; node->parent != NULL; node = node->parent)
+    ;
+
+  return node;
+}
+
+/**
+ * mode_node_get_children:
+ * @self: a #ModeNode
+ *
+ * Gets the children of the node, in the order they were added.
+ *
+ * Returns: (transfer container) (element-type ModeNode): the children
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+mode_node_get_children (ModeNode *self)
+{
+  GPtrArray *ret;
+
+  g_return_val_if_fail (MODE_IS_NODE (self), NULL);
+
+  if (self->children == NULL)
+    return g_ptr_array_new_with_free_func (g_object_unref);
+
+  ret = g_ptr_array_new_full (self->children->len, g_object_unref);
+  for (guint i = 0; i < self->children->len; i++)
+    g_ptr_array_add (ret, g_object_ref (g_ptr_array_index (self->children, i)));
+
+  return ret;
+}
+
+/**
+ * mode_node_get_depth:
+ * @self: a #ModeNode
+ *
+ * Gets how far the node is from its root: 0 for a root, 1 for its
+ * children, and so on.
+ *
+ * Returns: the depth of the node
+ *
+ * Since: 0.1
+ */
+guint
+mode_node_get_depth (ModeNode *self)
+{
+  guint depth = 0;
+
+  g_return_val_if_fail (MODE_IS_NODE (self), 0);
+
+  for (ModeNode *node = self->parent; node != NULL; node = node->parent)
+    depth++;
+
+  return depth;
+}
+
+const char *
+_mode_node_get_label (ModeNode *self)
+{
+  if (self->data == NULL)
+    return "(null)";
+  if (MODE_IS_SERVICE (self->data))
+    return mode_service_get_shortlabel (MODE_SERVICE (self->data));
+  return G_OBJECT_TYPE_NAME (self->data);
+}
+
+/**
+ * mode_node_get_path:
+ * @self: a #ModeNode
+ *
+ * Gets the path from the root to the node, the labels of the nodes'
+ * data joined by slashes: "App/Webserver/Cache". A service is named by
+ * its #ModeService:shortlabel, any other object by its type name.
+ *
+ * Returns: (transfer full): the path
+ *
+ * Since: 0.1
+ */
+char *
+mode_node_get_path (ModeNode *self)
+{
+  g_autoptr(GPtrArray) labels = NULL;
+  GString *path;
+
+  g_return_val_if_fail (MODE_IS_NODE (self), NULL);
+
+  labels = g_ptr_array_new ();
+  for (ModeNode *node = self; node != NULL; node = node->parent)
+    g_ptr_array_add (labels, (gpointer)_mode_node_get_label (node));
+
+  path = g_string_new (NULL);
+  for (guint i = labels->len; i > 0; i--)
+    {
+      if (i != labels->len)
+        g_string_append_c (path, '/');
+      g_string_append (path, g_ptr_array_index (labels, i - 1));
+    }
+
+  return g_string_free (path, FALSE);
+}
+
+/**
+ * mode_node_add_child:
+ * @self: a #ModeNode
+ * @child: the node to add
+ *
+ * Adds @child as the last child of @self. A child that has another parent
+ * is moved: see mode_node_reattach().
+ *
+ * Returns: (transfer none): @child
+ *
+ * Since: 0.1
+ */
+ModeNode *
+mode_node_add_child (ModeNode *self,
+                     ModeNode *child)
+{
+  g_return_val_if_fail (MODE_IS_NODE (self), NULL);
+  g_return_val_if_fail (MODE_IS_NODE (child), NULL);
+  g_return_val_if_fail (self != child, NULL);
+
+  mode_node_reattach (child, self);
+  return child;
+}
+
+/**
+ * mode_node_reattach:
+ * @self: a #ModeNode
+ * @parent: the new parent
+ *
+ * Moves @self, with its subtree, under @parent, as its last child. A node
+ * that is already a child of @parent stays where it is.
+ *
+ * Since: 0.1
+ */
+void
+mode_node_reattach (ModeNode *self,
+                    ModeNode *parent)
+{
+  g_return_if_fail (MODE_IS_NODE (self));
+  g_return_if_fail (MODE_IS_NODE (parent));
+  g_return_if_fail (self != parent);
+
+  if (self->parent == parent)
+    return;
+
+  g_object_ref (self);
+
+  if (self->parent != NULL)
+    mode_node_remove_child (self->parent, self);
+
+  if (parent->children == NULL)
+    parent->children = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (parent->children, self);
+  self->parent = parent;
+}
+
+/**
+ * mode_node_detach:
+ * @self: a #ModeNode
+ * @parent: the node to detach @self from
+ *
+ * Removes @self from the children of @parent. Nothing happens when
+ * @parent is not the parent of @self.
+ *
+ * Since: 0.1
+ */
+void
+mode_node_detach (ModeNode *self,
+                  ModeNode *parent)
+{
+  g_return_if_fail (MODE_IS_NODE (self));
+  g_return_if_fail (MODE_IS_NODE (parent));
+
+  if (self->parent != parent)
+    return;
+
+  mode_node_remove_child (parent, self);
+}
+
+/**
+ * mode_node_traverse:
+ * @self: a #ModeNode
+ * @func: (scope call): the function to call on each node
+ * @user_data: data for @func
+ *
+ * Calls @func on @self and every node below it, breadth first: @self,
+ * then its children, then their children. The traversal stops when
+ * @func returns %FALSE.
+ *
+ * Since: 0.1
+ */
+void
+mode_node_traverse (ModeNode     *self,
+                    ModeNodeFunc  func,
+                    gpointer      user_data)
+{
+  g_autoptr(GPtrArray) queue = NULL;
+
+  g_return_if_fail (MODE_IS_NODE (self));
+  g_return_if_fail (func != NULL);
+
+  /* Keep the nodes alive while user code runs: it may detach them. */
+  queue = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (queue, g_object_ref (self));
+
+  for (guint head = 0; head < queue->len; head++)
+    {
+      ModeNode *node = g_ptr_array_index (queue, head);
+
+      if (!func (node, user_data))
+        break;
+
+      if (node->children != NULL)
+        for (guint i = 0; i < node->children->len; i++)
+          g_ptr_array_add (queue, g_object_ref (g_ptr_array_index (node->children, i)));
+    }
+}
+
+/**
+ * mode_node_walk:
+ * @self: a #ModeNode
+ * @func: (scope call): the function to call on each node
+ * @user_data: data for @func
+ *
+ * Calls @func on @self, then on its parent, and so on up to the root.
+ * The walk stops when @func returns %FALSE.
+ *
+ * Since: 0.1
+ */
+void
+mode_node_walk (ModeNode     *self,
+                ModeNodeFunc  func,
+                gpointer      user_data)
+{
+  g_return_if_fail (MODE_IS_NODE (self));
+  g_return_if_fail (func != NULL);
+
+  for (ModeNode *node = self; node != NULL; node = node->parent)
+    if (!func (node, user_data))
+      break;
+}

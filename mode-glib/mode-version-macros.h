@@ -1,0 +1,54 @@
+/* mode-version-macros.h
+ *
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+
+#pragma once
+
+#if !defined (MODE_INSIDE) && !defined (MODE_COMPILATION)
+# error "Only <mode-glib/mode-glib.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+#include "mode-version.h"
+
+#ifndef _MODE_EXTERN
+# define _MODE_EXTERN __attribute__((visibility ("default"))) extern
+#endif
+
+#ifdef MODE_DISABLE_DEPRECATION_WARNINGS
+# define MODE_DEPRECATED _MODE_EXTERN
+# define MODE_DEPRECATED_FOR(f) _MODE_EXTERN
+# define MODE_UNAVAILABLE(maj,min) _MODE_EXTERN
+#else
+# define MODE_DEPRECATED G_DEPRECATED _MODE_EXTERN
+# define MODE_DEPRECATED_FOR(f) G_DEPRECATED_FOR (f) _MODE_EXTERN
+# define MODE_UNAVAILABLE(maj,min) G_UNAVAILABLE (maj, min) _MODE_EXTERN
+#endif
+
+#define MODE_VERSION_0_1 (G_ENCODE_VERSION (0, 1))
+
+#if (MODE_MINOR_VERSION == 99)
+# define MODE_VERSION_CUR_STABLE (G_ENCODE_VERSION (MODE_MAJOR_VERSION + 1, 0))
+#elif (MODE_MINOR_VERSION % 2)
+# define MODE_VERSION_CUR_STABLE (G_ENCODE_VERSION (MODE_MAJOR_VERSION, MODE_MINOR_VERSION + 1))
+#else
+# define MODE_VERSION_CUR_STABLE (G_ENCODE_VERSION (MODE_MAJOR_VERSION, MODE_MINOR_VERSION))
+#endif
+
+#ifndef MODE_VERSION_MIN_REQUIRED
+# define MODE_VERSION_MIN_REQUIRED (MODE_VERSION_CUR_STABLE)
+#endif
+
+#ifndef MODE_VERSION_MAX_ALLOWED
+# define MODE_VERSION_MAX_ALLOWED (MODE_VERSION_CUR_STABLE)
+#endif
+
+#define MODE_AVAILABLE_IN_ALL _MODE_EXTERN
+
+#if MODE_VERSION_MAX_ALLOWED < MODE_VERSION_0_1
+# define MODE_AVAILABLE_IN_0_1 MODE_UNAVAILABLE(0, 1)
+#else
+# define MODE_AVAILABLE_IN_0_1 _MODE_EXTERN
+#endif
