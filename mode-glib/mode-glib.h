@@ -14,7 +14,10 @@
 #include "mode-version-macros.h"
 #include "mode-enums.h"
 #include "mode-error.h"
+#include "mode-clock.h"
+#include "mode-event.h"
 #include "mode-node.h"
+#include "mode-timer.h"
 #include "mode-service.h"
 
 #undef MODE_INSIDE

@@ -10,6 +10,8 @@
 #include "mode-i18n.h"
 #include "mode-service.h"
 #include "mode-service-private.h"
+#include "mode-clock-private.h"
+#include "mode-timer-private.h"
 
 /**
  * SECTION:mode-service
@@ -122,6 +124,21 @@ struct _ModeOp
   GArray      *more;        /* (owned) (nullable) (element-type ModeWaiter) */
 };
 
+/* What only some services use, allocated on first use. */
+typedef struct
+{
+  GQueue            tasks;          /* (element-type TaskEntry): running tasks */
+  GPtrArray        *task_defs;      /* (owned) (nullable) (element-type TaskDef) */
+  GPtrArray        *timers;         /* (owned) (nullable) (element-type ModeTimer) */
+  GArray           *cleanups;       /* (owned) (nullable) (element-type Cleanup) */
+  GQueue            sleepers;       /* (element-type GTask): sleep and wait calls */
+  GHashTable       *flags;          /* (owned) (nullable): char * -> FlagState */
+  ModeOp           *join_op;        /* (unowned) (nullable): stop waiting for the tasks */
+  ModeDeadline      join_deadline;
+  ModeDeadline      shutdown_deadline;
+  guint             class_timers_made : 1;
+} ServiceExtras;
+
 typedef struct
 {
   GMainContext     *context;        /* (owned) */
@@ -135,7 +152,9 @@ typedef struct
   ModeOp           *ops[N_OPS];     /* (unowned) (nullable): the ops in flight */
   GPtrArray        *stop_waiters;   /* (owned) (nullable) (element-type GTask) */
   ModeOp           *shutdown_op;    /* (unowned) (nullable): stop waiting for set_shutdown */
-  GSource          *shutdown_timer; /* (owned) (nullable) */
+  ModeClock        *clock;          /* (owned) (nullable): NULL for the default */
+  ModeScheduler    *scheduler;      /* (owned) (nullable): made on first use */
+  ServiceExtras    *extras;         /* (owned) (nullable): made on first use */
   gdouble           shutdown_timeout;
   guint             restart_count;
   guint             mundane_level;
@@ -147,6 +166,7 @@ typedef struct
   guint             shutdown : 1;   /* set_shutdown() was called */
   guint             wait_for_shutdown : 1;
   guint             first_start_done : 1;
+  guint             timers_running : 1;
 } ModeServicePrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (ModeService, mode_service, G_TYPE_OBJECT)
@@ -169,6 +189,7 @@ enum {
   PROP_BEACON,
   PROP_SUPERVISOR,
   PROP_MUNDANE_LEVEL,
+  PROP_CLOCK,
   N_PROPS
 };
 
@@ -347,6 +368,578 @@ service_in_context (ModeService *self)
 
   return current == priv->context || g_main_context_is_owner (priv->context);
 }
+
+/* }}} */
+
+/* Background work {{{ */
+
+static void op_continue (ModeOp *op);
+
+typedef struct
+{
+  char           *name;
+  ModeTaskFunc    func;
+  gpointer        user_data;
+  GDestroyNotify  destroy;
+} TaskDef;
+
+typedef struct
+{
+  char           *name;
+  gdouble         interval;
+  ModeTimerFunc   func;
+  gpointer        user_data;
+  GDestroyNotify  destroy;
+} TimerDef;
+
+typedef struct
+{
+  GList           link;        /* in ServiceExtras.tasks, data = the entry */
+  ModeService    *self;        /* (unowned): the GTask holds a reference */
+  char           *name;        /* (owned) */
+  gint64          started_at;  /* on the service's clock */
+  gpointer        user_data;
+  GDestroyNotify  destroy;
+} TaskEntry;
+
+typedef struct
+{
+  ModeCleanupFunc func;
+  gpointer        user_data;
+  GDestroyNotify  destroy;
+} Cleanup;
+
+typedef struct
+{
+  gint64   last_transition;
+  gboolean set;
+} FlagState;
+
+static void
+task_def_free (gpointer data)
+{
+  TaskDef *def = data;
+
+  if (def->destroy != NULL)
+    def->destroy (def->user_data);
+  g_free (def->name);
+  g_free (def);
+}
+
+static ServiceExtras *
+service_get_extras (ModeService *self)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  if (G_UNLIKELY (priv->extras == NULL))
+    priv->extras = g_new0 (ServiceExtras, 1);
+  return priv->extras;
+}
+
+static ModeScheduler *
+service_get_scheduler (ModeService *self)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  if (G_UNLIKELY (priv->scheduler == NULL))
+    priv->scheduler = _mode_scheduler_ref (priv->clock, priv->context);
+  return priv->scheduler;
+}
+
+static gint64
+service_now (ModeService *self)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  return mode_clock_get_time (priv->clock != NULL ? priv->clock : mode_clock_get_default ());
+}
+
+/* The class registries of tasks and timers, by GType. Bindings register
+ * after class_init, so they are read at start time, along the chain of
+ * types from ModeService down. */
+G_LOCK_DEFINE_STATIC (class_registry);
+static GHashTable *class_tasks;    /* GType -> GPtrArray of TaskDef */
+static GHashTable *class_timers;   /* GType -> GPtrArray of TimerDef */
+
+static void
+class_registry_add (GHashTable **table,
+                    GType        type,
+                    gpointer     def)
+{
+  GPtrArray *defs;
+
+  G_LOCK (class_registry);
+  if (*table == NULL)
+    *table = g_hash_table_new (NULL, NULL);
+  defs = g_hash_table_lookup (*table, GSIZE_TO_POINTER (type));
+  if (defs == NULL)
+    {
+      defs = g_ptr_array_new ();
+      g_hash_table_insert (*table, GSIZE_TO_POINTER (type), defs);
+    }
+  g_ptr_array_add (defs, def);
+  G_UNLOCK (class_registry);
+}
+
+/* Collects the definitions of @type and its ancestors, base first. The
+ * definitions live as long as the process: classes are never freed. */
+static GPtrArray *
+class_registry_collect (GHashTable *table,
+                        GType       type)
+{
+  GPtrArray *ret = NULL;
+  GType chain[64];
+  guint depth = 0;
+
+  if (table == NULL)
+    return NULL;
+
+  for (GType t = type; t != MODE_TYPE_SERVICE && t != 0 && depth < G_N_ELEMENTS (chain);
+       t = g_type_parent (t))
+    chain[depth++] = t;
+  chain[depth++] = MODE_TYPE_SERVICE;
+
+  G_LOCK (class_registry);
+  for (guint i = depth; i > 0; i--)
+    {
+      GPtrArray *defs = g_hash_table_lookup (table, GSIZE_TO_POINTER (chain[i - 1]));
+
+      if (defs == NULL)
+        continue;
+      if (ret == NULL)
+        ret = g_ptr_array_new ();
+      for (guint j = 0; j < defs->len; j++)
+        g_ptr_array_add (ret, g_ptr_array_index (defs, j));
+    }
+  G_UNLOCK (class_registry);
+
+  return ret;
+}
+
+static void
+task_entry_free (TaskEntry *entry)
+{
+  if (entry->destroy != NULL)
+    entry->destroy (entry->user_data);
+  g_free (entry->name);
+  g_free (entry);
+}
+
+static void
+join_finished (ModeService *self)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  ServiceExtras *extras = priv->extras;
+  ModeOp *op = g_steal_pointer (&extras->join_op);
+
+  _mode_scheduler_remove (service_get_scheduler (self), &extras->join_deadline);
+  op_continue (op);
+}
+
+static void
+task_entry_done (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  ModeService *self = MODE_SERVICE (object);
+  ModeServicePrivate *priv = GET_PRIV (self);
+  TaskEntry *entry = data;
+  g_autoptr(GError) error = NULL;
+
+  g_queue_unlink (&priv->extras->tasks, &entry->link);
+
+  if (g_task_had_error (G_TASK (result)))
+    {
+      g_task_propagate_boolean (G_TASK (result), &error);
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          service_log (self, G_LOG_LEVEL_MESSAGE, "Task %s failed: %s",
+                       entry->name, error->message);
+          mode_service_crash (self, error);
+        }
+    }
+
+  task_entry_free (entry);
+
+  if (priv->extras->join_op != NULL && priv->extras->tasks.length == 0)
+    join_finished (self);
+}
+
+static GTask *
+task_entry_new (ModeService    *self,
+                const char     *name,
+                gpointer        user_data,
+                GDestroyNotify  destroy)
+{
+  ServiceExtras *extras = service_get_extras (self);
+  TaskEntry *entry = g_new (TaskEntry, 1);
+  GTask *task;
+
+  entry->link.data = entry;
+  entry->link.prev = entry->link.next = NULL;
+  entry->self = self;
+  entry->name = g_strdup (name != NULL ? name : "task");
+  entry->started_at = service_now (self);
+  entry->user_data = user_data;
+  entry->destroy = destroy;
+  g_queue_push_tail_link (&extras->tasks, &entry->link);
+
+  task = g_task_new (self, service_get_cancellable (self), task_entry_done, entry);
+  g_task_set_source_tag (task, mode_service_spawn);
+  g_task_set_name (task, entry->name);
+
+  return task;
+}
+
+static void
+service_spawn (ModeService    *self,
+               const char     *name,
+               ModeTaskFunc    func,
+               gpointer        user_data,
+               GDestroyNotify  destroy)
+{
+  GTask *task = task_entry_new (self, name, user_data, destroy);
+
+  func (self, task, user_data);
+  g_object_unref (task);
+}
+
+static void
+start_background_work (ModeService *self)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  ServiceExtras *extras = priv->extras;
+  g_autoptr(GPtrArray) class_task_defs = class_registry_collect (class_tasks, G_OBJECT_TYPE (self));
+
+  if (class_task_defs != NULL)
+    for (guint i = 0; i < class_task_defs->len; i++)
+      {
+        TaskDef *def = g_ptr_array_index (class_task_defs, i);
+        service_spawn (self, def->name, def->func, def->user_data, NULL);
+      }
+
+  if (extras == NULL || !extras->class_timers_made)
+    {
+      g_autoptr(GPtrArray) timer_defs = class_registry_collect (class_timers, G_OBJECT_TYPE (self));
+
+      if (timer_defs != NULL)
+        {
+          extras = service_get_extras (self);
+          if (extras->timers == NULL)
+            extras->timers = g_ptr_array_new_with_free_func (g_object_unref);
+          for (guint i = 0; i < timer_defs->len; i++)
+            {
+              TimerDef *def = g_ptr_array_index (timer_defs, i);
+              g_ptr_array_insert (extras->timers, (int) i,
+                                  _mode_timer_new (self, def->name, def->interval,
+                                                   def->func, def->user_data, NULL));
+            }
+        }
+      if (extras != NULL)
+        extras->class_timers_made = TRUE;
+    }
+
+  if (extras == NULL)
+    {
+      priv->timers_running = TRUE;
+      return;
+    }
+
+  if (extras->task_defs != NULL)
+    for (guint i = 0; i < extras->task_defs->len; i++)
+      {
+        TaskDef *def = g_ptr_array_index (extras->task_defs, i);
+        service_spawn (self, def->name, def->func, def->user_data, NULL);
+      }
+
+  priv->timers_running = TRUE;
+  if (extras->timers != NULL)
+    for (guint i = 0; i < extras->timers->len; i++)
+      _mode_timer_start (g_ptr_array_index (extras->timers, i), service_get_scheduler (self));
+}
+
+static void
+stop_timers (ModeService *self)
+{
+  ServiceExtras *extras = GET_PRIV (self)->extras;
+
+  GET_PRIV (self)->timers_running = FALSE;
+  if (extras != NULL && extras->timers != NULL)
+    for (guint i = 0; i < extras->timers->len; i++)
+      _mode_timer_stop (g_ptr_array_index (extras->timers, i));
+}
+
+static void
+detach_timers (ModeService *self)
+{
+  ServiceExtras *extras = GET_PRIV (self)->extras;
+
+  if (extras != NULL && extras->timers != NULL)
+    {
+      for (guint i = 0; i < extras->timers->len; i++)
+        _mode_timer_detach (g_ptr_array_index (extras->timers, i));
+      g_clear_pointer (&extras->timers, g_ptr_array_unref);
+    }
+}
+
+static void
+join_timed_out (ModeDeadline *deadline,
+                gpointer      data)
+{
+  ModeService *self = data;
+  ServiceExtras *extras = GET_PRIV (self)->extras;
+  gint64 now = service_now (self);
+
+  for (GList *l = extras->tasks.head; l != NULL; l = l->next)
+    {
+      TaskEntry *entry = l->data;
+
+      service_log (self, G_LOG_LEVEL_MESSAGE,
+                   "Task %s still running after %.3f s: not waiting for it any longer",
+                   entry->name, (now - entry->started_at) / (gdouble) G_USEC_PER_SEC);
+    }
+
+  op_continue (g_steal_pointer (&extras->join_op));
+}
+
+/* Waits for the service's tasks, for at most shutdown-timeout. */
+static void
+join_tasks (ModeOp *op)
+{
+  ModeService *self = op->self;
+  ModeServicePrivate *priv = GET_PRIV (self);
+  ServiceExtras *extras = priv->extras;
+
+  if (extras == NULL || extras->tasks.length == 0)
+    return;
+
+  op->pending++;
+  extras->join_op = op;
+  extras->join_deadline.func = join_timed_out;
+  extras->join_deadline.data = self;
+  _mode_scheduler_add (service_get_scheduler (self), &extras->join_deadline,
+                       service_now (self) + (gint64) (priv->shutdown_timeout * G_USEC_PER_SEC));
+}
+
+static void
+run_cleanups (ModeService *self)
+{
+  ServiceExtras *extras = GET_PRIV (self)->extras;
+  g_autoptr(GArray) cleanups = NULL;
+
+  if (extras == NULL || extras->cleanups == NULL)
+    return;
+
+  /* forgotten once run: a restart's on_start adds them again */
+  cleanups = g_steal_pointer (&extras->cleanups);
+  for (guint i = cleanups->len; i > 0; i--)
+    {
+      Cleanup *cleanup = &g_array_index (cleanups, Cleanup, i - 1);
+
+      cleanup->func (self, cleanup->user_data);
+      if (cleanup->destroy != NULL)
+        cleanup->destroy (cleanup->user_data);
+    }
+}
+
+/* Sleep and wait {{{ */
+
+typedef enum
+{
+  WAKE_DEADLINE,
+  WAKE_EVENT,
+  WAKE_STOPPED,
+  WAKE_CANCELLED,
+} WakeReason;
+
+typedef struct
+{
+  ModeDeadline   deadline;
+  GList          link;              /* in ServiceExtras.sleepers, data = the task */
+  GSource       *cancel_source;     /* (owned) (nullable) */
+  GCancellable  *event_cancellable; /* (owned) (nullable): wait only */
+  gboolean       is_wait;
+  gboolean       done;
+} Sleeper;
+
+static void
+sleeper_free (gpointer data)
+{
+  Sleeper *sleeper = data;
+
+  g_assert (sleeper->cancel_source == NULL);
+  g_clear_object (&sleeper->event_cancellable);
+  g_free (sleeper);
+}
+
+static void
+sleeper_wake (GTask      *task,
+              WakeReason  reason)
+{
+  ModeService *self = g_task_get_source_object (task);
+  ServiceExtras *extras = GET_PRIV (self)->extras;
+  Sleeper *sleeper = g_task_get_task_data (task);
+
+  if (sleeper->done)
+    return;
+  sleeper->done = TRUE;
+
+  _mode_scheduler_remove (service_get_scheduler (self), &sleeper->deadline);
+  g_queue_unlink (&extras->sleepers, &sleeper->link);
+  if (sleeper->cancel_source != NULL)
+    {
+      g_source_destroy (sleeper->cancel_source);
+      g_clear_pointer (&sleeper->cancel_source, g_source_unref);
+    }
+  if (sleeper->event_cancellable != NULL)
+    g_cancellable_cancel (sleeper->event_cancellable);
+
+  switch (reason)
+    {
+    case WAKE_DEADLINE:
+      if (sleeper->is_wait)
+        g_task_return_new_error (task, MODE_ERROR, MODE_ERROR_TIMEOUT,
+                                 _("Service %s: timed out waiting"),
+                                 mode_service_get_label (self));
+      else
+        g_task_return_boolean (task, TRUE);
+      break;
+
+    case WAKE_EVENT:
+      g_task_return_boolean (task, TRUE);
+      break;
+
+    case WAKE_STOPPED:
+      g_task_return_boolean (task, FALSE);
+      break;
+
+    case WAKE_CANCELLED:
+    default:
+      g_task_return_error_if_cancelled (task);
+      break;
+    }
+
+  g_object_unref (task); /* the queue's */
+}
+
+static void
+sleeper_deadline (ModeDeadline *deadline,
+                  gpointer      data)
+{
+  sleeper_wake (data, WAKE_DEADLINE);
+}
+
+static gboolean
+sleeper_cancelled (GCancellable *cancellable,
+                   gpointer      data)
+{
+  sleeper_wake (data, WAKE_CANCELLED);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+sleeper_event_done (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+
+  if (mode_event_wait_finish (MODE_EVENT (object), result, NULL))
+    sleeper_wake (task, WAKE_EVENT);
+}
+
+/* Wakes every sleep and wait of a service that must stop. */
+static void
+wake_sleepers (ModeService *self)
+{
+  ServiceExtras *extras = GET_PRIV (self)->extras;
+  GList *l;
+
+  if (extras == NULL)
+    return;
+
+  while ((l = extras->sleepers.head) != NULL)
+    sleeper_wake (l->data, WAKE_STOPPED);
+}
+
+typedef struct
+{
+  GTask     *task;    /* (owned) */
+  ModeEvent *event;   /* (owned) (nullable) */
+  gdouble    seconds; /* < 0: no deadline */
+} SleepCall;
+
+static void
+sleep_call_free (gpointer data)
+{
+  SleepCall *call = data;
+
+  g_clear_object (&call->task);
+  g_clear_object (&call->event);
+  g_free (call);
+}
+
+static gboolean
+sleep_in_context (gpointer data)
+{
+  SleepCall *call = data;
+  GTask *task = call->task;
+  ModeService *self = g_task_get_source_object (task);
+  ModeServicePrivate *priv = GET_PRIV (self);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  ServiceExtras *extras;
+  Sleeper *sleeper;
+
+  if (g_task_return_error_if_cancelled (task))
+    return G_SOURCE_REMOVE;
+
+  if (service_should_stop (priv))
+    {
+      g_task_return_boolean (task, FALSE);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (call->event != NULL && mode_event_is_set (call->event))
+    {
+      g_task_return_boolean (task, TRUE);
+      return G_SOURCE_REMOVE;
+    }
+
+  extras = service_get_extras (self);
+  sleeper = g_new0 (Sleeper, 1);
+  sleeper->is_wait = g_task_get_source_tag (task) == mode_service_wait_async;
+  sleeper->link.data = task;
+  sleeper->deadline.func = sleeper_deadline;
+  sleeper->deadline.data = task;
+  g_task_set_task_data (task, sleeper, sleeper_free);
+
+  g_queue_push_tail_link (&extras->sleepers, &sleeper->link);
+  g_object_ref (task); /* the queue's */
+
+  if (call->seconds >= 0)
+    _mode_scheduler_add (service_get_scheduler (self), &sleeper->deadline,
+                         service_now (self) + (gint64) (call->seconds * G_USEC_PER_SEC + 0.5));
+
+  if (cancellable != NULL)
+    {
+      sleeper->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_static_name (sleeper->cancel_source, "[mode] sleep cancelled");
+      g_source_set_callback (sleeper->cancel_source, G_SOURCE_FUNC (sleeper_cancelled),
+                             g_object_ref (task), g_object_unref);
+      g_source_attach (sleeper->cancel_source, priv->context);
+    }
+
+  if (call->event != NULL)
+    {
+      sleeper->event_cancellable = g_cancellable_new ();
+      mode_event_wait_async (call->event, sleeper->event_cancellable,
+                             sleeper_event_done, g_object_ref (task));
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* }}} */
 
 /* }}} */
 
@@ -623,6 +1216,7 @@ enum {
   START_INIT_DEPENDENCIES,
   START_FIRST_START,
   START_ON_START,
+  START_BACKGROUND_WORK,
   START_DEPENDENCIES,
   START_ON_STARTED,
   START_DONE,
@@ -698,6 +1292,12 @@ start_step (ModeOp *op)
       op_call_hook (op, HOOK_START);
       break;
 
+    case START_BACKGROUND_WORK:
+      if (start_interrupted (op))
+        return FALSE;
+      start_background_work (self);
+      break;
+
     case START_DEPENDENCIES:
       if (start_interrupted (op))
         return FALSE;
@@ -740,25 +1340,23 @@ enum {
   STOP_DEPENDENCIES,
   STOP_WAIT_SHUTDOWN,
   STOP_CANCEL,
+  STOP_JOIN_TASKS,
+  STOP_CLEANUPS,
   STOP_ON_SHUTDOWN,
   STOP_DONE,
 };
 
-static gboolean
-shutdown_timed_out (gpointer data)
+static void
+shutdown_timed_out (ModeDeadline *deadline,
+                    gpointer      data)
 {
-  ModeOp *op = data;
-  ModeService *self = op->self;
+  ModeService *self = data;
   ModeServicePrivate *priv = GET_PRIV (self);
 
   service_log (self, G_LOG_LEVEL_MESSAGE,
                "Timed out after %.3g s waiting for shutdown", priv->shutdown_timeout);
 
-  priv->shutdown_op = NULL;
-  g_clear_pointer (&priv->shutdown_timer, g_source_unref);
-  op_continue (op);
-
-  return G_SOURCE_REMOVE;
+  op_continue (g_steal_pointer (&priv->shutdown_op));
 }
 
 static void
@@ -766,19 +1364,15 @@ wait_for_shutdown (ModeOp *op)
 {
   ModeService *self = op->self;
   ModeServicePrivate *priv = GET_PRIV (self);
+  ServiceExtras *extras = service_get_extras (self);
 
   op->pending++;
   priv->shutdown_op = op;
 
-  if (priv->shutdown_timeout >= 0)
-    {
-      guint64 ms = (guint64) (priv->shutdown_timeout * 1000.0 + 0.5);
-
-      priv->shutdown_timer = g_timeout_source_new (ms > G_MAXUINT ? G_MAXUINT : (guint) ms);
-      g_source_set_static_name (priv->shutdown_timer, "[mode] shutdown timeout");
-      g_source_set_callback (priv->shutdown_timer, shutdown_timed_out, op, NULL);
-      g_source_attach (priv->shutdown_timer, priv->context);
-    }
+  extras->shutdown_deadline.func = shutdown_timed_out;
+  extras->shutdown_deadline.data = self;
+  _mode_scheduler_add (service_get_scheduler (self), &extras->shutdown_deadline,
+                       service_now (self) + (gint64) (priv->shutdown_timeout * G_USEC_PER_SEC));
 }
 
 static gboolean
@@ -797,7 +1391,9 @@ stop_step (ModeOp *op)
       if (!priv->crashed)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOULD_STOP]);
       g_object_thaw_notify (G_OBJECT (self));
+      stop_timers (self);
       wake_stop_waiters (self);
+      wake_sleepers (self);
       break;
 
     case STOP_ON_STOP:
@@ -827,6 +1423,14 @@ stop_step (ModeOp *op)
     case STOP_CANCEL:
       if (priv->cancellable != NULL)
         g_cancellable_cancel (priv->cancellable);
+      break;
+
+    case STOP_JOIN_TASKS:
+      join_tasks (op);
+      break;
+
+    case STOP_CLEANUPS:
+      run_cleanups (self);
       break;
 
     case STOP_ON_SHUTDOWN:
@@ -1506,6 +2110,7 @@ mark_crashed_one (ModeService  *self,
   g_object_thaw_notify (G_OBJECT (self));
 
   wake_stop_waiters (self);
+  wake_sleepers (self);
 
   g_signal_emit (self, signals[CRASHED], 0, priv->crash_reason);
 }
@@ -1666,11 +2271,7 @@ set_shutdown_in_context (gpointer data)
   op = g_steal_pointer (&priv->shutdown_op);
   if (op != NULL)
     {
-      if (priv->shutdown_timer != NULL)
-        {
-          g_source_destroy (priv->shutdown_timer);
-          g_clear_pointer (&priv->shutdown_timer, g_source_unref);
-        }
+      _mode_scheduler_remove (service_get_scheduler (self), &priv->extras->shutdown_deadline);
       op_continue (op);
     }
 
@@ -1694,6 +2295,723 @@ mode_service_set_shutdown (ModeService *self)
   g_return_if_fail (MODE_IS_SERVICE (self));
 
   run_in_context (self, set_shutdown_in_context, g_object_ref (self), g_object_unref);
+}
+
+/* }}} */
+
+/* Background work: the public calls {{{ */
+
+/**
+ * mode_service_spawn:
+ * @self: a #ModeService
+ * @name: (nullable): a name for the task, shown by mode_service_describe()
+ *   and in log lines
+ * @func: (scope notified): the function that starts the work
+ * @user_data: (closure): data for @func
+ * @destroy: (destroy user_data) (nullable): frees @user_data when the
+ *   task is over
+ *
+ * Runs a background task of the service now (Mode's `add_future`):
+ * @func starts the work and completes its #GTask when it is done. The
+ * task's cancellable is cancelled when the service stops, and the stop
+ * waits for the task, for at most #ModeService:shutdown-timeout seconds;
+ * a task still running then is logged by name and age and no longer
+ * waited for. A task that fails with an error other than
+ * %G_IO_ERROR_CANCELLED crashes the service with that error.
+ *
+ * Call it from the service's main context.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_spawn (ModeService    *self,
+                    const char     *name,
+                    ModeTaskFunc    func,
+                    gpointer        user_data,
+                    GDestroyNotify  destroy)
+{
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (func != NULL);
+
+  service_spawn (self, name, func, user_data, destroy);
+}
+
+/**
+ * mode_service_spawn_in_thread: (skip)
+ * @self: a #ModeService
+ * @name: (nullable): a name for the task
+ * @func: the blocking function, run in a worker thread as
+ *   g_task_run_in_thread() runs it; @user_data is its task data
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the task is over
+ *
+ * Runs blocking work of the service in a worker thread of GIO's pool.
+ * @func returns its result through its #GTask and should check the
+ * task's cancellable, which is cancelled when the service stops; the stop
+ * waits for it as for mode_service_spawn(). A failure other than
+ * %G_IO_ERROR_CANCELLED crashes the service. For C only: the bindings
+ * cannot run their code in another thread.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_spawn_in_thread (ModeService     *self,
+                              const char      *name,
+                              GTaskThreadFunc  func,
+                              gpointer         user_data,
+                              GDestroyNotify   destroy)
+{
+  GTask *task;
+
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (func != NULL);
+
+  task = task_entry_new (self, name, NULL, NULL);
+  g_task_set_task_data (task, user_data, destroy);
+  g_task_run_in_thread (task, func);
+  g_object_unref (task);
+}
+
+/**
+ * mode_service_add_task:
+ * @self: a #ModeService
+ * @name: (nullable): a name for the task
+ * @func: (scope notified): the function that starts the work
+ * @user_data: (closure): data for @func
+ * @destroy: (destroy user_data) (nullable): frees @user_data with the service
+ *
+ * Adds a background task that runs on every start of this service (Mode's
+ * `@Service.task`), after @on_start and before the dependencies start,
+ * as mode_service_spawn() runs it.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_add_task (ModeService    *self,
+                       const char     *name,
+                       ModeTaskFunc    func,
+                       gpointer        user_data,
+                       GDestroyNotify  destroy)
+{
+  ServiceExtras *extras;
+  TaskDef *def;
+
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (func != NULL);
+
+  extras = service_get_extras (self);
+  if (extras->task_defs == NULL)
+    extras->task_defs = g_ptr_array_new_with_free_func (task_def_free);
+
+  def = g_new (TaskDef, 1);
+  def->name = g_strdup (name != NULL ? name : "task");
+  def->func = func;
+  def->user_data = user_data;
+  def->destroy = destroy;
+  g_ptr_array_add (extras->task_defs, def);
+}
+
+/**
+ * mode_service_class_add_task_full:
+ * @klass: a #ModeServiceClass
+ * @name: (nullable): a name for the task
+ * @func: (scope notified): the function that starts the work
+ * @user_data: (closure): data for @func
+ * @destroy: (destroy user_data) (nullable): frees @user_data; classes
+ *   live as long as the program, so it is never called
+ *
+ * Adds a background task that runs on every start of every service of
+ * the class and its subclasses (Mode's `@Service.task` on a class). The
+ * tasks of a class are looked up when a service starts, along its chain
+ * of types from #ModeService down, so a binding may add them after the
+ * class was made.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_class_add_task_full (ModeServiceClass *klass,
+                                  const char       *name,
+                                  ModeTaskFunc      func,
+                                  gpointer          user_data,
+                                  GDestroyNotify    destroy)
+{
+  TaskDef *def;
+
+  g_return_if_fail (MODE_IS_SERVICE_CLASS (klass));
+  g_return_if_fail (func != NULL);
+
+  def = g_new (TaskDef, 1);
+  def->name = g_strdup (name != NULL ? name : "task");
+  def->func = func;
+  def->user_data = user_data;
+  def->destroy = destroy;
+  class_registry_add (&class_tasks, G_TYPE_FROM_CLASS (klass), def);
+}
+
+/**
+ * mode_service_add_timer:
+ * @self: a #ModeService
+ * @name: (nullable): a name for the timer
+ * @interval: the interval in seconds, more than 0
+ * @func: (scope notified): the function to call on every tick
+ * @user_data: (closure): data for @func
+ * @destroy: (destroy user_data) (nullable): frees @user_data with the timer
+ *
+ * Adds a timer to the service (Mode's `@Service.timer`): while the
+ * service runs, @func is called every @interval seconds, the first time
+ * one interval after the start, on an absolute schedule (see #ModeTimer).
+ * The timer stops when the service stops and starts again with it; one
+ * added to a running service starts at once.
+ *
+ * Returns: (transfer none): the #ModeTimer, owned by the service
+ *
+ * Since: 0.1
+ */
+ModeTimer *
+mode_service_add_timer (ModeService    *self,
+                        const char     *name,
+                        gdouble         interval,
+                        ModeTimerFunc   func,
+                        gpointer        user_data,
+                        GDestroyNotify  destroy)
+{
+  ModeServicePrivate *priv;
+  ServiceExtras *extras;
+  ModeTimer *timer;
+
+  g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (interval > 0, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  priv = GET_PRIV (self);
+  extras = service_get_extras (self);
+  if (extras->timers == NULL)
+    extras->timers = g_ptr_array_new_with_free_func (g_object_unref);
+
+  timer = _mode_timer_new (self, name != NULL ? name : "timer", interval, func, user_data, destroy);
+  g_ptr_array_add (extras->timers, timer);
+
+  if (priv->timers_running && !service_should_stop (priv))
+    _mode_timer_start (timer, service_get_scheduler (self));
+
+  return timer;
+}
+
+/**
+ * mode_service_class_add_timer_full:
+ * @klass: a #ModeServiceClass
+ * @name: (nullable): a name for the timer
+ * @interval: the interval in seconds, more than 0
+ * @func: (scope notified): the function to call on every tick
+ * @user_data: (closure): data for @func
+ * @destroy: (destroy user_data) (nullable): frees @user_data; classes
+ *   live as long as the program, so it is never called
+ *
+ * Adds a timer to every service of the class and its subclasses, as
+ * mode_service_add_timer() does for one service. Looked up on the first
+ * start of each service, so a binding may add timers after the class was
+ * made.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_class_add_timer_full (ModeServiceClass *klass,
+                                   const char       *name,
+                                   gdouble           interval,
+                                   ModeTimerFunc     func,
+                                   gpointer          user_data,
+                                   GDestroyNotify    destroy)
+{
+  TimerDef *def;
+
+  g_return_if_fail (MODE_IS_SERVICE_CLASS (klass));
+  g_return_if_fail (interval > 0);
+  g_return_if_fail (func != NULL);
+
+  def = g_new (TimerDef, 1);
+  def->name = g_strdup (name != NULL ? name : "timer");
+  def->interval = interval;
+  def->func = func;
+  def->user_data = user_data;
+  def->destroy = destroy;
+  class_registry_add (&class_timers, G_TYPE_FROM_CLASS (klass), def);
+}
+
+/**
+ * mode_service_get_timers:
+ * @self: a #ModeService
+ *
+ * Gets the timers of the service: those of its class (once it started)
+ * and those added to it.
+ *
+ * Returns: (transfer container) (element-type ModeTimer): the timers
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+mode_service_get_timers (ModeService *self)
+{
+  ServiceExtras *extras;
+  GPtrArray *ret;
+
+  g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
+
+  ret = g_ptr_array_new_with_free_func (g_object_unref);
+  extras = GET_PRIV (self)->extras;
+  if (extras != NULL && extras->timers != NULL)
+    for (guint i = 0; i < extras->timers->len; i++)
+      g_ptr_array_add (ret, g_object_ref (g_ptr_array_index (extras->timers, i)));
+
+  return ret;
+}
+
+/**
+ * mode_service_get_n_tasks:
+ * @self: a #ModeService
+ *
+ * Gets how many background tasks of the service are running.
+ *
+ * Returns: the number of running tasks
+ *
+ * Since: 0.1
+ */
+guint
+mode_service_get_n_tasks (ModeService *self)
+{
+  ServiceExtras *extras;
+
+  g_return_val_if_fail (MODE_IS_SERVICE (self), 0);
+
+  extras = GET_PRIV (self)->extras;
+  return extras != NULL ? extras->tasks.length : 0;
+}
+
+static void
+sleep_dispatch (ModeService         *self,
+                gpointer             source_tag,
+                const char          *name,
+                ModeEvent           *event,
+                gdouble              seconds,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  SleepCall *call = g_new0 (SleepCall, 1);
+
+  call->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (call->task, source_tag);
+  g_task_set_name (call->task, name);
+  call->event = event != NULL ? g_object_ref (event) : NULL;
+  call->seconds = seconds;
+
+  run_in_context (self, sleep_in_context, call, sleep_call_free);
+}
+
+/**
+ * mode_service_sleep_async:
+ * @self: a #ModeService
+ * @seconds: how long to sleep, 0 or more
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the time passed or the service
+ *   must stop
+ * @user_data: data for @callback
+ *
+ * Sleeps for @seconds on the service's #ModeClock, or less when the
+ * service stops or crashes meanwhile: a task that loops on this call
+ * ends promptly when its service stops.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_sleep_async (ModeService         *self,
+                          gdouble              seconds,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (seconds >= 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  sleep_dispatch (self, mode_service_sleep_async, "[mode] sleep", NULL,
+                  seconds, cancellable, callback, user_data);
+}
+
+/**
+ * mode_service_sleep_finish:
+ * @self: a #ModeService
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes mode_service_sleep_async().
+ *
+ * Returns: %TRUE when the whole time passed, %FALSE when the service
+ *   stopped or crashed first (or with @error set when cancelled)
+ *
+ * Since: 0.1
+ */
+gboolean
+mode_service_sleep_finish (ModeService   *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * mode_service_wait_async:
+ * @self: a #ModeService
+ * @event: (nullable): the #ModeEvent to wait for, or %NULL to wait only
+ *   for the service to stop
+ * @timeout: the most seconds to wait, or less than 0 for no limit
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the wait is over
+ * @user_data: data for @callback
+ *
+ * Waits for @event to be set, for the service to stop or crash, or for
+ * @timeout seconds to pass on the service's #ModeClock, whichever comes
+ * first.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_wait_async (ModeService         *self,
+                         ModeEvent           *event,
+                         gdouble              timeout,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (event == NULL || MODE_IS_EVENT (event));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  sleep_dispatch (self, mode_service_wait_async, "[mode] wait", event,
+                  timeout, cancellable, callback, user_data);
+}
+
+/**
+ * mode_service_wait_finish:
+ * @self: a #ModeService
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes mode_service_wait_async().
+ *
+ * Returns: %TRUE when the event was set, %FALSE when the service stopped
+ *   or crashed first, or %FALSE with @error set to %MODE_ERROR_TIMEOUT
+ *   when the timeout passed (or to %G_IO_ERROR_CANCELLED)
+ *
+ * Since: 0.1
+ */
+gboolean
+mode_service_wait_finish (ModeService   *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * mode_service_add_cleanup:
+ * @self: a #ModeService
+ * @func: (scope notified): the cleanup
+ * @user_data: (closure): data for @func
+ * @destroy: (destroy user_data) (nullable): frees @user_data after the
+ *   cleanup ran, or with the service if it never ran
+ *
+ * Adds a cleanup to the service's exit stack (Mode's `exit_stack`):
+ * when the service stops, after its tasks ended, the cleanups run in the
+ * reverse order they were added, and are then forgotten, so that a
+ * restart's @on_start adds them again.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_add_cleanup (ModeService     *self,
+                          ModeCleanupFunc  func,
+                          gpointer         user_data,
+                          GDestroyNotify   destroy)
+{
+  ServiceExtras *extras;
+  Cleanup cleanup = { func, user_data, destroy };
+
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (func != NULL);
+
+  extras = service_get_extras (self);
+  if (extras->cleanups == NULL)
+    extras->cleanups = g_array_new (FALSE, FALSE, sizeof (Cleanup));
+  g_array_append_val (extras->cleanups, cleanup);
+}
+
+/* }}} */
+
+/* Diagnostics {{{ */
+
+static gint
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+static FlagState *
+flag_state (ModeService *self,
+            const char  *flag,
+            gboolean     create)
+{
+  ServiceExtras *extras = create ? service_get_extras (self) : GET_PRIV (self)->extras;
+  FlagState *state;
+
+  if (extras == NULL)
+    return NULL;
+  if (extras->flags == NULL)
+    {
+      if (!create)
+        return NULL;
+      extras->flags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    }
+
+  state = g_hash_table_lookup (extras->flags, flag);
+  if (state == NULL && create)
+    {
+      state = g_new0 (FlagState, 1);
+      g_hash_table_insert (extras->flags, g_strdup (flag), state);
+    }
+
+  return state;
+}
+
+/**
+ * mode_service_diag_set_flag:
+ * @self: a #ModeService
+ * @flag: the flag, a short word saying what the service is doing
+ *
+ * Sets a diagnostic flag (Mode's `diag.set_flag`), to show what the
+ * service is busy with: mode_service_describe() lists the flags that are
+ * set, and when each last changed.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_diag_set_flag (ModeService *self,
+                            const char  *flag)
+{
+  FlagState *state;
+
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (flag != NULL);
+
+  state = flag_state (self, flag, TRUE);
+  state->set = TRUE;
+  state->last_transition = service_now (self);
+}
+
+/**
+ * mode_service_diag_unset_flag:
+ * @self: a #ModeService
+ * @flag: the flag
+ *
+ * Unsets a diagnostic flag.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_diag_unset_flag (ModeService *self,
+                              const char  *flag)
+{
+  FlagState *state;
+
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (flag != NULL);
+
+  state = flag_state (self, flag, FALSE);
+  if (state != NULL && state->set)
+    {
+      state->set = FALSE;
+      state->last_transition = service_now (self);
+    }
+}
+
+/**
+ * mode_service_diag_has_flag:
+ * @self: a #ModeService
+ * @flag: the flag
+ *
+ * Gets whether a diagnostic flag is set.
+ *
+ * Returns: %TRUE when @flag is set
+ *
+ * Since: 0.1
+ */
+gboolean
+mode_service_diag_has_flag (ModeService *self,
+                            const char  *flag)
+{
+  FlagState *state;
+
+  g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (flag != NULL, FALSE);
+
+  state = flag_state (self, flag, FALSE);
+  return state != NULL && state->set;
+}
+
+/**
+ * mode_service_diag_get_flags:
+ * @self: a #ModeService
+ *
+ * Gets the diagnostic flags that are set, sorted.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the flags
+ *
+ * Since: 0.1
+ */
+char **
+mode_service_diag_get_flags (ModeService *self)
+{
+  ServiceExtras *extras;
+  GPtrArray *flags;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
+
+  flags = g_ptr_array_new ();
+  extras = GET_PRIV (self)->extras;
+  if (extras != NULL && extras->flags != NULL)
+    {
+      g_hash_table_iter_init (&iter, extras->flags);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (((FlagState *) value)->set)
+          g_ptr_array_add (flags, g_strdup (key));
+    }
+  g_ptr_array_sort (flags, compare_strings);
+  g_ptr_array_add (flags, NULL);
+
+  return (char **) g_ptr_array_free (flags, FALSE);
+}
+
+/**
+ * mode_service_diag_get_last_transition:
+ * @self: a #ModeService
+ * @flag: the flag
+ *
+ * Gets when a diagnostic flag was last set or unset, on the service's
+ * #ModeClock.
+ *
+ * Returns: the time in microseconds, or 0 when the flag was never set
+ *
+ * Since: 0.1
+ */
+gint64
+mode_service_diag_get_last_transition (ModeService *self,
+                                       const char  *flag)
+{
+  FlagState *state;
+
+  g_return_val_if_fail (MODE_IS_SERVICE (self), 0);
+  g_return_val_if_fail (flag != NULL, 0);
+
+  state = flag_state (self, flag, FALSE);
+  return state != NULL ? state->last_transition : 0;
+}
+
+static void
+describe_service (ModeService *self,
+                  GString     *out,
+                  guint        indent,
+                  GHashTable  *seen)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  ServiceExtras *extras = priv->extras;
+  GEnumClass *states = g_type_class_ref (MODE_TYPE_SERVICE_STATE);
+  gint64 now = service_now (self);
+
+  g_string_append_printf (out, "%*s%s [%s]", indent * 2, "",
+                          mode_service_get_label (self),
+                          g_enum_get_value (states, derived_state (priv))->value_nick);
+  g_type_class_unref (states);
+  if (priv->restart_count > 0)
+    g_string_append_printf (out, " restarts=%u", priv->restart_count);
+  if (priv->crashed && priv->crash_reason != NULL)
+    g_string_append_printf (out, " reason=\"%s\"", priv->crash_reason->message);
+  g_string_append_c (out, '\n');
+
+  if (!g_hash_table_add (seen, self))
+    {
+      g_string_append_printf (out, "%*s(described above)\n", (indent + 1) * 2, "");
+      return;
+    }
+
+  if (extras != NULL)
+    {
+      if (extras->flags != NULL)
+        {
+          g_auto(GStrv) flags = mode_service_diag_get_flags (self);
+
+          for (guint i = 0; flags[i] != NULL; i++)
+            {
+              FlagState *state = flag_state (self, flags[i], FALSE);
+              g_string_append_printf (out, "%*sflag %s (set %.3f s ago)\n", (indent + 1) * 2, "",
+                                      flags[i], (now - state->last_transition) / (gdouble) G_USEC_PER_SEC);
+            }
+        }
+
+      for (GList *l = extras->tasks.head; l != NULL; l = l->next)
+        {
+          TaskEntry *entry = l->data;
+          g_string_append_printf (out, "%*stask %s (running for %.3f s)\n", (indent + 1) * 2, "",
+                                  entry->name, (now - entry->started_at) / (gdouble) G_USEC_PER_SEC);
+        }
+
+      if (extras->timers != NULL)
+        for (guint i = 0; i < extras->timers->len; i++)
+          {
+            g_string_append_printf (out, "%*s", (indent + 1) * 2, "");
+            _mode_timer_describe (g_ptr_array_index (extras->timers, i), out);
+            g_string_append_c (out, '\n');
+          }
+    }
+
+  if (priv->children != NULL)
+    for (guint i = 0; i < priv->children->len; i++)
+      describe_service (g_ptr_array_index (priv->children, i), out, indent + 1, seen);
+}
+
+/**
+ * mode_service_describe:
+ * @self: a #ModeService
+ *
+ * Describes the service and its dependencies as text, one service a line
+ * with its label and state, and under each its diagnostic flags, its
+ * running tasks with their age, and its timers with their figures. What
+ * a worker prints on SIGUSR1.
+ *
+ * Returns: (transfer full): the description
+ *
+ * Since: 0.1
+ */
+char *
+mode_service_describe (ModeService *self)
+{
+  g_autoptr(GHashTable) seen = NULL;
+  GString *out;
+
+  g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
+
+  seen = g_hash_table_new (NULL, NULL);
+  out = g_string_new (NULL);
+  describe_service (self, out, 0, seen);
+
+  return g_string_free (out, FALSE);
 }
 
 /* }}} */
@@ -2502,6 +3820,27 @@ mode_service_set_mundane_level (ModeService *self,
     }
 }
 
+/**
+ * mode_service_get_clock:
+ * @self: a #ModeService
+ *
+ * Gets the clock the service's timers, sleeps and timeouts follow.
+ *
+ * Returns: (transfer none): the #ModeClock
+ *
+ * Since: 0.1
+ */
+ModeClock *
+mode_service_get_clock (ModeService *self)
+{
+  ModeServicePrivate *priv;
+
+  g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
+
+  priv = GET_PRIV (self);
+  return priv->clock != NULL ? priv->clock : mode_clock_get_default ();
+}
+
 /* }}} */
 
 /* GObject {{{ */
@@ -2582,6 +3921,7 @@ mode_service_dispose (GObject *object)
   ModeNode *parent;
 
   g_clear_pointer (&priv->children, g_ptr_array_unref);
+  detach_timers (self);
 
   parent = mode_node_get_parent (priv->beacon);
   if (parent != NULL)
@@ -2600,11 +3940,29 @@ mode_service_finalize (GObject *object)
 
   g_assert (priv->shutdown_op == NULL);
 
-  if (priv->shutdown_timer != NULL)
+  if (priv->extras != NULL)
     {
-      g_source_destroy (priv->shutdown_timer);
-      g_source_unref (priv->shutdown_timer);
+      ServiceExtras *extras = priv->extras;
+
+      g_assert (extras->tasks.length == 0);
+      g_assert (extras->sleepers.length == 0);
+      g_clear_pointer (&extras->task_defs, g_ptr_array_unref);
+      g_clear_pointer (&extras->timers, g_ptr_array_unref);
+      if (extras->cleanups != NULL)
+        {
+          for (guint i = 0; i < extras->cleanups->len; i++)
+            {
+              Cleanup *cleanup = &g_array_index (extras->cleanups, Cleanup, i);
+              if (cleanup->destroy != NULL)
+                cleanup->destroy (cleanup->user_data);
+            }
+          g_array_unref (extras->cleanups);
+        }
+      g_clear_pointer (&extras->flags, g_hash_table_unref);
+      g_free (extras);
     }
+  g_clear_pointer (&priv->scheduler, _mode_scheduler_unref);
+  g_clear_object (&priv->clock);
   _mode_node_clear_data (priv->beacon);
   g_clear_object (&priv->beacon);
   g_clear_pointer (&priv->stop_waiters, g_ptr_array_unref);
@@ -2684,6 +4042,10 @@ mode_service_get_property (GObject    *object,
       g_value_set_uint (value, priv->mundane_level);
       break;
 
+    case PROP_CLOCK:
+      g_value_set_object (value, mode_service_get_clock (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2727,6 +4089,10 @@ mode_service_set_property (GObject      *object,
 
     case PROP_MUNDANE_LEVEL:
       mode_service_set_mundane_level (self, g_value_get_uint (value));
+      break;
+
+    case PROP_CLOCK:
+      priv->clock = g_value_dup_object (value);
       break;
 
     default:
@@ -2960,6 +4326,21 @@ mode_service_class_init (ModeServiceClass *klass)
                        (G_PARAM_READWRITE |
                         G_PARAM_EXPLICIT_NOTIFY |
                         G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ModeService:clock:
+   *
+   * The clock the service's timers, sleeps and timeouts follow: the
+   * default #ModeClock unless given, such as a manual clock in tests.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_CLOCK] =
+    g_param_spec_object ("clock", NULL, NULL,
+                         MODE_TYPE_CLOCK,
+                         (G_PARAM_READWRITE |
+                          G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

@@ -12,7 +12,10 @@
 #include <gio/gio.h>
 
 #include "mode-version-macros.h"
+#include "mode-clock.h"
+#include "mode-event.h"
 #include "mode-node.h"
+#include "mode-timer.h"
 
 G_BEGIN_DECLS
 
@@ -44,6 +47,52 @@ typedef enum
 
 MODE_AVAILABLE_IN_ALL
 G_DECLARE_DERIVABLE_TYPE (ModeService, mode_service, MODE, SERVICE, GObject)
+
+/**
+ * ModeTaskFunc:
+ * @service: the #ModeService the task belongs to
+ * @task: the #GTask to complete when the work is done
+ * @user_data: the data given with the function
+ *
+ * A background task of a service. The function starts its work and
+ * completes @task (g_task_return_boolean(), g_task_return_error()) when
+ * the work is done, now or later; to complete it later it keeps a
+ * reference. The cancellable of @task is cancelled when the service
+ * stops. A task that fails with an error other than
+ * %G_IO_ERROR_CANCELLED crashes its service.
+ *
+ * Since: 0.1
+ */
+typedef void (*ModeTaskFunc) (ModeService *service,
+                              GTask       *task,
+                              gpointer     user_data);
+
+/**
+ * ModeTimerFunc:
+ * @service: the #ModeService the timer belongs to
+ * @timer: the #ModeTimer that ticked
+ * @user_data: the data given with the function
+ *
+ * The function a #ModeTimer calls on every tick.
+ *
+ * Since: 0.1
+ */
+typedef void (*ModeTimerFunc) (ModeService *service,
+                               ModeTimer   *timer,
+                               gpointer     user_data);
+
+/**
+ * ModeCleanupFunc:
+ * @service: the #ModeService that stops
+ * @user_data: the data given with the function
+ *
+ * A cleanup added with mode_service_add_cleanup(), run when the service
+ * stops.
+ *
+ * Since: 0.1
+ */
+typedef void (*ModeCleanupFunc) (ModeService *service,
+                                 gpointer     user_data);
 
 /**
  * ModeServiceClass:
@@ -265,5 +314,96 @@ guint             mode_service_get_mundane_level          (ModeService          
 MODE_AVAILABLE_IN_ALL
 void              mode_service_set_mundane_level          (ModeService          *self,
                                                            guint                 level);
+
+MODE_AVAILABLE_IN_ALL
+ModeClock        *mode_service_get_clock                  (ModeService          *self);
+
+/* background work */
+MODE_AVAILABLE_IN_ALL
+void              mode_service_spawn                      (ModeService          *self,
+                                                           const char           *name,
+                                                           ModeTaskFunc          func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_spawn_in_thread            (ModeService          *self,
+                                                           const char           *name,
+                                                           GTaskThreadFunc       func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_add_task                   (ModeService          *self,
+                                                           const char           *name,
+                                                           ModeTaskFunc          func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_class_add_task_full        (ModeServiceClass     *klass,
+                                                           const char           *name,
+                                                           ModeTaskFunc          func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy);
+MODE_AVAILABLE_IN_ALL
+ModeTimer        *mode_service_add_timer                  (ModeService          *self,
+                                                           const char           *name,
+                                                           gdouble               interval,
+                                                           ModeTimerFunc         func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_class_add_timer_full       (ModeServiceClass     *klass,
+                                                           const char           *name,
+                                                           gdouble               interval,
+                                                           ModeTimerFunc         func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy);
+MODE_AVAILABLE_IN_ALL
+GPtrArray        *mode_service_get_timers                 (ModeService          *self);
+MODE_AVAILABLE_IN_ALL
+guint             mode_service_get_n_tasks                (ModeService          *self);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_sleep_async                (ModeService          *self,
+                                                           gdouble               seconds,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+MODE_AVAILABLE_IN_ALL
+gboolean          mode_service_sleep_finish               (ModeService          *self,
+                                                           GAsyncResult         *result,
+                                                           GError              **error);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_wait_async                 (ModeService          *self,
+                                                           ModeEvent            *event,
+                                                           gdouble               timeout,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+MODE_AVAILABLE_IN_ALL
+gboolean          mode_service_wait_finish                (ModeService          *self,
+                                                           GAsyncResult         *result,
+                                                           GError              **error);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_add_cleanup                (ModeService          *self,
+                                                           ModeCleanupFunc       func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy);
+
+/* diagnostics */
+MODE_AVAILABLE_IN_ALL
+void              mode_service_diag_set_flag              (ModeService          *self,
+                                                           const char           *flag);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_diag_unset_flag            (ModeService          *self,
+                                                           const char           *flag);
+MODE_AVAILABLE_IN_ALL
+gboolean          mode_service_diag_has_flag              (ModeService          *self,
+                                                           const char           *flag);
+MODE_AVAILABLE_IN_ALL
+char            **mode_service_diag_get_flags             (ModeService          *self);
+MODE_AVAILABLE_IN_ALL
+gint64            mode_service_diag_get_last_transition   (ModeService          *self,
+                                                           const char           *flag);
+MODE_AVAILABLE_IN_ALL
+char             *mode_service_describe                   (ModeService          *self);
 
 G_END_DECLS

@@ -1,0 +1,516 @@
+/* mode-clock.c: clocks, and the deadlines every timer and sleep waits on
+ *
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <unistd.h>
+#ifdef HAVE_TIMERFD
+# include <sys/timerfd.h>
+#endif
+
+#include "mode-clock.h"
+#include "mode-clock-private.h"
+
+/**
+ * SECTION:mode-clock
+ * @Title: ModeClock
+ * @Short_description: the time that timers, sleeps and timeouts follow
+ *
+ * Every timer, sleep and timeout of a #ModeService follows a #ModeClock:
+ * the default one is the monotonic clock of the system
+ * (g_get_monotonic_time()). A manual clock only moves when it is told
+ * to, with mode_clock_advance(), which lets a test drive timers and
+ * timeouts through hours of schedule without waiting.
+ *
+ * Deadlines on the default clock wake the main context through one
+ * timerfd per main context on Linux, so they are precise to the
+ * microsecond rather than to GLib's millisecond, and thousands of them
+ * cost one source, not one each.
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr(ModeClock) clock = mode_clock_new_manual ();
+ * g_autoptr(ModeService) service = g_object_new (MY_TYPE_SERVICE, "clock", clock, NULL);
+ *
+ * ... start the service ...
+ * mode_clock_advance (clock, 10 * G_USEC_PER_SEC);
+ * while (g_main_context_iteration (NULL, FALSE))
+ *   ;
+ * ]|
+ */
+
+struct _ModeClock
+{
+  GObject     parent_instance;
+
+  GMutex      mutex;
+  GHashTable *schedulers;   /* (owned) GMainContext -> ModeScheduler, under mutex */
+  gint64      now;          /* manual clocks: the time, under mutex */
+  gboolean    manual;
+};
+
+G_DEFINE_FINAL_TYPE (ModeClock, mode_clock, G_TYPE_OBJECT)
+
+struct _ModeScheduler
+{
+  GSource       source;
+  ModeClock    *clock;       /* (owned) */
+  GMainContext *context;     /* (unowned): the source is attached to it */
+  GPtrArray    *heap;        /* (owned) (element-type ModeDeadline): a binary min-heap */
+  guint         refcount;    /* under the clock's mutex */
+#ifdef HAVE_TIMERFD
+  int           timerfd;
+  gpointer      fd_tag;
+  gint64        armed;       /* the due time the timerfd is set to */
+#endif
+};
+
+static void
+mode_clock_finalize (GObject *object)
+{
+  ModeClock *self = (ModeClock *)object;
+
+  g_assert (g_hash_table_size (self->schedulers) == 0);
+  g_clear_pointer (&self->schedulers, g_hash_table_unref);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (mode_clock_parent_class)->finalize (object);
+}
+
+static void
+mode_clock_class_init (ModeClockClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = mode_clock_finalize;
+}
+
+static void
+mode_clock_init (ModeClock *self)
+{
+  g_mutex_init (&self->mutex);
+  self->schedulers = g_hash_table_new (NULL, NULL);
+}
+
+/**
+ * mode_clock_get_default:
+ *
+ * Gets the clock that services follow unless told otherwise: the
+ * monotonic clock of the system.
+ *
+ * Returns: (transfer none): the default #ModeClock
+ *
+ * Since: 0.1
+ */
+ModeClock *
+mode_clock_get_default (void)
+{
+  static gsize default_clock;
+
+  if (g_once_init_enter (&default_clock))
+    g_once_init_leave (&default_clock, (gsize) g_object_new (MODE_TYPE_CLOCK, NULL));
+
+  return (ModeClock *) default_clock;
+}
+
+/**
+ * mode_clock_new_manual:
+ *
+ * Creates a clock that stands still at 0 until mode_clock_advance()
+ * moves it. Give it to services (#ModeService:clock) in tests, to run
+ * timers and timeouts without waiting.
+ *
+ * Returns: (transfer full): a new manual #ModeClock
+ *
+ * Since: 0.1
+ */
+ModeClock *
+mode_clock_new_manual (void)
+{
+  ModeClock *self = g_object_new (MODE_TYPE_CLOCK, NULL);
+
+  self->manual = TRUE;
+  return self;
+}
+
+/**
+ * mode_clock_is_manual:
+ * @self: a #ModeClock
+ *
+ * Gets whether the clock is a manual one.
+ *
+ * Returns: %TRUE for a clock made by mode_clock_new_manual()
+ *
+ * Since: 0.1
+ */
+gboolean
+mode_clock_is_manual (ModeClock *self)
+{
+  g_return_val_if_fail (MODE_IS_CLOCK (self), FALSE);
+
+  return self->manual;
+}
+
+static inline gint64
+clock_now (ModeClock *self)
+{
+  gint64 now;
+
+  if (!self->manual)
+    return g_get_monotonic_time ();
+
+  g_mutex_lock (&self->mutex);
+  now = self->now;
+  g_mutex_unlock (&self->mutex);
+
+  return now;
+}
+
+/**
+ * mode_clock_get_time:
+ * @self: a #ModeClock
+ *
+ * Gets the time on the clock, in microseconds: for the default clock,
+ * g_get_monotonic_time().
+ *
+ * Returns: the time in microseconds
+ *
+ * Since: 0.1
+ */
+gint64
+mode_clock_get_time (ModeClock *self)
+{
+  g_return_val_if_fail (MODE_IS_CLOCK (self), 0);
+
+  return clock_now (self);
+}
+
+/**
+ * mode_clock_advance:
+ * @self: a manual #ModeClock
+ * @microseconds: how far to move the clock, 0 or more
+ *
+ * Moves a manual clock forward. The deadlines that are now due fire in
+ * their main contexts' next iterations; this call wakes those contexts
+ * up. May be called from any thread.
+ *
+ * Since: 0.1
+ */
+void
+mode_clock_advance (ModeClock *self,
+                    gint64     microseconds)
+{
+  g_autoptr(GPtrArray) contexts = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_return_if_fail (MODE_IS_CLOCK (self));
+  g_return_if_fail (self->manual);
+  g_return_if_fail (microseconds >= 0);
+
+  contexts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_main_context_unref);
+
+  g_mutex_lock (&self->mutex);
+  self->now += microseconds;
+  g_hash_table_iter_init (&iter, self->schedulers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (contexts, g_main_context_ref (key));
+  g_mutex_unlock (&self->mutex);
+
+  for (guint i = 0; i < contexts->len; i++)
+    g_main_context_wakeup (g_ptr_array_index (contexts, i));
+}
+
+/* The scheduler {{{ */
+
+#define HEAP(self, i) ((ModeDeadline *) g_ptr_array_index ((self)->heap, (i)))
+
+static inline void
+heap_set (ModeScheduler *self,
+          guint          i,
+          ModeDeadline  *deadline)
+{
+  g_ptr_array_index (self->heap, i) = deadline;
+  deadline->position = i + 1;
+}
+
+static void
+heap_sift_up (ModeScheduler *self,
+              guint          i)
+{
+  ModeDeadline *deadline = HEAP (self, i);
+
+  while (i > 0)
+    {
+      guint parent = (i - 1) / 2;
+
+      if (HEAP (self, parent)->due <= deadline->due)
+        break;
+      heap_set (self, i, HEAP (self, parent));
+      i = parent;
+    }
+  heap_set (self, i, deadline);
+}
+
+static void
+heap_sift_down (ModeScheduler *self,
+                guint          i)
+{
+  ModeDeadline *deadline = HEAP (self, i);
+  guint len = self->heap->len;
+
+  for (;;)
+    {
+      guint child = 2 * i + 1;
+
+      if (child >= len)
+        break;
+      if (child + 1 < len && HEAP (self, child + 1)->due < HEAP (self, child)->due)
+        child++;
+      if (deadline->due <= HEAP (self, child)->due)
+        break;
+      heap_set (self, i, HEAP (self, child));
+      i = child;
+    }
+  heap_set (self, i, deadline);
+}
+
+static void
+heap_remove_at (ModeScheduler *self,
+                guint          i)
+{
+  ModeDeadline *removed = HEAP (self, i);
+  ModeDeadline *last = g_ptr_array_steal_index (self->heap, self->heap->len - 1);
+
+  removed->position = 0;
+  if (last == removed)
+    return;
+
+  heap_set (self, i, last);
+  if (i > 0 && HEAP (self, (i - 1) / 2)->due > last->due)
+    heap_sift_up (self, i);
+  else
+    heap_sift_down (self, i);
+}
+
+#ifdef HAVE_TIMERFD
+static void
+scheduler_arm (ModeScheduler *self,
+               gint64         due)
+{
+  struct itimerspec spec = { { 0, 0 }, { 0, 0 } };
+
+  if (self->armed == due)
+    return;
+
+  spec.it_value.tv_sec = due / G_USEC_PER_SEC;
+  spec.it_value.tv_nsec = (due % G_USEC_PER_SEC) * 1000;
+  if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0)
+    spec.it_value.tv_nsec = 1; /* zero would disarm it */
+
+  if (timerfd_settime (self->timerfd, TFD_TIMER_ABSTIME, &spec, NULL) == 0)
+    self->armed = due;
+}
+#endif
+
+static gboolean
+scheduler_prepare (GSource *source,
+                   gint    *timeout)
+{
+  ModeScheduler *self = (ModeScheduler *)source;
+  gint64 due;
+  gint64 now;
+
+  *timeout = -1;
+
+  if (self->heap->len == 0)
+    return FALSE;
+
+  due = HEAP (self, 0)->due;
+  now = clock_now (self->clock);
+  if (due <= now)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+
+  /* a manual clock wakes the context up when it moves */
+  if (self->clock->manual)
+    return FALSE;
+
+#ifdef HAVE_TIMERFD
+  if (self->timerfd >= 0)
+    {
+      scheduler_arm (self, due);
+      return FALSE;
+    }
+#endif
+
+  /* GLib's poll() waits whole milliseconds: round up, never wake early */
+  *timeout = (gint) MIN ((due - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+scheduler_check (GSource *source)
+{
+  ModeScheduler *self = (ModeScheduler *)source;
+
+#ifdef HAVE_TIMERFD
+  if (self->fd_tag != NULL &&
+      (g_source_query_unix_fd (source, self->fd_tag) & G_IO_IN) != 0)
+    {
+      guint64 expirations;
+
+      while (read (self->timerfd, &expirations, sizeof expirations) < 0 && errno == EINTR)
+        ;
+      self->armed = G_MININT64;
+    }
+#endif
+
+  return self->heap->len > 0 && HEAP (self, 0)->due <= clock_now (self->clock);
+}
+
+static gboolean
+scheduler_dispatch (GSource     *source,
+                    GSourceFunc  callback,
+                    gpointer     user_data)
+{
+  ModeScheduler *self = (ModeScheduler *)source;
+  gint64 now = clock_now (self->clock);
+
+  /* One at a time: a deadline that fires may remove or add others. The
+   * users never add one that is due already, so this ends. */
+  while (self->heap->len > 0 && HEAP (self, 0)->due <= now)
+    {
+      ModeDeadline *deadline = HEAP (self, 0);
+
+      heap_remove_at (self, 0);
+      deadline->func (deadline, deadline->data);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+scheduler_finalize (GSource *source)
+{
+  ModeScheduler *self = (ModeScheduler *)source;
+
+#ifdef HAVE_TIMERFD
+  if (self->timerfd >= 0)
+    close (self->timerfd);
+#endif
+  g_clear_pointer (&self->heap, g_ptr_array_unref);
+  g_clear_object (&self->clock);
+}
+
+static GSourceFuncs scheduler_funcs = {
+  .prepare = scheduler_prepare,
+  .check = scheduler_check,
+  .dispatch = scheduler_dispatch,
+  .finalize = scheduler_finalize,
+};
+
+/* Gets the scheduler of @clock in @context, made on first use. Call from
+ * the thread that runs @context. */
+ModeScheduler *
+_mode_scheduler_ref (ModeClock    *clock,
+                     GMainContext *context)
+{
+  ModeScheduler *self;
+
+  if (clock == NULL)
+    clock = mode_clock_get_default ();
+
+  g_mutex_lock (&clock->mutex);
+  self = g_hash_table_lookup (clock->schedulers, context);
+  if (self != NULL)
+    {
+      self->refcount++;
+      g_mutex_unlock (&clock->mutex);
+      return self;
+    }
+
+  self = (ModeScheduler *) g_source_new (&scheduler_funcs, sizeof (ModeScheduler));
+  g_source_set_static_name (&self->source, "[mode] deadlines");
+  g_source_set_priority (&self->source, G_PRIORITY_HIGH);
+  self->clock = g_object_ref (clock);
+  self->context = context;
+  self->heap = g_ptr_array_new ();
+  self->refcount = 1;
+#ifdef HAVE_TIMERFD
+  self->timerfd = -1;
+  self->armed = G_MININT64;
+  if (!clock->manual)
+    {
+      self->timerfd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+      if (self->timerfd >= 0)
+        self->fd_tag = g_source_add_unix_fd (&self->source, self->timerfd, G_IO_IN);
+    }
+#endif
+  g_hash_table_insert (clock->schedulers, context, self);
+  g_mutex_unlock (&clock->mutex);
+
+  g_source_attach (&self->source, context);
+
+  return self;
+}
+
+void
+_mode_scheduler_unref (ModeScheduler *self)
+{
+  ModeClock *clock = self->clock;
+  gboolean last;
+
+  g_mutex_lock (&clock->mutex);
+  last = --self->refcount == 0;
+  if (last)
+    g_hash_table_remove (clock->schedulers, self->context);
+  g_mutex_unlock (&clock->mutex);
+
+  if (last)
+    {
+      g_assert (self->heap->len == 0);
+      g_source_destroy (&self->source);
+      g_source_unref (&self->source);
+    }
+}
+
+gint64
+_mode_scheduler_now (ModeScheduler *self)
+{
+  return clock_now (self->clock);
+}
+
+ModeClock *
+_mode_scheduler_get_clock (ModeScheduler *self)
+{
+  return self->clock;
+}
+
+/* Schedules @deadline at @due, moving it when it was scheduled already. */
+void
+_mode_scheduler_add (ModeScheduler *self,
+                     ModeDeadline  *deadline,
+                     gint64         due)
+{
+  if (deadline->position != 0)
+    heap_remove_at (self, deadline->position - 1);
+
+  deadline->due = due;
+  g_ptr_array_add (self->heap, deadline);
+  heap_sift_up (self, self->heap->len - 1);
+}
+
+void
+_mode_scheduler_remove (ModeScheduler *self,
+                        ModeDeadline  *deadline)
+{
+  if (deadline->position != 0)
+    heap_remove_at (self, deadline->position - 1);
+}
+
+/* }}} */
