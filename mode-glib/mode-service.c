@@ -993,6 +993,11 @@ op_finish (ModeOp *op)
   if (priv->ops[op->kind] == op)
     priv->ops[op->kind] = NULL;
 
+  /* A start that failed, other than by being stopped, leaves a crashed
+   * service behind, whatever failed: a hook or a dependency. */
+  if (op->kind != OP_STOP && op->error != NULL && !service_should_stop (priv))
+    mark_crashed (self, op->error);
+
   if (op->first.func != NULL)
     op->first.func (self, op->error, op->first.data);
   if (op->more != NULL)
