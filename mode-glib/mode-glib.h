@@ -19,5 +19,7 @@
 #include "mode-node.h"
 #include "mode-timer.h"
 #include "mode-service.h"
+#include "mode-bucket.h"
+#include "mode-supervisor.h"
 
 #undef MODE_INSIDE

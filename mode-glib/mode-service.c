@@ -89,20 +89,16 @@ typedef enum
 typedef gboolean (*SyncHook)  (ModeService *, GCancellable *, GError **);
 typedef void     (*AsyncHook) (ModeService *, GCancellable *, GTask *);
 
-typedef enum
-{
-  OP_START,
-  OP_STOP,
-  OP_RESTART,
-  N_OPS
-} OpKind;
+/* The operations, as mode-service-private.h names them for the
+ * subclasses. A ModeOpDone is called once when an operation completes,
+ * synchronously or not. */
+typedef ModeOpKind OpKind;
+#define OP_START   MODE_OP_START
+#define OP_STOP    MODE_OP_STOP
+#define OP_RESTART MODE_OP_RESTART
+#define N_OPS      3
 
 typedef struct _ModeOp ModeOp;
-
-/* Called once when an operation completes, synchronously or not. */
-typedef void (*ModeOpDone) (ModeService  *self,
-                            const GError *error,
-                            gpointer      data);
 
 typedef struct
 {
@@ -1624,7 +1620,6 @@ op_begin (ModeService *self,
       break;
 
     case OP_RESTART:
-    case N_OPS:
     default:
       break;
     }
@@ -1632,6 +1627,16 @@ op_begin (ModeService *self,
   op = op_new (self, kind, func, data);
   priv->ops[kind] = op;
   op_run (op);
+}
+
+/* The entry points of mode-service-private.h, for the subclasses. */
+void
+_mode_service_begin (ModeService *self,
+                     ModeOpKind   kind,
+                     ModeOpDone   func,
+                     gpointer     data)
+{
+  op_begin (self, kind, func, data);
 }
 
 /* }}} */
@@ -3348,6 +3353,45 @@ mode_service_remove_dependency_finish (ModeService   *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Puts @service where @old stands in the dependencies of @self. */
+void
+_mode_service_replace_dependency (ModeService *self,
+                                  ModeService *old,
+                                  ModeService *service)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  g_return_if_fail (priv->children != NULL);
+
+  for (guint i = 0; i < priv->children->len; i++)
+    {
+      if (g_ptr_array_index (priv->children, i) != old)
+        continue;
+
+      mode_node_detach (GET_PRIV (old)->beacon, priv->beacon);
+      g_ptr_array_index (priv->children, i) = g_object_ref (service);
+      mode_node_reattach (GET_PRIV (service)->beacon, priv->beacon);
+      g_object_unref (old);
+      return;
+    }
+
+  g_return_if_reached ();
+}
+
+/* Removes @service from the dependencies of @self without stopping it. */
+void
+_mode_service_detach_dependency (ModeService *self,
+                                 ModeService *service)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  if (priv->children == NULL || !has_dependency (self, service))
+    return;
+
+  mode_node_detach (GET_PRIV (service)->beacon, priv->beacon);
+  g_ptr_array_remove (priv->children, service);
 }
 
 /**
