@@ -21,5 +21,6 @@
 #include "mode-service.h"
 #include "mode-bucket.h"
 #include "mode-supervisor.h"
+#include "mode-worker.h"
 
 #undef MODE_INSIDE

@@ -1,0 +1,1025 @@
+/* mode-worker.c
+ *
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+
+#include "mode-error.h"
+#include "mode-i18n.h"
+#include "mode-worker.h"
+
+/**
+ * SECTION:mode-worker
+ * @Title: ModeWorker
+ * @Short_description: runs a program of services from the command line
+ *
+ * A #ModeWorker is how a program of services runs: it is a service whose
+ * dependencies are the services it runs (mode_worker_add_service()), and
+ * mode_worker_execute_from_commandline() parses the usual options, sets
+ * up logging, starts everything, runs the main loop until a signal or a
+ * crash ends it, stops everything, and returns the exit status:
+ * %MODE_WORKER_EXIT_OK after a clean stop, %MODE_WORKER_EXIT_FAILURE when
+ * a service crashed (its reason printed once), %MODE_WORKER_EXIT_OSERR
+ * on an error of the system such as a log file it cannot write.
+ *
+ * Options: `--loglevel`/`-l` LEVEL (debug, info, message, warning,
+ * critical), `--logfile`/`-f` FILE, `--debug`, `--quiet`/`-q`,
+ * `--blocking-timeout` SECONDS.
+ *
+ * Signals: SIGINT and SIGTERM stop the worker gracefully (a second SIGINT
+ * while it stops says what it still waits for); SIGUSR1 writes
+ * mode_service_describe() of the whole tree to stderr; SIGUSR2 turns
+ * debug logging on and off.
+ *
+ * The worker installs its log writer only when
+ * #ModeWorker:override-logging is set (the default), so that an
+ * application that embeds services keeps its own. Lines read
+ * `[2026-11-25 12:00:00,123: INFO]: [^-Label]: message`, coloured on a
+ * terminal; when stderr is the systemd journal, the structured fields go
+ * to the journal instead.
+ *
+ * |[<!-- language="C" -->
+ * int
+ * main (int argc, char *argv[])
+ * {
+ *   g_autoptr(ModeWorker) worker = mode_worker_new ();
+ *   g_autoptr(ModeService) app = my_app_new ();
+ *
+ *   mode_worker_add_service (worker, app);
+ *   return mode_worker_execute_from_commandline (worker, argc, argv);
+ * }
+ * ]|
+ */
+
+typedef struct
+{
+  char       *loglevel;          /* (owned) (nullable) */
+  char       *logfile;           /* (owned) (nullable) */
+  gdouble     blocking_timeout;
+  GMainLoop  *loop;              /* (owned) (nullable): while running */
+  GPtrArray  *signal_sources;    /* (owned) (nullable) (element-type GSource) */
+  int         exit_status;
+  guint       debug : 1;
+  guint       quiet : 1;
+  guint       daemon : 1;
+  guint       override_logging : 1;
+  guint       stopping : 1;
+} ModeWorkerPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (ModeWorker, mode_worker, MODE_TYPE_SERVICE)
+
+#define GET_PRIV(self) ((ModeWorkerPrivate *) mode_worker_get_instance_private (self))
+
+enum {
+  PROP_0,
+  PROP_LOGLEVEL,
+  PROP_LOGFILE,
+  PROP_DEBUG,
+  PROP_QUIET,
+  PROP_BLOCKING_TIMEOUT,
+  PROP_DAEMON,
+  PROP_OVERRIDE_LOGGING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Logging {{{
+ *
+ * A process has one log writer, so the worker's is process-wide state,
+ * installed once, the first time a worker that overrides logging runs.
+ */
+
+G_LOCK_DEFINE_STATIC (log_state);
+static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;  /* the most verbose level shown */
+static GLogLevelFlags log_configured = G_LOG_LEVEL_MESSAGE; /* what SIGUSR2 goes back to */
+static FILE *log_file;          /* NULL: stderr */
+static gboolean log_colors;
+static gboolean log_journald;
+
+static GLogLevelFlags
+parse_level (const char *name,
+             gboolean   *ok)
+{
+  static const struct { const char *name; GLogLevelFlags level; } levels[] = {
+    { "debug", G_LOG_LEVEL_DEBUG },
+    { "info", G_LOG_LEVEL_INFO },
+    { "message", G_LOG_LEVEL_MESSAGE },
+    { "notice", G_LOG_LEVEL_MESSAGE },
+    { "warn", G_LOG_LEVEL_WARNING },
+    { "warning", G_LOG_LEVEL_WARNING },
+    { "critical", G_LOG_LEVEL_CRITICAL },
+    { "error", G_LOG_LEVEL_CRITICAL },
+  };
+
+  *ok = TRUE;
+  if (name == NULL)
+    return G_LOG_LEVEL_MESSAGE;
+  for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
+    if (g_ascii_strcasecmp (name, levels[i].name) == 0)
+      return levels[i].level;
+
+  *ok = FALSE;
+  return G_LOG_LEVEL_MESSAGE;
+}
+
+static const char *
+level_name (GLogLevelFlags level)
+{
+  switch ((int) (level & G_LOG_LEVEL_MASK))
+    {
+    case G_LOG_LEVEL_ERROR:    return "ERROR";
+    case G_LOG_LEVEL_CRITICAL: return "CRITICAL";
+    case G_LOG_LEVEL_WARNING:  return "WARNING";
+    case G_LOG_LEVEL_MESSAGE:  return "MESSAGE";
+    case G_LOG_LEVEL_INFO:     return "INFO";
+    case G_LOG_LEVEL_DEBUG:    return "DEBUG";
+    default:                   return "LOG";
+    }
+}
+
+static const char *
+level_color (GLogLevelFlags level)
+{
+  switch ((int) (level & G_LOG_LEVEL_MASK))
+    {
+    case G_LOG_LEVEL_ERROR:
+    case G_LOG_LEVEL_CRITICAL: return "\033[1;31m";
+    case G_LOG_LEVEL_WARNING:  return "\033[1;33m";
+    case G_LOG_LEVEL_MESSAGE:  return "\033[1;36m";
+    case G_LOG_LEVEL_DEBUG:    return "\033[34m";
+    default:                   return "";
+    }
+}
+
+/* Formats one line in Mode's manner; also used by the tests. */
+static char *
+format_line (GLogLevelFlags   level,
+             const GLogField *fields,
+             gsize            n_fields,
+             gboolean         colors)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
+  const char *message = NULL;
+  const char *domain = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+        message = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+        domain = fields[i].value;
+    }
+
+  return g_strdup_printf ("%s[%s,%03d: %s]: %s%s%s%s\n",
+                          colors ? level_color (level) : "",
+                          stamp, g_date_time_get_microsecond (now) / 1000,
+                          level_name (level),
+                          domain != NULL && g_strcmp0 (domain, G_LOG_DOMAIN) != 0 ? domain : "",
+                          domain != NULL && g_strcmp0 (domain, G_LOG_DOMAIN) != 0 ? ": " : "",
+                          message != NULL ? message : "",
+                          colors ? "\033[0m" : "");
+}
+
+static GLogWriterOutput
+worker_log_writer (GLogLevelFlags   level,
+                   const GLogField *fields,
+                   gsize            n_fields,
+                   gpointer         user_data)
+{
+  g_autofree char *line = NULL;
+  GLogLevelFlags threshold;
+  gboolean colors;
+  gboolean journald;
+  FILE *out;
+
+  G_LOCK (log_state);
+  threshold = log_threshold;
+  colors = log_colors;
+  journald = log_journald;
+  out = log_file != NULL ? log_file : stderr;
+  G_UNLOCK (log_state);
+
+  /* lower bits are more severe */
+  if ((level & G_LOG_LEVEL_MASK) > threshold && !(level & G_LOG_FLAG_FATAL))
+    return G_LOG_WRITER_HANDLED;
+
+  if (journald && g_log_writer_journald (level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
+    return G_LOG_WRITER_HANDLED;
+
+  line = format_line (level, fields, n_fields, colors);
+  fputs (line, out);
+  fflush (out);
+
+  return G_LOG_WRITER_HANDLED;
+}
+
+static gboolean
+setup_logging (ModeWorker  *self,
+               GError     **error)
+{
+  static gsize installed;
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+  GLogLevelFlags level;
+  FILE *file = NULL;
+  gboolean ok;
+
+  level = parse_level (priv->loglevel, &ok);
+  if (priv->debug)
+    level = G_LOG_LEVEL_DEBUG;
+
+  if (priv->logfile != NULL)
+    {
+      file = g_fopen (priv->logfile, "ae");
+      if (file == NULL)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("Cannot open log file %s: %s"), priv->logfile, g_strerror (saved_errno));
+          return FALSE;
+        }
+    }
+
+  G_LOCK (log_state);
+  if (log_file != NULL)
+    fclose (log_file);
+  log_file = file;
+  log_threshold = log_configured = level;
+  log_colors = file == NULL && isatty (STDERR_FILENO);
+  log_journald = file == NULL && g_log_writer_is_journald (STDERR_FILENO);
+  G_UNLOCK (log_state);
+
+  if (g_once_init_enter (&installed))
+    {
+      g_log_set_writer_func (worker_log_writer, NULL, NULL);
+      g_once_init_leave (&installed, 1);
+    }
+
+  return TRUE;
+}
+
+static void
+toggle_debug_logging (void)
+{
+  G_LOCK (log_state);
+  log_threshold = log_threshold == G_LOG_LEVEL_DEBUG ? log_configured : G_LOG_LEVEL_DEBUG;
+  G_UNLOCK (log_state);
+}
+
+/* }}} */
+
+/* Running {{{ */
+
+static void
+worker_say (ModeWorker *self,
+            const char *message)
+{
+  if (!GET_PRIV (self)->quiet)
+    {
+      g_print ("%s\n", message);
+      fflush (stdout);
+    }
+}
+
+static void
+worker_stopped (GObject      *object,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  ModeWorker *self = MODE_WORKER (object);
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+  g_autoptr(GError) error = NULL;
+
+  if (!mode_service_stop_finish (MODE_SERVICE (self), result, &error))
+    g_message ("[^%s]: stop failed: %s", mode_service_get_label (MODE_SERVICE (self)), error->message);
+
+  g_main_loop_quit (priv->loop);
+}
+
+static void
+worker_stop (ModeWorker *self)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+
+  if (priv->stopping)
+    return;
+  priv->stopping = TRUE;
+  mode_service_stop_async (MODE_SERVICE (self), NULL, worker_stopped, NULL);
+}
+
+static void
+worker_should_stop (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  ModeWorker *self = MODE_WORKER (object);
+
+  mode_service_wait_until_stopped_finish (MODE_SERVICE (self), result, NULL);
+  worker_stop (self);
+}
+
+static void
+worker_started (GObject      *object,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  ModeWorker *self = MODE_WORKER (object);
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+  g_autoptr(GError) error = NULL;
+
+  if (!mode_service_start_finish (MODE_SERVICE (self), result, &error))
+    {
+      /* the failure crashed the tree; the stop below cleans up */
+      worker_stop (self);
+      return;
+    }
+
+  worker_say (self, _("Worker ready"));
+
+  if (!priv->daemon)
+    worker_stop (self);
+}
+
+static void
+describe_to_stderr (ModeWorker *self)
+{
+  g_autofree char *text = mode_service_describe (MODE_SERVICE (self));
+
+  fputs (text, stderr);
+  fflush (stderr);
+}
+
+static gboolean
+on_sigint (gpointer data)
+{
+  ModeWorker *self = data;
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+
+  if (priv->stopping)
+    {
+      g_autofree char *text = mode_service_describe (MODE_SERVICE (self));
+
+      g_printerr (_("Still stopping; waiting for:\n%s"), text);
+      return G_SOURCE_CONTINUE;
+    }
+
+  g_info ("Signal received: SIGINT (%d)", SIGINT);
+  worker_stop (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sigterm (gpointer data)
+{
+  ModeWorker *self = data;
+
+  g_info ("Signal received: SIGTERM (%d)", SIGTERM);
+  worker_stop (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sigusr1 (gpointer data)
+{
+  describe_to_stderr (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sigusr2 (gpointer data)
+{
+  toggle_debug_logging ();
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+add_signal (ModeWorker  *self,
+            int          signum,
+            GSourceFunc  func)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+  GSource *source = g_unix_signal_source_new (signum);
+
+  g_source_set_static_name (source, "[mode] worker signal");
+  g_source_set_callback (source, func, self, NULL);
+  g_source_attach (source, mode_service_get_main_context (MODE_SERVICE (self)));
+  g_ptr_array_add (priv->signal_sources, source);
+}
+
+static void
+remove_signals (ModeWorker *self)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+
+  if (priv->signal_sources == NULL)
+    return;
+
+  for (guint i = 0; i < priv->signal_sources->len; i++)
+    g_source_destroy (g_ptr_array_index (priv->signal_sources, i));
+  g_clear_pointer (&priv->signal_sources, g_ptr_array_unref);
+}
+
+/**
+ * mode_worker_run:
+ * @self: a #ModeWorker
+ *
+ * Runs the worker with the options set as properties: sets up logging
+ * (when #ModeWorker:override-logging is set) and the signal handlers,
+ * starts the worker and its services, runs the main loop of the
+ * worker's #ModeService:main-context until a signal or a crash ends it
+ * (or until everything started, unless #ModeWorker:daemon is set), stops
+ * everything, and returns. The bindings' entry point.
+ *
+ * Returns: the exit status: %MODE_WORKER_EXIT_OK after a clean stop,
+ *   %MODE_WORKER_EXIT_FAILURE when a service crashed,
+ *   %MODE_WORKER_EXIT_OSERR on an error of the system
+ *
+ * Since: 0.1
+ */
+int
+mode_worker_run (ModeWorker *self)
+{
+  ModeWorkerPrivate *priv;
+  GMainContext *context;
+  g_autoptr(GError) error = NULL;
+  const GError *reason;
+
+  g_return_val_if_fail (MODE_IS_WORKER (self), MODE_WORKER_EXIT_FAILURE);
+  g_return_val_if_fail (GET_PRIV (self)->loop == NULL, MODE_WORKER_EXIT_FAILURE);
+
+  priv = GET_PRIV (self);
+  context = mode_service_get_main_context (MODE_SERVICE (self));
+
+  if (priv->override_logging && !setup_logging (self, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return MODE_WORKER_EXIT_OSERR;
+    }
+
+  g_main_context_push_thread_default (context);
+
+  priv->stopping = FALSE;
+  priv->loop = g_main_loop_new (context, FALSE);
+  priv->signal_sources = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
+  add_signal (self, SIGINT, on_sigint);
+  add_signal (self, SIGTERM, on_sigterm);
+  add_signal (self, SIGUSR1, on_sigusr1);
+  add_signal (self, SIGUSR2, on_sigusr2);
+
+  mode_service_wait_until_stopped_async (MODE_SERVICE (self), NULL, worker_should_stop, NULL);
+  mode_service_start_async (MODE_SERVICE (self), NULL, worker_started, NULL);
+
+  g_main_loop_run (priv->loop);
+
+  /* let the wait complete, whoever ended the run */
+  while (g_main_context_iteration (context, FALSE))
+    ;
+
+  remove_signals (self);
+  g_clear_pointer (&priv->loop, g_main_loop_unref);
+  g_main_context_pop_thread_default (context);
+
+  reason = mode_service_get_crash_reason (MODE_SERVICE (self));
+  if (mode_service_get_crashed (MODE_SERVICE (self)) && reason != NULL)
+    {
+      g_printerr (_("%s crashed: %s\n"), mode_service_get_label (MODE_SERVICE (self)), reason->message);
+      return MODE_WORKER_EXIT_FAILURE;
+    }
+
+  return MODE_WORKER_EXIT_OK;
+}
+
+/**
+ * mode_worker_execute_from_commandline:
+ * @self: a #ModeWorker
+ * @argc: the number of arguments
+ * @argv: (array length=argc) (nullable): the arguments of main()
+ *
+ * Parses the worker's options from @argv (`--help` lists them), sets the
+ * matching properties and runs the worker with mode_worker_run().
+ *
+ * Returns: the exit status; %MODE_WORKER_EXIT_USAGE when the options
+ *   are wrong
+ *
+ * Since: 0.1
+ */
+int
+mode_worker_execute_from_commandline (ModeWorker  *self,
+                                      int          argc,
+                                      char       **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) args = NULL;
+  g_autofree char *loglevel = NULL;
+  g_autofree char *logfile = NULL;
+  gboolean debug = FALSE;
+  gboolean quiet = FALSE;
+  gdouble blocking_timeout = -1;
+  gboolean level_ok;
+  GOptionEntry entries[] = {
+    { "loglevel", 'l', 0, G_OPTION_ARG_STRING, &loglevel,
+      N_("Logging level: debug, info, message, warning or critical"), N_("LEVEL") },
+    { "logfile", 'f', 0, G_OPTION_ARG_FILENAME, &logfile,
+      N_("Write the log to FILE instead of stderr"), N_("FILE") },
+    { "debug", 0, 0, G_OPTION_ARG_NONE, &debug,
+      N_("Log everything and watch for a blocked main loop"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      N_("Print nothing but errors to stdout"), NULL },
+    { "blocking-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &blocking_timeout,
+      N_("In debug mode, warn when the main loop is blocked this many seconds"), N_("SECONDS") },
+    { NULL }
+  };
+  g_return_val_if_fail (MODE_IS_WORKER (self), MODE_WORKER_EXIT_FAILURE);
+  g_return_val_if_fail (argc >= 0, MODE_WORKER_EXIT_FAILURE);
+
+  /* parse a copy: GOptionContext removes what it parsed */
+  args = g_new0 (char *, argc + 2);
+  args[0] = g_strdup (argc > 0 && argv != NULL && argv[0] != NULL ? argv[0] : "worker");
+  for (int i = 1; i < argc && argv != NULL; i++)
+    args[i] = g_strdup (argv[i]);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _("Runs a program of services."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse_strv (context, &args, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return MODE_WORKER_EXIT_USAGE;
+    }
+
+  if (loglevel != NULL)
+    {
+      parse_level (loglevel, &level_ok);
+      if (!level_ok)
+        {
+          g_printerr (_("Unknown log level: %s\n"), loglevel);
+          return MODE_WORKER_EXIT_USAGE;
+        }
+      mode_worker_set_loglevel (self, loglevel);
+    }
+  if (logfile != NULL)
+    mode_worker_set_logfile (self, logfile);
+  if (debug)
+    mode_worker_set_debug (self, TRUE);
+  if (quiet)
+    mode_worker_set_quiet (self, TRUE);
+  if (blocking_timeout >= 0)
+    mode_worker_set_blocking_timeout (self, blocking_timeout);
+
+  return mode_worker_run (self);
+}
+
+/* }}} */
+
+/**
+ * mode_worker_new:
+ *
+ * Creates a worker.
+ *
+ * Returns: (transfer full): a new #ModeWorker
+ *
+ * Since: 0.1
+ */
+ModeWorker *
+mode_worker_new (void)
+{
+  return g_object_new (MODE_TYPE_WORKER, NULL);
+}
+
+/**
+ * mode_worker_add_service:
+ * @self: a #ModeWorker
+ * @service: a service to run
+ *
+ * Adds a service for the worker to run: a dependency of the worker.
+ *
+ * Since: 0.1
+ */
+void
+mode_worker_add_service (ModeWorker  *self,
+                         ModeService *service)
+{
+  g_return_if_fail (MODE_IS_WORKER (self));
+  g_return_if_fail (MODE_IS_SERVICE (service));
+
+  mode_service_add_dependency (MODE_SERVICE (self), service);
+}
+
+#define DEFINE_STRING_PROPERTY(name, NAME)                                   \
+  const char *                                                               \
+  mode_worker_get_##name (ModeWorker *self)                                  \
+  {                                                                          \
+    g_return_val_if_fail (MODE_IS_WORKER (self), NULL);                      \
+    return GET_PRIV (self)->name;                                            \
+  }                                                                          \
+                                                                             \
+  void                                                                       \
+  mode_worker_set_##name (ModeWorker *self,                                  \
+                          const char *name)                                  \
+  {                                                                          \
+    ModeWorkerPrivate *priv;                                                 \
+                                                                             \
+    g_return_if_fail (MODE_IS_WORKER (self));                                \
+                                                                             \
+    priv = GET_PRIV (self);                                                  \
+    if (g_strcmp0 (priv->name, name) == 0)                                   \
+      return;                                                                \
+    g_free (priv->name);                                                     \
+    priv->name = g_strdup (name);                                            \
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_##NAME]);     \
+  }
+
+#define DEFINE_BOOLEAN_PROPERTY(name, NAME)                                  \
+  gboolean                                                                   \
+  mode_worker_get_##name (ModeWorker *self)                                  \
+  {                                                                          \
+    g_return_val_if_fail (MODE_IS_WORKER (self), FALSE);                     \
+    return GET_PRIV (self)->name;                                            \
+  }                                                                          \
+                                                                             \
+  void                                                                       \
+  mode_worker_set_##name (ModeWorker *self,                                  \
+                          gboolean    name)                                  \
+  {                                                                          \
+    ModeWorkerPrivate *priv;                                                 \
+                                                                             \
+    g_return_if_fail (MODE_IS_WORKER (self));                                \
+                                                                             \
+    priv = GET_PRIV (self);                                                  \
+    name = !!name;                                                           \
+    if (priv->name == (guint) name)                                          \
+      return;                                                                \
+    priv->name = name;                                                       \
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_##NAME]);     \
+  }
+
+/**
+ * mode_worker_get_loglevel:
+ * @self: a #ModeWorker
+ *
+ * Gets the #ModeWorker:loglevel.
+ *
+ * Returns: (nullable): the log level name
+ *
+ * Since: 0.1
+ */
+/**
+ * mode_worker_set_loglevel:
+ * @self: a #ModeWorker
+ * @loglevel: (nullable): debug, info, message, warning or critical
+ *
+ * Sets the #ModeWorker:loglevel.
+ *
+ * Since: 0.1
+ */
+DEFINE_STRING_PROPERTY (loglevel, LOGLEVEL)
+
+/**
+ * mode_worker_get_logfile:
+ * @self: a #ModeWorker
+ *
+ * Gets the #ModeWorker:logfile.
+ *
+ * Returns: (nullable) (type filename): the log file
+ *
+ * Since: 0.1
+ */
+/**
+ * mode_worker_set_logfile:
+ * @self: a #ModeWorker
+ * @logfile: (nullable) (type filename): the log file, or %NULL for stderr
+ *
+ * Sets the #ModeWorker:logfile.
+ *
+ * Since: 0.1
+ */
+DEFINE_STRING_PROPERTY (logfile, LOGFILE)
+
+/**
+ * mode_worker_get_debug:
+ * @self: a #ModeWorker
+ *
+ * Gets the #ModeWorker:debug property.
+ *
+ * Returns: whether the worker runs in debug mode
+ *
+ * Since: 0.1
+ */
+/**
+ * mode_worker_set_debug:
+ * @self: a #ModeWorker
+ * @debug: whether to run in debug mode
+ *
+ * Sets the #ModeWorker:debug property.
+ *
+ * Since: 0.1
+ */
+DEFINE_BOOLEAN_PROPERTY (debug, DEBUG)
+
+/**
+ * mode_worker_get_quiet:
+ * @self: a #ModeWorker
+ *
+ * Gets the #ModeWorker:quiet property.
+ *
+ * Returns: whether the worker prints nothing but errors
+ *
+ * Since: 0.1
+ */
+/**
+ * mode_worker_set_quiet:
+ * @self: a #ModeWorker
+ * @quiet: whether to print nothing but errors
+ *
+ * Sets the #ModeWorker:quiet property.
+ *
+ * Since: 0.1
+ */
+DEFINE_BOOLEAN_PROPERTY (quiet, QUIET)
+
+/**
+ * mode_worker_get_daemon:
+ * @self: a #ModeWorker
+ *
+ * Gets the #ModeWorker:daemon property.
+ *
+ * Returns: whether the worker runs until it is told to stop
+ *
+ * Since: 0.1
+ */
+/**
+ * mode_worker_set_daemon:
+ * @self: a #ModeWorker
+ * @daemon: whether to run until told to stop
+ *
+ * Sets the #ModeWorker:daemon property.
+ *
+ * Since: 0.1
+ */
+DEFINE_BOOLEAN_PROPERTY (daemon, DAEMON)
+
+/**
+ * mode_worker_get_override_logging:
+ * @self: a #ModeWorker
+ *
+ * Gets the #ModeWorker:override-logging property.
+ *
+ * Returns: whether the worker installs its log writer
+ *
+ * Since: 0.1
+ */
+/**
+ * mode_worker_set_override_logging:
+ * @self: a #ModeWorker
+ * @override_logging: whether to install the worker's log writer
+ *
+ * Sets the #ModeWorker:override-logging property.
+ *
+ * Since: 0.1
+ */
+DEFINE_BOOLEAN_PROPERTY (override_logging, OVERRIDE_LOGGING)
+
+/**
+ * mode_worker_get_blocking_timeout:
+ * @self: a #ModeWorker
+ *
+ * Gets the #ModeWorker:blocking-timeout.
+ *
+ * Returns: the timeout in seconds
+ *
+ * Since: 0.1
+ */
+gdouble
+mode_worker_get_blocking_timeout (ModeWorker *self)
+{
+  g_return_val_if_fail (MODE_IS_WORKER (self), 0.0);
+
+  return GET_PRIV (self)->blocking_timeout;
+}
+
+/**
+ * mode_worker_set_blocking_timeout:
+ * @self: a #ModeWorker
+ * @seconds: the timeout in seconds, more than 0
+ *
+ * Sets the #ModeWorker:blocking-timeout.
+ *
+ * Since: 0.1
+ */
+void
+mode_worker_set_blocking_timeout (ModeWorker *self,
+                                  gdouble     seconds)
+{
+  ModeWorkerPrivate *priv;
+
+  g_return_if_fail (MODE_IS_WORKER (self));
+  g_return_if_fail (seconds > 0);
+
+  priv = GET_PRIV (self);
+  if (priv->blocking_timeout != seconds)
+    {
+      priv->blocking_timeout = seconds;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BLOCKING_TIMEOUT]);
+    }
+}
+
+static void
+mode_worker_finalize (GObject *object)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (MODE_WORKER (object));
+
+  g_clear_pointer (&priv->loglevel, g_free);
+  g_clear_pointer (&priv->logfile, g_free);
+
+  G_OBJECT_CLASS (mode_worker_parent_class)->finalize (object);
+}
+
+static void
+mode_worker_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  ModeWorker *self = MODE_WORKER (object);
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+
+  switch (prop_id)
+    {
+    case PROP_LOGLEVEL:
+      g_value_set_string (value, priv->loglevel);
+      break;
+    case PROP_LOGFILE:
+      g_value_set_string (value, priv->logfile);
+      break;
+    case PROP_DEBUG:
+      g_value_set_boolean (value, priv->debug);
+      break;
+    case PROP_QUIET:
+      g_value_set_boolean (value, priv->quiet);
+      break;
+    case PROP_BLOCKING_TIMEOUT:
+      g_value_set_double (value, priv->blocking_timeout);
+      break;
+    case PROP_DAEMON:
+      g_value_set_boolean (value, priv->daemon);
+      break;
+    case PROP_OVERRIDE_LOGGING:
+      g_value_set_boolean (value, priv->override_logging);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mode_worker_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  ModeWorker *self = MODE_WORKER (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOGLEVEL:
+      mode_worker_set_loglevel (self, g_value_get_string (value));
+      break;
+    case PROP_LOGFILE:
+      mode_worker_set_logfile (self, g_value_get_string (value));
+      break;
+    case PROP_DEBUG:
+      mode_worker_set_debug (self, g_value_get_boolean (value));
+      break;
+    case PROP_QUIET:
+      mode_worker_set_quiet (self, g_value_get_boolean (value));
+      break;
+    case PROP_BLOCKING_TIMEOUT:
+      mode_worker_set_blocking_timeout (self, g_value_get_double (value));
+      break;
+    case PROP_DAEMON:
+      mode_worker_set_daemon (self, g_value_get_boolean (value));
+      break;
+    case PROP_OVERRIDE_LOGGING:
+      mode_worker_set_override_logging (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mode_worker_class_init (ModeWorkerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = mode_worker_finalize;
+  object_class->get_property = mode_worker_get_property;
+  object_class->set_property = mode_worker_set_property;
+
+  /**
+   * ModeWorker:loglevel:
+   *
+   * The most verbose level logged: debug, info, message, warning or
+   * critical; message unless set.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_LOGLEVEL] =
+    g_param_spec_string ("loglevel", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * ModeWorker:logfile:
+   *
+   * The file the log goes to, or %NULL for stderr.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_LOGFILE] =
+    g_param_spec_string ("logfile", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * ModeWorker:debug:
+   *
+   * Whether to log everything and watch for a blocked main loop.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_DEBUG] =
+    g_param_spec_boolean ("debug", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * ModeWorker:quiet:
+   *
+   * Whether to print nothing but errors to stdout.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_QUIET] =
+    g_param_spec_boolean ("quiet", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * ModeWorker:blocking-timeout:
+   *
+   * In debug mode, how long the main loop may be blocked, in seconds,
+   * before the worker warns.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_BLOCKING_TIMEOUT] =
+    g_param_spec_double ("blocking-timeout", NULL, NULL, G_MINDOUBLE, G_MAXDOUBLE, 10.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * ModeWorker:daemon:
+   *
+   * Whether the worker runs until it is told to stop (the default), or
+   * stops as soon as everything started.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_DAEMON] =
+    g_param_spec_boolean ("daemon", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * ModeWorker:override-logging:
+   *
+   * Whether the worker installs its log writer when it runs. The writer
+   * is process-wide: an application that has its own sets this to %FALSE.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_OVERRIDE_LOGGING] =
+    g_param_spec_boolean ("override-logging", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+mode_worker_init (ModeWorker *self)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+
+  priv->blocking_timeout = 10.0;
+  priv->daemon = TRUE;
+  priv->override_logging = TRUE;
+}
