@@ -29,6 +29,14 @@
  * ]|
  */
 
+/**
+ * ModeBucket:
+ *
+ * A token bucket rate limiter.
+ *
+ * Since: 0.1
+ */
+
 struct _ModeBucket
 {
   GObject    parent_instance;

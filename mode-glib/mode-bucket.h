@@ -16,6 +16,13 @@
 
 G_BEGIN_DECLS
 
+/**
+ * MODE_TYPE_BUCKET:
+ *
+ * The #GType of #ModeBucket.
+ *
+ * Since: 0.1
+ */
 #define MODE_TYPE_BUCKET (mode_bucket_get_type ())
 
 MODE_AVAILABLE_IN_ALL

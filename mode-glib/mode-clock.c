@@ -41,6 +41,14 @@
  * ]|
  */
 
+/**
+ * ModeClock:
+ *
+ * The time that timers, sleeps and timeouts follow.
+ *
+ * Since: 0.1
+ */
+
 struct _ModeClock
 {
   GObject     parent_instance;

@@ -15,6 +15,13 @@
 
 G_BEGIN_DECLS
 
+/**
+ * MODE_TYPE_CLOCK:
+ *
+ * The #GType of #ModeClock.
+ *
+ * Since: 0.1
+ */
 #define MODE_TYPE_CLOCK (mode_clock_get_type ())
 
 MODE_AVAILABLE_IN_ALL

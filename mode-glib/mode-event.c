@@ -35,6 +35,14 @@
  * ]|
  */
 
+/**
+ * ModeEvent:
+ *
+ * A flag that can be waited for.
+ *
+ * Since: 0.1
+ */
+
 typedef enum
 {
   WAITER_QUEUED,    /* in ModeEvent.waiters */

@@ -15,6 +15,13 @@
 
 G_BEGIN_DECLS
 
+/**
+ * MODE_TYPE_EVENT:
+ *
+ * The #GType of #ModeEvent.
+ *
+ * Since: 0.1
+ */
 #define MODE_TYPE_EVENT (mode_event_get_type ())
 
 MODE_AVAILABLE_IN_ALL

@@ -31,6 +31,14 @@
  * ]|
  */
 
+/**
+ * ModeNode:
+ *
+ * A node of the beacon tree.
+ *
+ * Since: 0.1
+ */
+
 struct _ModeNode
 {
   GObject    parent_instance;

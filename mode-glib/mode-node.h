@@ -15,6 +15,13 @@
 
 G_BEGIN_DECLS
 
+/**
+ * MODE_TYPE_NODE:
+ *
+ * The #GType of #ModeNode.
+ *
+ * Since: 0.1
+ */
 #define MODE_TYPE_NODE (mode_node_get_type ())
 
 MODE_AVAILABLE_IN_ALL

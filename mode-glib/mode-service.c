@@ -74,6 +74,14 @@
  * ]|
  */
 
+/**
+ * ModeService:
+ *
+ * A service with a lifecycle.
+ *
+ * Since: 0.1
+ */
+
 /* The hooks, described once so that one function can call any of them. */
 typedef enum
 {
@@ -3097,7 +3105,8 @@ mode_service_add_dependency (ModeService *self,
 
   if (G_UNLIKELY (self == service))
     {
-      g_critical ("Service %s cannot depend on itself",
+      /* g_log(), as g_return_if_fail() does, so that tests can expect it */
+      g_log (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "Service %s cannot depend on itself",
                   mode_service_get_label (self));
       return NULL;
     }
@@ -3112,7 +3121,8 @@ mode_service_add_dependency (ModeService *self,
 
       if (depends_on (service, self, seen))
         {
-          g_critical ("Service %s cannot depend on %s: %s already depends on %s",
+          g_log (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL,
+                 "Service %s cannot depend on %s: %s already depends on %s",
                       mode_service_get_label (self),
                       mode_service_get_label (service),
                       mode_service_get_label (service),
@@ -3938,6 +3948,17 @@ DEFINE_ASYNC_HOOK (on_restart, HOOK_RESTART)
 
 #undef DEFINE_ASYNC_HOOK
 
+/**
+ * ModeServiceClass::on_init_dependencies:
+ * @self: the #ModeService
+ *
+ * Makes the services to add as dependencies on the first start.
+ *
+ * Returns: (transfer full) (nullable) (element-type ModeService): the
+ *   new dependencies
+ *
+ * Since: 0.1
+ */
 static GList *
 real_on_init_dependencies (ModeService *self)
 {

@@ -43,6 +43,13 @@ typedef enum
   MODE_SERVICE_STATE_CRASHED,
 } ModeServiceState;
 
+/**
+ * MODE_TYPE_SERVICE:
+ *
+ * The #GType of #ModeService.
+ *
+ * Since: 0.1
+ */
 #define MODE_TYPE_SERVICE (mode_service_get_type ())
 
 MODE_AVAILABLE_IN_ALL

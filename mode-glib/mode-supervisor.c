@@ -47,6 +47,14 @@
  * ]|
  */
 
+/**
+ * ModeSupervisor:
+ *
+ * A service that restarts the services that crash.
+ *
+ * Since: 0.1
+ */
+
 typedef struct
 {
   ModeService     *service;   /* (owned) */

@@ -60,6 +60,13 @@ typedef enum
   MODE_RESTART_TEMPORARY,
 } ModeRestartType;
 
+/**
+ * MODE_TYPE_SUPERVISOR:
+ *
+ * The #GType of #ModeSupervisor.
+ *
+ * Since: 0.1
+ */
 #define MODE_TYPE_SUPERVISOR (mode_supervisor_get_type ())
 
 MODE_AVAILABLE_IN_ALL

@@ -31,6 +31,14 @@
  * #GObject::notify signal.
  */
 
+/**
+ * ModeTimer:
+ *
+ * A repeating timer bound to a service.
+ *
+ * Since: 0.1
+ */
+
 struct _ModeTimer
 {
   GObject         parent_instance;

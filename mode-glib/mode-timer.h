@@ -15,6 +15,13 @@
 
 G_BEGIN_DECLS
 
+/**
+ * MODE_TYPE_TIMER:
+ *
+ * The #GType of #ModeTimer.
+ *
+ * Since: 0.1
+ */
 #define MODE_TYPE_TIMER (mode_timer_get_type ())
 
 MODE_AVAILABLE_IN_ALL

@@ -61,6 +61,14 @@
  * ]|
  */
 
+/**
+ * ModeWorker:
+ *
+ * Runs a program of services.
+ *
+ * Since: 0.1
+ */
+
 typedef struct
 {
   char       *loglevel;          /* (owned) (nullable) */

@@ -50,6 +50,13 @@ G_BEGIN_DECLS
  */
 #define MODE_WORKER_EXIT_OSERR 71
 
+/**
+ * MODE_TYPE_WORKER:
+ *
+ * The #GType of #ModeWorker.
+ *
+ * Since: 0.1
+ */
 #define MODE_TYPE_WORKER (mode_worker_get_type ())
 
 MODE_AVAILABLE_IN_ALL

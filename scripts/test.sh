@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The test command: installs what it needs, builds mode-glib with
+# warnings as errors, runs every suite (C, Python, GJS, Vala, docs), the
+# C tests under valgrind and under ASan/UBSan, and ends with one line
+# "N passed, N failed".
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+top=$(pwd)
+. scripts/deps.sh
+mode_install_deps || exit 1
+
+passed=0
+failed=0
+skipped=0
+
+# Adds the results of a meson test run, from its JSON log.
+count_results () {
+  local log="$1/meson-logs/testlog$2.json"
+  if [ ! -f "$log" ]; then
+    echo "no test log in $1 ($2): counting the run as one failure"
+    failed=$((failed + 1))
+    return
+  fi
+  read -r p f s < <(/usr/bin/python3 - "$log" <<'PY'
+import json, sys
+p = f = s = 0
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line:
+        continue
+    r = json.loads(line).get("result")
+    if r in ("OK", "EXPECTEDFAIL"):
+        p += 1
+    elif r == "SKIP":
+        s += 1
+    else:
+        f += 1
+print(p, f, s)
+PY
+)
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+
+# A step that is not a test run counts as one test.
+step () {
+  local name="$1"; shift
+  echo "=== $name"
+  if "$@"; then
+    passed=$((passed + 1))
+    return 0
+  fi
+  echo "FAILED: $name"
+  failed=$((failed + 1))
+  return 1
+}
+
+build="$top/_build"
+rm -rf "$build"
+if step "configure" meson setup "$build" -Dwerror=true -Dintrospection=enabled \
+     -Dvapi=enabled -Dgtk_doc=enabled -Dtests=true -Dexamples=true &&
+   step "build" ninja -C "$build"; then
+  echo "=== tests"
+  meson test -C "$build" --print-errorlogs --num-processes 2
+  count_results "$build" ""
+
+  echo "=== C tests under valgrind"
+  meson test -C "$build" --setup valgrind --suite c --print-errorlogs --num-processes 2
+  count_results "$build" "-valgrind"
+fi
+
+asan="$top/_build-asan"
+rm -rf "$asan"
+if step "configure (ASan/UBSan)" meson setup "$asan" -Dwerror=true \
+     -Db_sanitize=address,undefined -Db_lundef=false -Dintrospection=disabled \
+     -Dvapi=disabled -Dgtk_doc=disabled -Dexamples=false &&
+   step "build (ASan/UBSan)" ninja -C "$asan"; then
+  echo "=== C tests under ASan/UBSan"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C "$asan" --suite c --print-errorlogs --num-processes 2
+  count_results "$asan" ""
+fi
+
+echo
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Mode.Service from GJS: vfunc hooks and promisified start/stop. TAP output.
+
+import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
+import GObject from 'gi://GObject';
+import Mode from 'gi://Mode?version=1.0';
+
+Gio._promisify(Mode.Service.prototype, 'start_async', 'start_finish');
+Gio._promisify(Mode.Service.prototype, 'stop_async', 'stop_finish');
+
+const events = [];
+
+const Recorder = GObject.registerClass(class Recorder extends Mode.Service {
+    vfunc_on_start(cancellable) {
+        events.push(`${this.label}.on_start`);
+        return true;
+    }
+
+    vfunc_on_stop(cancellable) {
+        events.push(`${this.label}.on_stop`);
+        return true;
+    }
+});
+
+const Failing = GObject.registerClass(class Failing extends Mode.Service {
+    vfunc_on_start(cancellable) {
+        throw new GLib.Error(Mode.error_quark(), Mode.Error.FAILED, 'no port');
+    }
+});
+
+const Later = GObject.registerClass(class Later extends Mode.Service {
+    vfunc_on_start_async(cancellable, task) {
+        GLib.idle_add(GLib.PRIORITY_DEFAULT, () => {
+            events.push('Later.done');
+            task.return_boolean(true);
+            return GLib.SOURCE_REMOVE;
+        });
+    }
+});
+
+const tests = [
+    ['hooks run in order through awaited start and stop', async () => {
+        events.length = 0;
+        const a = new Recorder({label: 'A'});
+        const b = new Recorder({label: 'B'});
+        a.add_dependency(b);
+        if (await a.start_async(null) !== true)
+            throw new Error('start did not return true');
+        if (a.state !== Mode.ServiceState.RUNNING)
+            throw new Error(`state is ${a.state}`);
+        await a.stop_async(null);
+        const got = events.join(' ');
+        if (got !== 'A.on_start B.on_start A.on_stop B.on_stop')
+            throw new Error(`events: ${got}`);
+    }],
+    ['an error thrown in a hook surfaces from start', async () => {
+        const f = new Failing();
+        try {
+            await f.start_async(null);
+        } catch (e) {
+            if (!e.matches(Mode.error_quark(), Mode.Error.FAILED) || e.message !== 'no port')
+                throw new Error(`wrong error: ${e}`);
+            if (!f.crashed)
+                throw new Error('not crashed');
+            return;
+        }
+        throw new Error('start succeeded');
+    }],
+    ['an async hook completes its task later', async () => {
+        events.length = 0;
+        const l = new Later();
+        await l.start_async(null);
+        if (events.join(' ') !== 'Later.done')
+            throw new Error(`events: ${events}`);
+        await l.stop_async(null);
+    }],
+];
+
+const loop = new GLib.MainLoop(null, false);
+let failed = 0;
+
+(async () => {
+    print(`1..${tests.length}`);
+    for (const [i, [name, fn]] of tests.entries()) {
+        try {
+            await fn();
+            print(`ok ${i + 1} - ${name}`);
+        } catch (e) {
+            failed++;
+            print(`not ok ${i + 1} - ${name}`);
+            print(`# ${e}`);
+        }
+    }
+    loop.quit();
+})();
+
+loop.run();
+imports.system.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,229 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Mode.Service over GObject-Introspection: the lifecycle, from Python."""
+
+import gi
+
+gi.require_version("GLib", "2.0")
+gi.require_version("Mode", "1.0")
+
+from gi.repository import GLib, Mode  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def context():
+    ctx = GLib.MainContext.new()
+    ctx.push_thread_default()
+    try:
+        yield ctx
+    finally:
+        while ctx.iteration(False):
+            pass
+        ctx.pop_thread_default()
+
+
+def call(ctx, start, finish, *args):
+    """Runs an _async/_finish pair and returns what finish returns."""
+    results = []
+    start(*args, None, lambda obj, res: results.append(res))
+    while not results:
+        ctx.iteration(True)
+    return finish(results[0])
+
+
+def start(ctx, service):
+    return call(ctx, service.start_async, service.start_finish)
+
+
+def stop(ctx, service):
+    return call(ctx, service.stop_async, service.stop_finish)
+
+
+events = []
+
+
+class Recorder(Mode.Service):
+    def do_on_first_start(self, cancellable):
+        events.append(self.props.label + ".on_first_start")
+
+    def do_on_start(self, cancellable):
+        events.append(self.props.label + ".on_start")
+        return True
+
+    def do_on_started(self, cancellable):
+        events.append(self.props.label + ".on_started")
+
+    def do_on_stop(self, cancellable):
+        events.append(self.props.label + ".on_stop")
+
+    def do_on_shutdown(self, cancellable):
+        events.append(self.props.label + ".on_shutdown")
+
+    def do_on_restart(self, cancellable):
+        events.append(self.props.label + ".on_restart")
+
+
+@pytest.fixture(autouse=True)
+def clear_events():
+    events.clear()
+
+
+def test_import_and_defaults(context):
+    service = Mode.Service()
+    assert service.props.state == Mode.ServiceState.INIT
+    assert service.props.label == "ModeService"
+    assert service.props.shortlabel == "ModeService"
+    assert service.props.shutdown_timeout == 60.0
+    assert service.props.restart_count == 0
+    assert service.props.main_context == context
+
+
+def test_subclass_hooks_and_order(context):
+    a = Recorder(label="A")
+    b = Recorder(label="B")
+    c = Recorder(label="C")
+    assert a.add_dependency(b) is b
+    a.add_dependency(c)
+    assert [s.props.label for s in a.get_dependencies()] == ["B", "C"]
+
+    states = []
+    a.connect("notify::state", lambda s, p: states.append(s.props.state.value_nick))
+    started = []
+    a.connect("started", lambda s: started.append(True))
+
+    assert start(context, a) is True
+    assert events == [
+        "A.on_first_start", "A.on_start",
+        "B.on_first_start", "B.on_start", "B.on_started",
+        "C.on_first_start", "C.on_start", "C.on_started",
+        "A.on_started",
+    ]
+    assert started == [True]
+    assert b.props.state == Mode.ServiceState.RUNNING
+
+    events.clear()
+    assert stop(context, a) is True
+    assert events == [
+        "A.on_stop", "C.on_stop", "C.on_shutdown",
+        "B.on_stop", "B.on_shutdown", "A.on_shutdown",
+    ]
+    assert states == ["starting", "running", "stopping", "shutdown"]
+
+
+def test_error_in_hook_surfaces(context):
+    class Failing(Mode.Service):
+        def do_on_start(self, cancellable):
+            raise GLib.Error.new_literal(GLib.quark_from_string("my-domain"), "no port", 7)
+
+    service = Failing(label="Failing")
+    with pytest.raises(GLib.Error) as info:
+        start(context, service)
+    assert info.value.message == "no port"
+    assert info.value.code == 7
+    assert service.props.crashed
+    assert service.props.state == Mode.ServiceState.CRASHED
+    assert service.props.crash_reason.message == "no port"
+    stop(context, service)
+
+
+def test_other_exception_is_mode_failed(context):
+    class Broken(Mode.Service):
+        def do_on_start(self, cancellable):
+            raise RuntimeError("oops")
+
+    service = Broken(label="Broken")
+    with pytest.raises(GLib.Error) as info:
+        start(context, service)
+    assert info.value.matches(Mode.error_quark(), Mode.Error.FAILED)
+    assert "on_start" in info.value.message
+    assert "Broken" in info.value.message
+
+
+def test_already_started(context):
+    service = Mode.Service(label="S")
+    start(context, service)
+    with pytest.raises(GLib.Error) as info:
+        start(context, service)
+    assert info.value.matches(Mode.error_quark(), Mode.Error.ALREADY_STARTED)
+    assert call(context, service.maybe_start_async, service.maybe_start_finish) is False
+    stop(context, service)
+
+
+def test_init_dependencies(context):
+    class App(Recorder):
+        def do_on_init_dependencies(self):
+            return [Recorder(label="Web"), Recorder(label="Cache")]
+
+    app = App(label="App")
+    start(context, app)
+    assert [s.props.label for s in app.get_dependencies()] == ["Web", "Cache"]
+    assert all(s.props.state == Mode.ServiceState.RUNNING for s in app.get_dependencies())
+    call(context, app.restart_async, app.restart_finish)
+    assert len(app.get_dependencies()) == 2
+    assert app.props.restart_count == 1
+    assert events.count("App.on_first_start") == 1
+    assert "App.on_restart" in events
+    stop(context, app)
+
+
+def test_crash_poison_pill(context):
+    root = Mode.Service(label="Root")
+    middle = Mode.Service(label="Middle")
+    leaf = Mode.Service(label="Leaf")
+    root.add_dependency(middle)
+    middle.add_dependency(leaf)
+    start(context, root)
+
+    reasons = []
+    root.connect("crashed", lambda s, reason: reasons.append(reason.message))
+    leaf.crash(GLib.Error.new_literal(Mode.error_quark(), "boom", Mode.Error.FAILED))
+    assert reasons == ["boom"]
+    for service in (root, middle, leaf):
+        assert service.props.crashed
+        assert service.props.should_stop
+        assert service.props.crash_reason.message == "boom"
+    assert call(context, root.wait_until_stopped_async, root.wait_until_stopped_finish)
+    stop(context, root)
+
+
+def test_remove_and_runtime_dependency(context):
+    parent = Mode.Service(label="Parent")
+    start(context, parent)
+    child = Mode.Service(label="Child")
+    added = call(context, lambda c, cb: parent.add_runtime_dependency_async(child, c, cb),
+                 parent.add_runtime_dependency_finish)
+    assert added is child
+    assert child.props.state == Mode.ServiceState.RUNNING
+    assert child.props.beacon.get_parent() is parent.props.beacon
+    assert child.props.beacon.get_path() == "Parent/Child"
+
+    assert call(context, lambda c, cb: parent.remove_dependency_async(child, c, cb),
+                parent.remove_dependency_finish)
+    assert child.props.state == Mode.ServiceState.SHUTDOWN
+    assert parent.get_dependencies() == []
+
+    with pytest.raises(GLib.Error) as info:
+        call(context, lambda c, cb: parent.remove_dependency_async(child, c, cb),
+             parent.remove_dependency_finish)
+    assert info.value.matches(Mode.error_quark(), Mode.Error.NOT_A_DEPENDENCY)
+    stop(context, parent)
+
+
+def test_async_hook_with_task(context):
+    class Slow(Mode.Service):
+        def do_on_start_async(self, cancellable, task):
+            self.task = task
+
+    service = Slow()
+    done = []
+    service.start_async(None, lambda s, r: done.append(s.start_finish(r)))
+    while context.iteration(False):
+        pass
+    assert not done
+    assert service.props.state == Mode.ServiceState.STARTING
+    service.task.return_boolean(True)
+    while not done:
+        context.iteration(True)
+    assert done == [True]
+    stop(context, service)

@@ -1,0 +1,825 @@
+/* test-timer.c: the timers of ModeService
+ *
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+
+#include <mode-glib/mode-glib.h>
+
+#define USEC(seconds) ((gint64) ((seconds) * G_USEC_PER_SEC + 0.5))
+
+/* Log capture {{{
+ *
+ * The timers log overlaps and drift through g_log_structured(), which
+ * g_test_expect_message() does not see on GLib 2.74: keep the messages
+ * of the "Mode" domain, and show them only with --verbose.
+ */
+
+static GMutex     log_mutex;
+static GPtrArray *log_lines;   /* (element-type utf8), under log_mutex */
+
+static GLogWriterOutput
+capture_writer (GLogLevelFlags   level,
+                const GLogField *fields,
+                gsize            n_fields,
+                gpointer         user_data)
+{
+  const char *domain = NULL;
+  char *message = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
+        domain = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+        {
+          g_free (message);
+          message = fields[i].length < 0 ? g_strdup (fields[i].value)
+                                         : g_strndup (fields[i].value, fields[i].length);
+        }
+    }
+
+  if (g_strcmp0 (domain, "Mode") == 0 && message != NULL)
+    {
+      g_mutex_lock (&log_mutex);
+      g_ptr_array_add (log_lines, g_steal_pointer (&message));
+      g_mutex_unlock (&log_mutex);
+    }
+  g_free (message);
+
+  if (g_test_verbose () || g_strcmp0 (domain, "Mode") != 0 ||
+      (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) != 0)
+    return g_log_writer_default (level, fields, n_fields, user_data);
+
+  return G_LOG_WRITER_HANDLED;
+}
+
+static gboolean
+log_contains (const char *pattern)
+{
+  gboolean found = FALSE;
+
+  g_mutex_lock (&log_mutex);
+  for (guint i = 0; i < log_lines->len && !found; i++)
+    found = g_pattern_match_simple (pattern, g_ptr_array_index (log_lines, i));
+  g_mutex_unlock (&log_mutex);
+
+  return found;
+}
+
+/* }}} */
+
+/* Main context helpers {{{ */
+
+typedef struct
+{
+  GMainContext *context;
+  ModeClock    *clock;
+} Fixture;
+
+/* One iteration of the thread-default context (the test's own; NULL
+ * would be the global default context). */
+static gboolean
+iterate (gboolean may_block)
+{
+  return g_main_context_iteration (g_main_context_get_thread_default (), may_block);
+}
+
+static void
+drain (void)
+{
+  while (iterate (FALSE))
+    ;
+}
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  g_assert_null (*slot);
+  *slot = g_object_ref (result);
+}
+
+static GAsyncResult *
+await_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    iterate (TRUE);
+
+  return g_steal_pointer (slot);
+}
+
+/* Advances the manual clock and runs what became due. */
+static void
+advance (ModeClock *clock,
+         gint64     microseconds)
+{
+  mode_clock_advance (clock, microseconds);
+  drain ();
+}
+
+static void
+assert_finalized (gpointer object)
+{
+  GObject *weak = object;
+
+  g_object_add_weak_pointer (weak, (gpointer *) &weak);
+  g_object_unref (object);
+  drain ();
+  g_assert_null (weak);
+}
+
+static void
+service_start (ModeService *service)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  gboolean ok;
+
+  mode_service_start_async (service, NULL, store_result, &slot);
+  result = await_result (&slot);
+  ok = mode_service_start_finish (service, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
+static void
+service_stop (ModeService *service)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  gboolean ok;
+
+  mode_service_stop_async (service, NULL, store_result, &slot);
+  result = await_result (&slot);
+  ok = mode_service_stop_finish (service, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
+static void
+service_restart (ModeService *service)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  gboolean ok;
+
+  mode_service_restart_async (service, NULL, store_result, &slot);
+  result = await_result (&slot);
+  ok = mode_service_restart_finish (service, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
+static ModeService *
+service_new (ModeClock  *clock,
+             const char *label)
+{
+  return g_object_new (MODE_TYPE_SERVICE, "clock", clock, "label", label, NULL);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->context = g_main_context_new ();
+  g_main_context_push_thread_default (f->context);
+  f->clock = mode_clock_new_manual ();
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  drain ();
+  assert_finalized (g_steal_pointer (&f->clock));
+  g_main_context_pop_thread_default (f->context);
+  g_main_context_unref (f->context);
+}
+
+/* }}} */
+
+/* What a timer's function saw {{{ */
+
+typedef struct
+{
+  guint64 calls;
+  gint64  last_due;     /* mode_timer_get_last_due() inside the function */
+  gint64  last_now;     /* the service's clock inside the function */
+  guint64 advance_on;   /* on this call (from 1), advance the clock... */
+  gint64  advance_by;   /* ...by this much, as a slow function would take */
+  guint   destroyed;
+} Ticks;
+
+static void
+on_tick (ModeService *service,
+         ModeTimer   *timer,
+         gpointer     user_data)
+{
+  Ticks *ticks = user_data;
+  ModeClock *clock = mode_service_get_clock (service);
+  gint64 now = mode_clock_get_time (clock);
+
+  g_assert_true (MODE_IS_TIMER (timer));
+  ticks->calls++;
+  ticks->last_due = mode_timer_get_last_due (timer);
+  ticks->last_now = now;
+
+  /* never before its due time */
+  g_assert_cmpint (now, >=, ticks->last_due);
+
+  if (ticks->calls == ticks->advance_on)
+    mode_clock_advance (clock, ticks->advance_by);
+}
+
+static void
+ticks_destroyed (gpointer user_data)
+{
+  Ticks *ticks = user_data;
+
+  ticks->destroyed++;
+}
+
+/* }}} */
+
+/* Tests {{{ */
+
+static void
+test_first_tick (Fixture       *f,
+                 gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  Ticks ticks = { 0, };
+  ModeTimer *timer;
+  gint64 epoch;
+
+  timer = mode_service_add_timer (service, "tick", 2.0, on_tick, &ticks, ticks_destroyed);
+  g_assert_true (MODE_IS_TIMER (timer));
+  g_assert_cmpstr (mode_timer_get_name (timer), ==, "tick");
+  g_assert_cmpfloat (mode_timer_get_interval (timer), ==, 2.0);
+  g_assert_cmpint (mode_timer_get_last_due (timer), ==, 0);
+
+  /* nothing before the start */
+  advance (f->clock, USEC (100));
+  g_assert_cmpuint (ticks.calls, ==, 0);
+
+  epoch = mode_clock_get_time (f->clock);
+  service_start (service);
+  advance (f->clock, USEC (2) - 1);
+  g_assert_cmpuint (ticks.calls, ==, 0);
+  g_assert_cmpuint (mode_timer_get_iteration (timer), ==, 0);
+
+  advance (f->clock, 1);
+  g_assert_cmpuint (ticks.calls, ==, 1);
+  g_assert_cmpuint (mode_timer_get_iteration (timer), ==, 1);
+  g_assert_cmpint (ticks.last_due, ==, epoch + USEC (2));
+  g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (2));
+  g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
+  g_assert_cmpuint (mode_timer_get_drifting (timer), ==, 0);
+
+  service_stop (service);
+  assert_finalized (service);
+  g_assert_cmpuint (ticks.destroyed, ==, 1);
+}
+
+#define N_TICKS 10000
+
+static void
+test_no_drift (Fixture       *f,
+               gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  const gint64 interval = USEC (0.1);
+  Ticks ticks = { 0, };
+  ModeTimer *timer;
+  gint64 epoch;
+
+  timer = mode_service_add_timer (service, "tick", 0.1, on_tick, &ticks, NULL);
+  advance (f->clock, USEC (3.3));
+  epoch = mode_clock_get_time (f->clock);
+  service_start (service);
+
+  for (guint64 n = 1; n <= N_TICKS; n++)
+    {
+      advance (f->clock, interval);
+      g_assert_cmpuint (ticks.calls, ==, n);
+      g_assert_cmpuint (mode_timer_get_iteration (timer), ==, n);
+      g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + (gint64) n * interval);
+      g_assert_cmpint (ticks.last_due, ==, epoch + (gint64) n * interval);
+      g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
+    }
+
+  g_assert_cmpuint (mode_timer_get_drifting (timer), ==, 0);
+  g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 0);
+
+  service_stop (service);
+  assert_finalized (service);
+}
+
+static void
+test_overlap (Fixture       *f,
+              gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  Ticks ticks = { 0, };
+  ModeTimer *timer;
+  gint64 epoch;
+
+  /* the second call takes 2.5 intervals */
+  ticks.advance_on = 2;
+  ticks.advance_by = USEC (2.5);
+  timer = mode_service_add_timer (service, "slow", 1.0, on_tick, &ticks, NULL);
+  advance (f->clock, USEC (50));
+  epoch = mode_clock_get_time (f->clock);
+  service_start (service);
+
+  advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 1);
+  g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 0);
+
+  /* tick 2 runs until epoch + 4.5 s, past the due times of ticks 3 and 4 */
+  advance (f->clock, USEC (1));
+  g_assert_cmpint (mode_clock_get_time (f->clock), ==, epoch + USEC (4.5));
+  g_assert_cmpuint (ticks.calls, ==, 2);
+  g_assert_cmpint (ticks.last_due, ==, epoch + USEC (2));
+  g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 1);
+  g_assert_true (log_contains ("*slow*overlapping*"));
+
+  /* the missed ticks are skipped, not run in a burst: the next is the
+   * first due time in the future, epoch + 5 s */
+  drain ();
+  g_assert_cmpuint (ticks.calls, ==, 2);
+  advance (f->clock, USEC (0.5) - 1);
+  g_assert_cmpuint (ticks.calls, ==, 2);
+  advance (f->clock, 1);
+  g_assert_cmpuint (ticks.calls, ==, 3);
+  g_assert_cmpuint (mode_timer_get_iteration (timer), ==, 3);
+  g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (5));
+  g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
+
+  /* and on schedule again */
+  advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 4);
+  g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (6));
+  g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 1);
+  g_assert_cmpuint (mode_timer_get_drifting (timer), ==, 0);
+
+  service_stop (service);
+  assert_finalized (service);
+}
+
+static void
+test_drifting_late (Fixture       *f,
+                    gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  Ticks ticks = { 0, };
+  ModeTimer *timer;
+  gint64 epoch;
+
+  timer = mode_service_add_timer (service, "late", 1.0, on_tick, &ticks, NULL);
+  advance (f->clock, USEC (7));
+  epoch = mode_clock_get_time (f->clock);
+  service_start (service);
+
+  /* the clock jumps 40% of the interval past the first due time */
+  advance (f->clock, USEC (1.4));
+  g_assert_cmpuint (ticks.calls, ==, 1);
+  g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (1));
+  g_assert_cmpint (mode_timer_get_last_drift (timer), ==, USEC (0.4));
+  g_assert_cmpuint (mode_timer_get_drifting (timer), ==, 1);
+  g_assert_cmpuint (mode_timer_get_drifting_late (timer), ==, 1);
+  g_assert_cmpuint (mode_timer_get_drifting_early (timer), ==, 0);
+  g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 0);
+
+  /* the schedule stays absolute: tick 2 at epoch + 2 s */
+  advance (f->clock, USEC (0.6) - 1);
+  g_assert_cmpuint (ticks.calls, ==, 1);
+  advance (f->clock, 1);
+  g_assert_cmpuint (ticks.calls, ==, 2);
+  g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (2));
+  g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
+
+  /* 20% late is within bounds */
+  advance (f->clock, USEC (1.2));
+  g_assert_cmpuint (ticks.calls, ==, 3);
+  g_assert_cmpint (mode_timer_get_last_drift (timer), ==, USEC (0.2));
+  g_assert_cmpuint (mode_timer_get_drifting (timer), ==, 1);
+  g_assert_cmpuint (mode_timer_get_drifting_late (timer), ==, 1);
+
+  service_stop (service);
+  assert_finalized (service);
+}
+
+/* The bound is min(30% of the interval, 1.2 s). */
+static void
+test_drift_threshold (Fixture       *f,
+                      gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  Ticks short_ticks = { 0, };
+  Ticks long_ticks = { 0, };
+  ModeTimer *short_timer;
+  ModeTimer *long_timer;
+  gint64 epoch;
+
+  /* 30% of 10 s is 3 s: 1.2 s is the bound */
+  long_timer = mode_service_add_timer (service, "long", 10.0, on_tick, &long_ticks, NULL);
+  epoch = mode_clock_get_time (f->clock);
+  service_start (service);
+
+  advance (f->clock, USEC (11.1));
+  g_assert_cmpuint (long_ticks.calls, ==, 1);
+  g_assert_cmpint (mode_timer_get_last_drift (long_timer), ==, USEC (1.1));
+  g_assert_cmpuint (mode_timer_get_drifting (long_timer), ==, 0);
+
+  advance (f->clock, USEC (10.4));
+  g_assert_cmpuint (long_ticks.calls, ==, 2);
+  g_assert_cmpint (mode_timer_get_last_due (long_timer), ==, epoch + USEC (20));
+  g_assert_cmpint (mode_timer_get_last_drift (long_timer), ==, USEC (1.5));
+  g_assert_cmpuint (mode_timer_get_drifting (long_timer), ==, 1);
+  g_assert_cmpuint (mode_timer_get_drifting_late (long_timer), ==, 1);
+
+  /* 30% of 1 s is the bound: 29% late is within it, 31% is past it */
+  short_timer = mode_service_add_timer (service, "short", 1.0, on_tick, &short_ticks, NULL);
+  epoch = mode_clock_get_time (f->clock);
+  advance (f->clock, USEC (1.29));
+  g_assert_cmpuint (short_ticks.calls, ==, 1);
+  g_assert_cmpint (mode_timer_get_last_due (short_timer), ==, epoch + USEC (1));
+  g_assert_cmpint (mode_timer_get_last_drift (short_timer), ==, USEC (0.29));
+  g_assert_cmpuint (mode_timer_get_drifting (short_timer), ==, 0);
+
+  advance (f->clock, USEC (1.02));
+  g_assert_cmpuint (short_ticks.calls, ==, 2);
+  g_assert_cmpint (mode_timer_get_last_drift (short_timer), ==, USEC (0.31));
+  g_assert_cmpuint (mode_timer_get_drifting (short_timer), ==, 1);
+  g_assert_cmpuint (mode_timer_get_drifting_late (short_timer), ==, 1);
+
+  service_stop (service);
+  assert_finalized (service);
+}
+
+static void
+test_stop_restart (Fixture       *f,
+                   gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  Ticks ticks = { 0, };
+  ModeTimer *timer;
+  gint64 epoch;
+
+  timer = mode_service_add_timer (service, "tick", 1.0, on_tick, &ticks, ticks_destroyed);
+  advance (f->clock, USEC (7));
+  service_start (service);
+  for (guint i = 0; i < 3; i++)
+    advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 3);
+
+  /* nothing fires once stopped */
+  service_stop (service);
+  for (guint i = 0; i < 10; i++)
+    advance (f->clock, USEC (1));
+  advance (f->clock, USEC (100));
+  g_assert_cmpuint (ticks.calls, ==, 3);
+
+  /* the restart begins a new schedule, off the old one's beat */
+  advance (f->clock, USEC (0.3));
+  epoch = mode_clock_get_time (f->clock);
+  service_restart (service);
+  advance (f->clock, USEC (0.7));
+  g_assert_cmpuint (ticks.calls, ==, 3);
+  advance (f->clock, USEC (0.3) - 1);
+  g_assert_cmpuint (ticks.calls, ==, 3);
+  advance (f->clock, 1);
+  g_assert_cmpuint (ticks.calls, ==, 4);
+  g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (1));
+  g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
+  advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 5);
+  g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (2));
+
+  /* a restart of a running service too */
+  advance (f->clock, USEC (0.5));
+  epoch = mode_clock_get_time (f->clock);
+  service_restart (service);
+  advance (f->clock, USEC (0.5));
+  g_assert_cmpuint (ticks.calls, ==, 5);
+  advance (f->clock, USEC (0.5));
+  g_assert_cmpuint (ticks.calls, ==, 6);
+  g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (1));
+
+  /* the same timer all along */
+  {
+    g_autoptr(GPtrArray) timers = mode_service_get_timers (service);
+
+    g_assert_cmpuint (timers->len, ==, 1);
+    g_assert_true (g_ptr_array_index (timers, 0) == (gpointer) timer);
+  }
+
+  /* a crash stops the timers as well */
+  {
+    g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "boom");
+
+    mode_service_crash (service, reason);
+    advance (f->clock, USEC (10));
+    g_assert_cmpuint (ticks.calls, ==, 6);
+  }
+
+  service_stop (service);
+  g_assert_cmpuint (ticks.destroyed, ==, 0);
+  assert_finalized (service);
+  g_assert_cmpuint (ticks.destroyed, ==, 1);
+}
+
+/* TestTimerBase adds a class timer in class_init; TestTimerLate, its
+ * subclass, gets one after class_init (in main()). */
+#define TEST_TYPE_TIMER_BASE (test_timer_base_get_type ())
+G_DECLARE_DERIVABLE_TYPE (TestTimerBase, test_timer_base, TEST, TIMER_BASE, ModeService)
+
+struct _TestTimerBaseClass
+{
+  ModeServiceClass parent_class;
+};
+
+G_DEFINE_TYPE (TestTimerBase, test_timer_base, MODE_TYPE_SERVICE)
+
+static void
+count_tick (ModeService *service,
+            ModeTimer   *timer,
+            gpointer     user_data)
+{
+  g_assert_cmpstr (mode_timer_get_name (timer), ==, user_data);
+}
+
+static void
+test_timer_base_class_init (TestTimerBaseClass *klass)
+{
+  mode_service_class_add_timer_full (MODE_SERVICE_CLASS (klass), "base-timer", 1.0,
+                                     count_tick, (gpointer) "base-timer", NULL);
+}
+
+static void
+test_timer_base_init (TestTimerBase *self)
+{
+}
+
+#define TEST_TYPE_TIMER_LATE (test_timer_late_get_type ())
+G_DECLARE_FINAL_TYPE (TestTimerLate, test_timer_late, TEST, TIMER_LATE, TestTimerBase)
+
+struct _TestTimerLate
+{
+  TestTimerBase parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestTimerLate, test_timer_late, TEST_TYPE_TIMER_BASE)
+
+static void
+test_timer_late_class_init (TestTimerLateClass *klass)
+{
+}
+
+static void
+test_timer_late_init (TestTimerLate *self)
+{
+}
+
+static ModeTimer *
+find_timer (ModeService *service,
+            const char  *name)
+{
+  g_autoptr(GPtrArray) timers = mode_service_get_timers (service);
+
+  for (guint i = 0; i < timers->len; i++)
+    if (g_strcmp0 (mode_timer_get_name (g_ptr_array_index (timers, i)), name) == 0)
+      return g_ptr_array_index (timers, i);   /* the service keeps it */
+
+  return NULL;
+}
+
+static void
+test_class_timers (Fixture       *f,
+                   gconstpointer  data)
+{
+  ModeService *a = g_object_new (TEST_TYPE_TIMER_LATE, "clock", f->clock, "label", "a", NULL);
+  ModeService *b = g_object_new (TEST_TYPE_TIMER_LATE, "clock", f->clock, "label", "b", NULL);
+  ModeService *base = g_object_new (TEST_TYPE_TIMER_BASE, "clock", f->clock, "label", "base", NULL);
+  g_autoptr(GPtrArray) timers = NULL;
+  ModeTimer *a_base, *a_late, *b_base, *b_late;
+
+  service_start (a);
+  timers = mode_service_get_timers (a);
+  g_assert_cmpuint (timers->len, ==, 2);
+  g_assert_cmpstr (mode_timer_get_name (g_ptr_array_index (timers, 0)), ==, "base-timer");
+  g_assert_cmpstr (mode_timer_get_name (g_ptr_array_index (timers, 1)), ==, "late-timer");
+  g_clear_pointer (&timers, g_ptr_array_unref);
+  a_base = find_timer (a, "base-timer");
+  a_late = find_timer (a, "late-timer");
+  g_assert_cmpfloat (mode_timer_get_interval (a_late), ==, 2.0);
+
+  advance (f->clock, USEC (1));
+  service_start (b);
+  service_start (base);
+  b_base = find_timer (b, "base-timer");
+  b_late = find_timer (b, "late-timer");
+  g_assert_true (a_base != b_base);
+  g_assert_true (a_late != b_late);
+  timers = mode_service_get_timers (base);
+  g_assert_cmpuint (timers->len, ==, 1);
+  g_clear_pointer (&timers, g_ptr_array_unref);
+
+  /* each service follows its own schedule */
+  advance (f->clock, USEC (1));
+  g_assert_cmpuint (mode_timer_get_iteration (a_base), ==, 2);
+  g_assert_cmpuint (mode_timer_get_iteration (a_late), ==, 1);
+  g_assert_cmpuint (mode_timer_get_iteration (b_base), ==, 1);
+  g_assert_cmpuint (mode_timer_get_iteration (b_late), ==, 0);
+  g_assert_cmpint (mode_timer_get_last_due (b_base), ==, USEC (2));
+  advance (f->clock, USEC (1));
+  g_assert_cmpuint (mode_timer_get_iteration (b_late), ==, 1);
+  g_assert_cmpint (mode_timer_get_last_due (b_late), ==, USEC (3));
+
+  /* a restart keeps the timers it has, and does not add them again */
+  service_restart (a);
+  timers = mode_service_get_timers (a);
+  g_assert_cmpuint (timers->len, ==, 2);
+  g_clear_pointer (&timers, g_ptr_array_unref);
+  g_assert_true (find_timer (a, "base-timer") == a_base);
+  advance (f->clock, USEC (1));
+  g_assert_cmpuint (mode_timer_get_iteration (a_base), ==, 4);
+
+  service_stop (a);
+  service_stop (b);
+  service_stop (base);
+  assert_finalized (a);
+  assert_finalized (b);
+  assert_finalized (base);
+}
+
+static void
+test_add_while_running (Fixture       *f,
+                        gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  Ticks before = { 0, };
+  Ticks running = { 0, };
+  Ticks stopped = { 0, };
+  ModeTimer *timer;
+  gint64 added_at;
+  gint64 started_at;
+
+  /* added before the start: waits for it */
+  mode_service_add_timer (service, "before", 1.0, on_tick, &before, NULL);
+  advance (f->clock, USEC (3));
+  g_assert_cmpuint (before.calls, ==, 0);
+  started_at = mode_clock_get_time (f->clock);
+  service_start (service);
+
+  /* added while running: starts at once, one interval from now */
+  advance (f->clock, USEC (0.7));
+  added_at = mode_clock_get_time (f->clock);
+  timer = mode_service_add_timer (service, "running", 1.0, on_tick, &running, NULL);
+  {
+    g_autoptr(GPtrArray) timers = mode_service_get_timers (service);
+
+    g_assert_cmpuint (timers->len, ==, 2);
+    g_assert_true (g_ptr_array_index (timers, 1) == (gpointer) timer);
+  }
+  advance (f->clock, USEC (0.3));
+  g_assert_cmpuint (before.calls, ==, 1);
+  g_assert_cmpint (before.last_due, ==, started_at + USEC (1));
+  g_assert_cmpuint (running.calls, ==, 0);
+  advance (f->clock, USEC (0.7) - 1);
+  g_assert_cmpuint (running.calls, ==, 0);
+  advance (f->clock, 1);
+  g_assert_cmpuint (running.calls, ==, 1);
+  g_assert_cmpint (running.last_due, ==, added_at + USEC (1));
+  g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
+
+  /* added once stopped: does not run */
+  service_stop (service);
+  mode_service_add_timer (service, "stopped", 1.0, on_tick, &stopped, NULL);
+  advance (f->clock, USEC (5));
+  g_assert_cmpuint (stopped.calls, ==, 0);
+  g_assert_cmpuint (running.calls, ==, 1);
+
+  assert_finalized (service);
+}
+
+/* The default clock: real time, with generous bounds. */
+typedef struct
+{
+  guint   calls;
+  gint64  first_due;
+  gint64  last_due;
+} RealTicks;
+
+static void
+on_real_tick (ModeService *service,
+              ModeTimer   *timer,
+              gpointer     user_data)
+{
+  RealTicks *ticks = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 due = mode_timer_get_last_due (timer);
+
+  /* never before its due time */
+  g_assert_cmpint (now, >=, due);
+  if (ticks->calls == 0)
+    ticks->first_due = due;
+  else
+    {
+      /* on the schedule: whole intervals after the previous tick */
+      g_assert_cmpint (due, >, ticks->last_due);
+      g_assert_cmpint ((due - ticks->last_due) % USEC (0.02), ==, 0);
+    }
+  ticks->last_due = due;
+  ticks->calls++;
+}
+
+static gboolean
+set_flag (gpointer user_data)
+{
+  gboolean *flag = user_data;
+
+  *flag = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_default_clock (gconstpointer data)
+{
+  GMainContext *context = g_main_context_new ();
+  ModeService *service;
+  RealTicks ticks = { 0, };
+  gboolean timed_out = FALSE;
+  GSource *timeout;
+  gint64 before_start;
+
+  g_main_context_push_thread_default (context);
+  service = mode_service_new ();
+  g_assert_true (mode_service_get_clock (service) == mode_clock_get_default ());
+  g_assert_false (mode_clock_is_manual (mode_service_get_clock (service)));
+  mode_service_add_timer (service, "real", 0.02, on_real_tick, &ticks, NULL);
+
+  timeout = g_timeout_source_new_seconds (5);
+  g_source_set_callback (timeout, set_flag, &timed_out, NULL);
+  g_source_attach (timeout, context);
+
+  before_start = g_get_monotonic_time ();
+  service_start (service);
+  while (ticks.calls < 3 && !timed_out)
+    iterate (TRUE);
+
+  g_assert_cmpuint (ticks.calls, >=, 3);
+  g_assert_cmpint (ticks.first_due, >=, before_start + USEC (0.02));
+
+  service_stop (service);
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+  assert_finalized (service);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+}
+
+/* }}} */
+
+int
+main (int   argc,
+      char *argv[])
+{
+  ModeServiceClass *klass;
+
+  g_test_init (&argc, &argv, NULL);
+
+  log_lines = g_ptr_array_new_with_free_func (g_free);
+  g_log_set_writer_func (capture_writer, NULL, NULL);
+
+  /* as a binding does: a class timer added after class_init */
+  klass = g_type_class_ref (TEST_TYPE_TIMER_LATE);
+  mode_service_class_add_timer_full (klass, "late-timer", 2.0, count_tick, (gpointer) "late-timer", NULL);
+  g_type_class_unref (klass);
+
+#define ADD(path, func) \
+  g_test_add ("/timer/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("first-tick", test_first_tick);
+  ADD ("no-drift", test_no_drift);
+  ADD ("overlap", test_overlap);
+  ADD ("drifting-late", test_drifting_late);
+  ADD ("drift-threshold", test_drift_threshold);
+  ADD ("stop-restart", test_stop_restart);
+  ADD ("class-timers", test_class_timers);
+  ADD ("add-while-running", test_add_while_running);
+  g_test_add_data_func ("/timer/default-clock", NULL, test_default_clock);
+
+#undef ADD
+
+  return g_test_run ();
+}
+
+/* vim: set foldmethod=marker: */
