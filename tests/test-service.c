@@ -457,7 +457,12 @@ test_coalesced_start (Fixture       *fixture,
   g_assert_false (r1.done);
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_STARTING);
 
-  g_task_return_boolean (a->pending, TRUE);
+  {
+    /* the task holds a reference on the service: drop ours */
+    GTask *task = g_steal_pointer (&a->pending);
+    g_task_return_boolean (task, TRUE);
+    g_object_unref (task);
+  }
   wait_for (&r1);
   wait_for (&r2);
   g_assert_true (mode_service_start_finish (MODE_SERVICE (a), r1.result, NULL));
@@ -486,7 +491,12 @@ test_stop_while_starting (Fixture       *fixture,
   g_assert_nonnull (a->pending);
 
   g_assert_true (STOP (a, NULL));
-  g_task_return_boolean (a->pending, TRUE);
+  {
+    /* the task holds a reference on the service: drop ours */
+    GTask *task = g_steal_pointer (&a->pending);
+    g_task_return_boolean (task, TRUE);
+    g_object_unref (task);
+  }
   wait_for (&r);
   g_assert_false (mode_service_start_finish (MODE_SERVICE (a), r.result, &error));
   g_assert_error (error, MODE_ERROR, MODE_ERROR_STOPPED);
