@@ -40,7 +40,7 @@ remove_expired (ModeService *service,
         g_hash_table_iter_remove (&iter);
         removed++;
       }
-  g_message ("[^-%s]: removed %u expired users, %u left",
+  g_message ("%s: removed %u expired users, %u left",
              mode_service_get_shortlabel (service), removed, g_hash_table_size (self->users));
 }
 
@@ -93,14 +93,14 @@ tutorial_user_cache_init (TutorialUserCache *self)
 static gboolean
 say_start (ModeService *service, GCancellable *cancellable, GError **error)
 {
-  g_message ("[^-%s]: listening", mode_service_get_shortlabel (service));
+  g_message ("%s: listening", mode_service_get_shortlabel (service));
   return TRUE;
 }
 
 static gboolean
 say_stop (ModeService *service, GCancellable *cancellable, GError **error)
 {
-  g_message ("[^-%s]: closing", mode_service_get_shortlabel (service));
+  g_message ("%s: closing", mode_service_get_shortlabel (service));
   return TRUE;
 }
 
