@@ -8,7 +8,7 @@ gi.require_version("GLib", "2.0")
 gi.require_version("Gio", "2.0")
 gi.require_version("Mode", "1.0")
 
-from gi.repository import GLib, Gio, Mode  # noqa: E402
+from gi.repository import GLib, Gio, GObject, Mode  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -149,15 +149,13 @@ def test_stop_cancels_tasks(bg_context, clock):
     service = Recorder(clock=clock, label="svc")
     start(bg_context, service)
 
-    def on_cancel(cancellable, task):
-        service.trace.append("task cancelled")
-        task.return_error_if_cancelled()
-        return GLib.SOURCE_REMOVE
-
     def waiting(svc, task):
-        source = task.get_cancellable().source_new()
-        source.set_callback(on_cancel, task)
-        source.attach(GLib.MainContext.get_thread_default())
+        def on_cancel(cancellable):
+            service.trace.append("task cancelled")
+            task.return_error_if_cancelled()
+
+        # Gio.Cancellable.connect is g_cancellable_connect: use GObject's
+        GObject.Object.connect(task.get_cancellable(), "cancelled", on_cancel)
 
     service.spawn("waiting", waiting)
     drain(bg_context)
