@@ -75,6 +75,28 @@ const tests = [
             throw new Error(`events: ${events}`);
         await l.stop_async(null);
     }],
+    ['a task function completes its GTask later', async () => {
+        const s = new Mode.Service({label: 'Tasks'});
+        await s.start_async(null);
+        let kept = null;
+        s.spawn('later', (service, task) => {
+            kept = task;
+        });
+        if (s.get_n_tasks() !== 1)
+            throw new Error(`n_tasks is ${s.get_n_tasks()}`);
+        await new Promise(resolve => {
+            GLib.idle_add(GLib.PRIORITY_DEFAULT, () => {
+                kept.return_boolean(true);
+                resolve();
+                return GLib.SOURCE_REMOVE;
+            });
+        });
+        while (s.get_n_tasks() > 0)
+            GLib.MainContext.default().iteration(true);
+        if (s.crashed)
+            throw new Error('crashed');
+        await s.stop_async(null);
+    }],
 ];
 
 const loop = new GLib.MainLoop(null, false);

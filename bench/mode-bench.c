@@ -1,0 +1,677 @@
+/* mode-bench.c: the benchmark program of mode-glib
+ *
+ * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * One benchmark a call; prints one JSON object on one line to stdout.
+ * The workloads and field names are fixed (see bench/README.md), so that
+ * the figures compare line by line with the same workloads run on Mode.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+
+#include <mode-glib/mode-glib.h>
+
+/* Helpers {{{ */
+
+static gboolean result_ready;
+static GError *result_error;
+
+static void
+op_done (GObject      *object,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  gboolean (*finish) (ModeService *, GAsyncResult *, GError **) = data;
+
+  finish (MODE_SERVICE (object), result, &result_error);
+  result_ready = TRUE;
+}
+
+static void
+run_op (ModeService *service,
+        void (*op) (ModeService *, GCancellable *, GAsyncReadyCallback, gpointer),
+        gboolean (*finish) (ModeService *, GAsyncResult *, GError **))
+{
+  result_ready = FALSE;
+  op (service, NULL, op_done, finish);
+  while (!result_ready)
+    g_main_context_iteration (NULL, TRUE);
+  if (result_error != NULL)
+    g_error ("%s", result_error->message);
+}
+
+#define START(s)   run_op ((s), mode_service_start_async, mode_service_start_finish)
+#define STOP(s)    run_op ((s), mode_service_stop_async, mode_service_stop_finish)
+#define RESTART(s) run_op ((s), mode_service_restart_async, mode_service_restart_finish)
+
+static gdouble
+ms_since (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / 1000.0;
+}
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile over all the samples. */
+static gint64
+percentile (GArray  *sorted,
+            gdouble  p)
+{
+  guint rank;
+
+  if (sorted->len == 0)
+    return 0;
+  rank = (guint) (p / 100.0 * sorted->len + 0.999999);
+  rank = CLAMP (rank, 1, sorted->len);
+  return g_array_index (sorted, gint64, rank - 1);
+}
+
+static gdouble
+mean (GArray *samples)
+{
+  gdouble sum = 0;
+
+  for (guint i = 0; i < samples->len; i++)
+    sum += g_array_index (samples, gint64, i);
+  return samples->len > 0 ? sum / samples->len : 0;
+}
+
+static gdouble
+rss_mb (void)
+{
+  g_autofree char *contents = NULL;
+  unsigned long size = 0, resident = 0;
+
+  if (!g_file_get_contents ("/proc/self/statm", &contents, NULL, NULL) ||
+      sscanf (contents, "%lu %lu", &size, &resident) != 2)
+    return 0;
+  return resident * (gdouble) sysconf (_SC_PAGESIZE) / (1024.0 * 1024.0);
+}
+
+static gdouble
+cpu_seconds (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+static guint
+arg_uint (char **argv, int argc, int i, guint fallback)
+{
+  return i < argc ? (guint) g_ascii_strtoull (argv[i], NULL, 10) : fallback;
+}
+
+/* }}} */
+
+/* start_stop_flat, start_stop_tree {{{ */
+
+static void
+print_start_stop (const char *head,
+                  guint       services,
+                  gdouble     construct_ms,
+                  gdouble     start_ms,
+                  gdouble     stop_ms)
+{
+  g_print ("{\"impl\": \"mode-glib\", %s, \"services\": %u, "
+           "\"construct_ms\": %.3f, \"start_ms\": %.3f, \"stop_ms\": %.3f, "
+           "\"construct_us_per_svc\": %.4f, \"start_us_per_svc\": %.4f, \"stop_us_per_svc\": %.4f}\n",
+           head, services, construct_ms, start_ms, stop_ms,
+           construct_ms * 1000 / services, start_ms * 1000 / services, stop_ms * 1000 / services);
+}
+
+static int
+bench_start_stop_flat (guint n)
+{
+  g_autofree char *head = NULL;
+  ModeService *root;
+  gint64 t;
+  gdouble construct_ms, start_ms, stop_ms;
+
+  t = g_get_monotonic_time ();
+  root = mode_service_new ();
+  for (guint i = 0; i < n; i++)
+    {
+      ModeService *child = mode_service_new ();
+      mode_service_add_dependency (root, child);
+      g_object_unref (child);
+    }
+  construct_ms = ms_since (t);
+
+  t = g_get_monotonic_time ();
+  START (root);
+  start_ms = ms_since (t);
+
+  t = g_get_monotonic_time ();
+  STOP (root);
+  stop_ms = ms_since (t);
+
+  head = g_strdup_printf ("\"bench\": \"start_stop_flat\", \"n_children\": %u", n);
+  print_start_stop (head, n + 1, construct_ms, start_ms, stop_ms);
+  g_object_unref (root);
+  return 0;
+}
+
+static guint
+build_tree (ModeService *parent,
+            guint        branching,
+            guint        depth)
+{
+  guint count = 0;
+
+  if (depth == 0)
+    return 0;
+
+  for (guint i = 0; i < branching; i++)
+    {
+      ModeService *child = mode_service_new ();
+      mode_service_add_dependency (parent, child);
+      count += 1 + build_tree (child, branching, depth - 1);
+      g_object_unref (child);
+    }
+  return count;
+}
+
+static int
+bench_start_stop_tree (guint branching,
+                       guint depth)
+{
+  g_autofree char *head = NULL;
+  ModeService *root;
+  guint services;
+  gint64 t;
+  gdouble construct_ms, start_ms, stop_ms;
+
+  /* depth counts the levels below the root: 4 6 gives 5461 services */
+  t = g_get_monotonic_time ();
+  root = mode_service_new ();
+  services = 1 + build_tree (root, branching, depth);
+  construct_ms = ms_since (t);
+
+  t = g_get_monotonic_time ();
+  START (root);
+  start_ms = ms_since (t);
+
+  t = g_get_monotonic_time ();
+  STOP (root);
+  stop_ms = ms_since (t);
+
+  head = g_strdup_printf ("\"bench\": \"start_stop_tree\", \"branching\": %u, \"depth\": %u",
+                          branching, depth);
+  print_start_stop (head, services, construct_ms, start_ms, stop_ms);
+  g_object_unref (root);
+  return 0;
+}
+
+/* }}} */
+
+/* restart {{{ */
+
+static int
+bench_restart (guint restarts,
+               guint children)
+{
+  g_autoptr(GArray) samples = g_array_sized_new (FALSE, FALSE, sizeof (gint64), restarts);
+  ModeService *root = mode_service_new ();
+  gint64 t0;
+  gdouble total_ms;
+
+  for (guint i = 0; i < children; i++)
+    {
+      ModeService *child = mode_service_new ();
+      mode_service_add_dependency (root, child);
+      g_object_unref (child);
+    }
+  START (root);
+
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < restarts; i++)
+    {
+      gint64 t = g_get_monotonic_time ();
+      gint64 elapsed;
+
+      RESTART (root);
+      elapsed = g_get_monotonic_time () - t;
+      g_array_append_val (samples, elapsed);
+    }
+  total_ms = ms_since (t0);
+  STOP (root);
+
+  g_array_sort (samples, compare_gint64);
+  g_print ("{\"impl\": \"mode-glib\", \"bench\": \"restart\", \"restarts\": %u, \"children\": %u, "
+           "\"total_ms\": %.3f, \"restarts_per_s\": %.1f, \"us_per_restart\": %.3f, "
+           "\"us_per_service_restart\": %.3f, \"p50_us\": %" G_GINT64_FORMAT ", "
+           "\"p99_us\": %" G_GINT64_FORMAT ", \"max_us\": %" G_GINT64_FORMAT "}\n",
+           restarts, children, total_ms, restarts / (total_ms / 1000.0),
+           total_ms * 1000 / restarts, total_ms * 1000 / restarts / (children + 1),
+           percentile (samples, 50), percentile (samples, 99), percentile (samples, 100));
+  g_object_unref (root);
+  return 0;
+}
+
+/* }}} */
+
+/* futures {{{ */
+
+static guint short_done;
+
+static gboolean
+short_complete (gpointer data)
+{
+  GTask *task = data;
+
+  g_task_return_boolean (task, TRUE);
+  short_done++;
+  return G_SOURCE_REMOVE;
+}
+
+/* completes after one main loop iteration */
+static void
+short_task (ModeService *service,
+            GTask       *task,
+            gpointer     user_data)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_callback (source, short_complete, g_object_ref (task), g_object_unref);
+  g_source_attach (source, NULL);
+  g_source_unref (source);
+}
+
+static guint long_cancelled;
+static guint long_exited;
+
+static void long_task_sleep (GTask *task);
+
+static void
+long_task_woke (GObject      *object,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  GTask *task = data;
+
+  if (mode_service_sleep_finish (MODE_SERVICE (object), result, NULL))
+    {
+      long_task_sleep (task);
+      return;
+    }
+
+  /* woken by the stop */
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)) ||
+      mode_service_get_should_stop (MODE_SERVICE (object)))
+    long_cancelled++;
+  long_exited++;
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+long_task_sleep (GTask *task)
+{
+  mode_service_sleep_async (g_task_get_source_object (task), 10.0, NULL, long_task_woke, task);
+}
+
+static void
+long_task (ModeService *service,
+           GTask       *task,
+           gpointer     user_data)
+{
+  long_task_sleep (g_object_ref (task));
+}
+
+static int
+bench_futures (guint short_n,
+               guint long_n)
+{
+  ModeService *service = mode_service_new ();
+  gint64 t;
+  gdouble short_spawn_ms, short_run_ms, short_stop_ms, long_spawn_ms, long_stop_ms;
+
+  START (service);
+
+  t = g_get_monotonic_time ();
+  for (guint i = 0; i < short_n; i++)
+    mode_service_spawn (service, "short", short_task, NULL, NULL);
+  short_spawn_ms = ms_since (t);
+
+  t = g_get_monotonic_time ();
+  while (mode_service_get_n_tasks (service) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  short_run_ms = ms_since (t);
+  g_assert (short_done == short_n);
+
+  t = g_get_monotonic_time ();
+  STOP (service);
+  short_stop_ms = ms_since (t);
+  g_object_unref (service);
+
+  service = mode_service_new ();
+  START (service);
+  t = g_get_monotonic_time ();
+  for (guint i = 0; i < long_n; i++)
+    mode_service_spawn (service, "long", long_task, NULL, NULL);
+  long_spawn_ms = ms_since (t);
+  /* let every one of them park */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  t = g_get_monotonic_time ();
+  STOP (service);
+  long_stop_ms = ms_since (t);
+  g_object_unref (service);
+
+  g_print ("{\"impl\": \"mode-glib\", \"bench\": \"futures\", \"short_n\": %u, "
+           "\"short_spawn_ms\": %.3f, \"short_run_ms\": %.3f, \"short_stop_ms\": %.3f, "
+           "\"short_total_ms\": %.3f, \"short_us_per_task\": %.4f, \"long_n\": %u, "
+           "\"long_spawn_ms\": %.3f, \"long_stop_ms\": %.3f, \"long_stop_us_per_task\": %.4f, "
+           "\"long_exited_cleanly\": %u, \"long_cancelled\": %u}\n",
+           short_n, short_spawn_ms, short_run_ms, short_stop_ms,
+           short_spawn_ms + short_run_ms + short_stop_ms,
+           (short_spawn_ms + short_run_ms) * 1000 / MAX (short_n, 1),
+           long_n, long_spawn_ms, long_stop_ms, long_stop_ms * 1000 / MAX (long_n, 1),
+           long_exited, long_cancelled);
+  return 0;
+}
+
+/* }}} */
+
+/* timers {{{ */
+
+typedef struct
+{
+  GArray *ticks;   /* gint64, monotonic times */
+} TimerRecord;
+
+static void
+timer_tick (ModeService *service,
+            ModeTimer   *timer,
+            gpointer     data)
+{
+  TimerRecord *record = data;
+  gint64 now = g_get_monotonic_time ();
+
+  g_array_append_val (record->ticks, now);
+}
+
+static gboolean
+quit_after (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static int
+bench_timers (guint  n,
+              gdouble seconds)
+{
+  ModeService *root = mode_service_new ();
+  TimerRecord *records = g_new0 (TimerRecord, n);
+  g_autoptr(GArray) deviations = g_array_new (FALSE, FALSE, sizeof (gint64));
+  const gint64 interval = 10000;
+  gboolean over = FALSE;
+  guint64 ticks = 0;
+  gdouble cpu0, cpu1, interval_sum = 0;
+  guint intervals = 0;
+  gint64 t0, t;
+  gdouble stop_ms;
+  GSource *timeout;
+
+  for (guint i = 0; i < n; i++)
+    {
+      ModeService *child = mode_service_new ();
+
+      records[i].ticks = g_array_new (FALSE, FALSE, sizeof (gint64));
+      mode_service_add_timer (child, "tick", interval / 1e6, timer_tick, &records[i], NULL);
+      mode_service_add_dependency (root, child);
+      g_object_unref (child);
+    }
+
+  START (root);
+  cpu0 = cpu_seconds ();
+  t0 = g_get_monotonic_time ();
+  timeout = g_timeout_source_new ((guint) (seconds * 1000));
+  g_source_set_callback (timeout, quit_after, &over, NULL);
+  g_source_attach (timeout, NULL);
+  while (!over)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_unref (timeout);
+  cpu1 = cpu_seconds ();
+
+  t = g_get_monotonic_time ();
+  STOP (root);
+  stop_ms = ms_since (t);
+
+  for (guint i = 0; i < n; i++)
+    {
+      GArray *a = records[i].ticks;
+
+      ticks += a->len;
+      for (guint j = 1; j < a->len; j++)
+        {
+          gint64 d = g_array_index (a, gint64, j) - g_array_index (a, gint64, j - 1);
+          gint64 dev = ABS (d - interval);
+
+          interval_sum += d;
+          intervals++;
+          g_array_append_val (deviations, dev);
+        }
+      g_array_unref (a);
+    }
+  g_free (records);
+  g_array_sort (deviations, compare_gint64);
+
+  {
+    gdouble duration = (t - t0) / 1e6;
+    guint64 expected = (guint64) (n * (seconds * 1e6 / interval));
+
+    g_print ("{\"impl\": \"mode-glib\", \"bench\": \"timers\", \"timers\": %u, \"interval_ms\": %.1f, "
+             "\"duration_s\": %.3f, \"ticks\": %" G_GUINT64_FORMAT ", \"expected_ticks\": %" G_GUINT64_FORMAT ", "
+             "\"tick_ratio\": %.4f, \"mean_interval_us\": %.1f, \"dev_p50_us\": %" G_GINT64_FORMAT ", "
+             "\"dev_p99_us\": %" G_GINT64_FORMAT ", \"dev_max_us\": %" G_GINT64_FORMAT ", "
+             "\"cpu_util\": %.4f, \"stop_ms\": %.3f}\n",
+             n, interval / 1000.0, duration, ticks, expected,
+             expected > 0 ? (gdouble) ticks / expected : 0.0,
+             intervals > 0 ? interval_sum / intervals : 0.0,
+             percentile (deviations, 50), percentile (deviations, 99), percentile (deviations, 100),
+             (cpu1 - cpu0) / duration, stop_ms);
+  }
+
+  g_object_unref (root);
+  return 0;
+}
+
+/* }}} */
+
+/* memory {{{ */
+
+static int
+bench_memory (guint n)
+{
+  ModeService *root;
+  gdouble base, constructed, started, stopped;
+  gint64 t;
+  gdouble construct_s, start_s, stop_s;
+
+  /* warm the type system up so it is not counted */
+  g_object_unref (mode_service_new ());
+  base = rss_mb ();
+
+  t = g_get_monotonic_time ();
+  root = mode_service_new ();
+  for (guint i = 0; i < n; i++)
+    {
+      ModeService *child = mode_service_new ();
+      mode_service_add_dependency (root, child);
+      g_object_unref (child);
+    }
+  construct_s = (g_get_monotonic_time () - t) / 1e6;
+  constructed = rss_mb ();
+
+  t = g_get_monotonic_time ();
+  START (root);
+  start_s = (g_get_monotonic_time () - t) / 1e6;
+  started = rss_mb ();
+
+  t = g_get_monotonic_time ();
+  STOP (root);
+  stop_s = (g_get_monotonic_time () - t) / 1e6;
+  stopped = rss_mb ();
+
+  g_print ("{\"impl\": \"mode-glib\", \"bench\": \"memory\", \"services\": %u, "
+           "\"rss_base_mb\": %.3f, \"rss_constructed_mb\": %.3f, \"rss_started_mb\": %.3f, "
+           "\"rss_stopped_mb\": %.3f, \"bytes_per_svc_constructed\": %.1f, "
+           "\"bytes_per_svc_started\": %.1f, \"bytes_per_svc_stopped\": %.1f, "
+           "\"construct_s\": %.4f, \"start_s\": %.4f, \"stop_s\": %.4f}\n",
+           n, base, constructed, started, stopped,
+           (constructed - base) * 1024 * 1024 / n,
+           (started - base) * 1024 * 1024 / n,
+           (stopped - base) * 1024 * 1024 / n,
+           construct_s, start_s, stop_s);
+  g_object_unref (root);
+  return 0;
+}
+
+/* }}} */
+
+/* crash_supervisor {{{ */
+
+static guint restarted_count;
+
+static void
+on_started (ModeService *service,
+            gpointer     data)
+{
+  restarted_count++;
+}
+
+static int
+bench_crash_supervisor (guint services,
+                        guint crashes,
+                        guint sequential)
+{
+  ModeSupervisor *supervisor = mode_supervisor_new (MODE_SUPERVISOR_ONE_FOR_ONE);
+  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) reason = g_error_new_literal (MODE_ERROR, MODE_ERROR_FAILED, "crash");
+  gint64 t, crash_call_total = 0;
+  gdouble batch_ms, seq_ms;
+  guint batch_crashes = 0;
+
+  mode_supervisor_set_max_restarts (supervisor, G_MAXUINT);
+  for (guint i = 0; i < services; i++)
+    {
+      ModeService *child = mode_service_new ();
+
+      g_signal_connect (child, "started", G_CALLBACK (on_started), NULL);
+      mode_supervisor_add (supervisor, child);
+      g_ptr_array_add (children, child);
+    }
+  START (MODE_SERVICE (supervisor));
+
+  /* rounds of crashing them all, until all restarted */
+  t = g_get_monotonic_time ();
+  while (batch_crashes < crashes)
+    {
+      guint round = MIN (services, crashes - batch_crashes);
+
+      restarted_count = 0;
+      for (guint i = 0; i < round; i++)
+        {
+          gint64 c = g_get_monotonic_time ();
+          mode_service_crash (g_ptr_array_index (children, i), reason);
+          crash_call_total += g_get_monotonic_time () - c;
+        }
+      while (restarted_count < round)
+        g_main_context_iteration (NULL, TRUE);
+      batch_crashes += round;
+    }
+  batch_ms = ms_since (t);
+
+  t = g_get_monotonic_time ();
+  for (guint i = 0; i < sequential; i++)
+    {
+      ModeService *child = g_ptr_array_index (children, i % services);
+      gint64 c = g_get_monotonic_time ();
+      gint64 elapsed;
+
+      restarted_count = 0;
+      mode_service_crash (child, reason);
+      while (restarted_count < 1)
+        g_main_context_iteration (NULL, TRUE);
+      elapsed = g_get_monotonic_time () - c;
+      g_array_append_val (latencies, elapsed);
+    }
+  seq_ms = ms_since (t);
+
+  STOP (MODE_SERVICE (supervisor));
+  g_array_sort (latencies, compare_gint64);
+
+  g_print ("{\"impl\": \"mode-glib\", \"bench\": \"crash_supervisor\", \"services\": %u, "
+           "\"batch_crashes\": %u, \"batch_ms\": %.3f, \"batch_restarts_per_s\": %.1f, "
+           "\"batch_us_per_restart\": %.4f, \"crash_call_us\": %.4f, \"seq_crashes\": %u, "
+           "\"seq_restarts_per_s\": %.1f, \"seq_lat_mean_us\": %.3f, \"seq_lat_p50_us\": %" G_GINT64_FORMAT ", "
+           "\"seq_lat_p99_us\": %" G_GINT64_FORMAT ", \"seq_lat_max_us\": %" G_GINT64_FORMAT "}\n",
+           services, batch_crashes, batch_ms, batch_crashes / (batch_ms / 1000.0),
+           batch_ms * 1000 / MAX (batch_crashes, 1),
+           crash_call_total / (gdouble) MAX (batch_crashes, 1),
+           sequential, sequential / (seq_ms / 1000.0), mean (latencies),
+           percentile (latencies, 50), percentile (latencies, 99), percentile (latencies, 100));
+
+  g_object_unref (supervisor);
+  return 0;
+}
+
+/* }}} */
+
+static int
+usage (void)
+{
+  g_printerr ("usage: mode-bench start_stop_flat N | start_stop_tree B D | restart R C |\n"
+              "                  futures S L | timers N SECONDS | memory N |\n"
+              "                  crash_supervisor S C Q\n");
+  return 2;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *bench;
+
+  if (argc < 2)
+    return usage ();
+
+  /* the lifecycle lines go to stderr only when asked for */
+  bench = argv[1];
+
+  if (g_str_equal (bench, "start_stop_flat"))
+    return bench_start_stop_flat (arg_uint (argv, argc, 2, 10000));
+  if (g_str_equal (bench, "start_stop_tree"))
+    return bench_start_stop_tree (arg_uint (argv, argc, 2, 4), arg_uint (argv, argc, 3, 6));
+  if (g_str_equal (bench, "restart"))
+    return bench_restart (arg_uint (argv, argc, 2, 1000), arg_uint (argv, argc, 3, 10));
+  if (g_str_equal (bench, "futures"))
+    return bench_futures (arg_uint (argv, argc, 2, 100000), arg_uint (argv, argc, 3, 10000));
+  if (g_str_equal (bench, "timers"))
+    return bench_timers (arg_uint (argv, argc, 2, 100), argc > 3 ? g_ascii_strtod (argv[3], NULL) : 3.0);
+  if (g_str_equal (bench, "memory"))
+    return bench_memory (arg_uint (argv, argc, 2, 50000));
+  if (g_str_equal (bench, "crash_supervisor"))
+    return bench_crash_supervisor (arg_uint (argv, argc, 2, 100), arg_uint (argv, argc, 3, 5000),
+                                   arg_uint (argv, argc, 4, 1000));
+
+  return usage ();
+}
