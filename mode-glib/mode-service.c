@@ -3990,7 +3990,15 @@ mode_service_dispose (GObject *object)
   ModeServicePrivate *priv = GET_PRIV (self);
   ModeNode *parent;
 
-  g_clear_pointer (&priv->children, g_ptr_array_unref);
+  if (priv->children != NULL)
+    {
+      g_autoptr(GPtrArray) children = g_steal_pointer (&priv->children);
+
+      /* last first: each child leaves the end of our beacon's children,
+       * which costs nothing, where the first would move all the others */
+      for (guint i = children->len; i > 0; i--)
+        g_ptr_array_remove_index (children, i - 1);
+    }
   detach_timers (self);
 
   parent = mode_node_get_parent (priv->beacon);
