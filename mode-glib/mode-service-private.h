@@ -16,6 +16,8 @@ ModeNode   *_mode_node_new_for_service (ModeService *service);
 void        _mode_node_clear_data      (ModeNode    *self);
 const char *_mode_node_get_label       (ModeNode    *self);
 
+void        _mode_log_set_threshold    (GLogLevelFlags level);
+
 /* The lifecycle engine's operations, for the subclasses of this library:
  * they complete synchronously when every hook does. */
 typedef enum

@@ -248,6 +248,35 @@ service_log (ModeService    *self,
              const char     *format,
              ...) G_GNUC_PRINTF (3, 4);
 
+/* The most verbose level the worker's log writer shows, or 0 when the
+ * worker did not install one. */
+static gint log_threshold;
+
+void
+_mode_log_set_threshold (GLogLevelFlags level)
+{
+  g_atomic_int_set (&log_threshold, (gint) level);
+}
+
+/* Routine lines (info, debug) are made only when they will be shown:
+ * by the worker's writer at its level, or by GLib's default writer
+ * (G_MESSAGES_DEBUG, g_log_set_debug_enabled()). Formatting them for
+ * nobody was most of the cost of a start. */
+static inline gboolean
+log_wanted (GLogLevelFlags level)
+{
+  gint threshold;
+
+  if ((level & (G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG)) == 0)
+    return TRUE;
+
+  threshold = g_atomic_int_get (&log_threshold);
+  if (threshold != 0)
+    return (gint) (level & G_LOG_LEVEL_MASK) <= threshold;
+
+  return !g_log_writer_default_would_drop (level, G_LOG_DOMAIN);
+}
+
 static void
 service_log (ModeService    *self,
              GLogLevelFlags  level,
@@ -266,6 +295,9 @@ service_log (ModeService    *self,
     { "PRIORITY", NULL, -1 },
     { "MODE_SERVICE", label, -1 },
   };
+
+  if (!log_wanted (level))
+    return;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
@@ -4394,7 +4426,10 @@ mode_service_class_init (ModeServiceClass *klass)
    * ModeService:mundane-level:
    *
    * The #GLogLevelFlags level of the routine log lines ("Starting...",
-   * "Stopping..."): %G_LOG_LEVEL_INFO unless set.
+   * "Stopping..."): %G_LOG_LEVEL_INFO unless set. Lines at the info and
+   * debug levels are only made when they will be shown: at the level of
+   * a #ModeWorker's log writer, or when GLib's default writer shows them
+   * (`G_MESSAGES_DEBUG=Mode`, g_log_set_debug_enabled()).
    *
    * Since: 0.1
    */

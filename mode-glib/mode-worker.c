@@ -16,6 +16,7 @@
 
 #include "mode-error.h"
 #include "mode-i18n.h"
+#include "mode-service-private.h"
 #include "mode-worker.h"
 
 /**
@@ -265,6 +266,7 @@ setup_logging (ModeWorker  *self,
     fclose (log_file);
   log_file = file;
   log_threshold = log_configured = level;
+  _mode_log_set_threshold (level);
   log_colors = file == NULL && isatty (STDERR_FILENO);
   log_journald = file == NULL && g_log_writer_is_journald (STDERR_FILENO);
   G_UNLOCK (log_state);
@@ -283,6 +285,7 @@ toggle_debug_logging (void)
 {
   G_LOCK (log_state);
   log_threshold = log_threshold == G_LOG_LEVEL_DEBUG ? log_configured : G_LOG_LEVEL_DEBUG;
+  _mode_log_set_threshold (log_threshold);
   G_UNLOCK (log_state);
 }
 

@@ -940,8 +940,17 @@ test_log_lines (Fixture       *fixture,
   mode_service_add_dependency (root, child);
   mode_service_add_dependency (child, leaf);
   log_lines = g_ptr_array_new_with_free_func (g_free);
+
+  /* routine lines are made only for a writer that shows them */
   g_assert_true (START (root, NULL));
   g_assert_true (STOP (root, NULL));
+  g_assert_cmpuint (log_lines->len, ==, 0);
+  g_assert_true (RESTART (root, NULL));
+  g_log_set_debug_enabled (TRUE);
+  g_assert_true (STOP (root, NULL));
+  g_assert_true (RESTART (root, NULL));
+  g_assert_true (STOP (root, NULL));
+  g_log_set_debug_enabled (FALSE);
 
   for (guint i = 0; i < log_lines->len; i++)
     {
