@@ -345,6 +345,20 @@ hook_failed_error (ModeService *self,
 
 /* State {{{ */
 
+static guint notify_signal_id;
+
+/* Notifies a property only when something listens: most services have
+ * no handler, and an emission with none still costs a start a lot. */
+static inline void
+notify_property (ModeService *self,
+                 GParamSpec  *pspec)
+{
+  if (G_OBJECT_GET_CLASS (self)->notify != NULL ||
+      g_signal_has_handler_pending (self, notify_signal_id,
+                                    g_param_spec_get_name_quark (pspec), FALSE))
+    g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
 static ModeServiceState
 derived_state (ModeServicePrivate *priv)
 {
@@ -360,7 +374,7 @@ set_state (ModeService      *self,
 
   priv->state = state;
   if (derived_state (priv) != old)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    notify_property (self, properties[PROP_STATE]);
 }
 
 static gboolean
@@ -1427,11 +1441,9 @@ stop_step (ModeOp *op)
     case STOP_BEGIN:
       service_log (self, priv->mundane_level, "Stopping...");
       priv->stopped = TRUE;
-      g_object_freeze_notify (G_OBJECT (self));
       set_state (self, MODE_SERVICE_STATE_STOPPING);
       if (!priv->crashed)
-        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOULD_STOP]);
-      g_object_thaw_notify (G_OBJECT (self));
+        notify_property (self, properties[PROP_SHOULD_STOP]);
       stop_timers (self);
       wake_stop_waiters (self);
       wake_sleepers (self);
@@ -1513,7 +1525,6 @@ service_reset (ModeService *self)
   gboolean was_started = priv->started;
   gboolean should_stop = service_should_stop (priv);
 
-  g_object_freeze_notify (G_OBJECT (self));
 
   priv->started = FALSE;
   priv->stopped = FALSE;
@@ -1527,19 +1538,18 @@ service_reset (ModeService *self)
   if (priv->state != MODE_SERVICE_STATE_INIT || was_crashed)
     {
       priv->state = MODE_SERVICE_STATE_INIT;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+      notify_property (self, properties[PROP_STATE]);
     }
   if (was_crashed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CRASHED]);
+    notify_property (self, properties[PROP_CRASHED]);
   if (had_reason)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CRASH_REASON]);
+    notify_property (self, properties[PROP_CRASH_REASON]);
   if (was_started)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTED]);
+    notify_property (self, properties[PROP_STARTED]);
   if (should_stop)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOULD_STOP]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESTART_COUNT]);
+    notify_property (self, properties[PROP_SHOULD_STOP]);
+  notify_property (self, properties[PROP_RESTART_COUNT]);
 
-  g_object_thaw_notify (G_OBJECT (self));
 
   if (priv->children != NULL)
     for (guint i = 0; i < priv->children->len; i++)
@@ -1644,10 +1654,8 @@ op_begin (ModeService *self,
           return;
         }
       priv->started = TRUE;
-      g_object_freeze_notify (G_OBJECT (self));
       set_state (self, MODE_SERVICE_STATE_STARTING);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTED]);
-      g_object_thaw_notify (G_OBJECT (self));
+      notify_property (self, properties[PROP_STARTED]);
       break;
 
     case OP_STOP:
@@ -2150,14 +2158,12 @@ mark_crashed_one (ModeService  *self,
   priv->crashed = TRUE;
   priv->crash_reason = g_error_copy (reason);
 
-  g_object_freeze_notify (G_OBJECT (self));
   if (old != MODE_SERVICE_STATE_CRASHED)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CRASHED]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CRASH_REASON]);
+    notify_property (self, properties[PROP_STATE]);
+  notify_property (self, properties[PROP_CRASHED]);
+  notify_property (self, properties[PROP_CRASH_REASON]);
   if (!was_stopping)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOULD_STOP]);
-  g_object_thaw_notify (G_OBJECT (self));
+    notify_property (self, properties[PROP_SHOULD_STOP]);
 
   wake_stop_waiters (self);
   wake_sleepers (self);
@@ -3636,9 +3642,9 @@ mode_service_set_label (ModeService *self,
   priv = GET_PRIV (self);
   if (set_str (&priv->label, label))
     {
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LABEL]);
+      notify_property (self, properties[PROP_LABEL]);
       if (priv->shortlabel == NULL)
-        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHORTLABEL]);
+        notify_property (self, properties[PROP_SHORTLABEL]);
     }
 }
 
@@ -3680,7 +3686,7 @@ mode_service_set_shortlabel (ModeService *self,
   g_return_if_fail (MODE_IS_SERVICE (self));
 
   if (set_str (&GET_PRIV (self)->shortlabel, shortlabel))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHORTLABEL]);
+    notify_property (self, properties[PROP_SHORTLABEL]);
 }
 
 /**
@@ -3725,7 +3731,7 @@ mode_service_set_wait_for_shutdown (ModeService *self,
   if (priv->wait_for_shutdown != (guint) wait_for_shutdown)
     {
       priv->wait_for_shutdown = wait_for_shutdown;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAIT_FOR_SHUTDOWN]);
+      notify_property (self, properties[PROP_WAIT_FOR_SHUTDOWN]);
     }
 }
 
@@ -3770,7 +3776,7 @@ mode_service_set_shutdown_timeout (ModeService *self,
   if (priv->shutdown_timeout != seconds)
     {
       priv->shutdown_timeout = seconds;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHUTDOWN_TIMEOUT]);
+      notify_property (self, properties[PROP_SHUTDOWN_TIMEOUT]);
     }
 }
 
@@ -3860,7 +3866,7 @@ mode_service_set_supervisor (ModeService *self,
   if (supervisor != NULL)
     g_object_add_weak_pointer (G_OBJECT (supervisor), (gpointer *) &priv->supervisor);
 
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUPERVISOR]);
+  notify_property (self, properties[PROP_SUPERVISOR]);
 }
 
 /**
@@ -3907,7 +3913,7 @@ mode_service_set_mundane_level (ModeService *self,
   if (priv->mundane_level != level)
     {
       priv->mundane_level = level;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MUNDANE_LEVEL]);
+      notify_property (self, properties[PROP_MUNDANE_LEVEL]);
     }
 }
 
@@ -4456,6 +4462,7 @@ mode_service_class_init (ModeServiceClass *klass)
                           G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
 
   /**
    * ModeService::started:
