@@ -2208,8 +2208,20 @@ mark_crashed_tree (ModeService  *self,
                    gboolean      whole_tree)
 {
   ModeServicePrivate *priv = GET_PRIV (self);
-  g_autoptr(GPtrArray) services = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) services = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+
+  /* a supervised service of its own: nothing to collect */
+  if (!whole_tree && (priv->children == NULL || priv->children->len == 0))
+    {
+      g_object_ref (self);
+      mark_crashed_one (self, reason);
+      g_object_unref (self);
+      return;
+    }
+
+  services = g_ptr_array_new_with_free_func (g_object_unref);
+  seen = g_hash_table_new (NULL, NULL);
 
   /* Collect first: the signals run user code that may change the tree. */
   collect_dependencies (self, services, seen);
