@@ -1138,6 +1138,85 @@ test_sleep (Fixture       *f,
   assert_finalized (service);
 }
 
+/* A sleep called from another thread: it runs on the service's clock and
+ * context, and its result comes back in the calling thread's context. */
+typedef struct
+{
+  ModeService  *service;
+  ModeEvent    *queued;     /* set once the sleep was called */
+  ModeEvent    *slept;      /* set once its callback ran */
+  GMainContext *context;    /* the thread's */
+  GMainContext *callback_context;
+  GThread      *callback_thread;
+  gboolean      result;
+} ThreadSleep;
+
+static void
+thread_slept (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  ThreadSleep *ts = user_data;
+  g_autoptr(GError) error = NULL;
+
+  ts->result = mode_service_sleep_finish (MODE_SERVICE (source), result, &error);
+  g_assert_no_error (error);
+  ts->callback_context = g_main_context_get_thread_default ();
+  ts->callback_thread = g_thread_self ();
+  mode_event_set (ts->slept);
+}
+
+static gpointer
+sleep_in_thread (gpointer data)
+{
+  ThreadSleep *ts = data;
+
+  ts->context = g_main_context_new ();
+  g_main_context_push_thread_default (ts->context);
+
+  mode_service_sleep_async (ts->service, 1.0, NULL, thread_slept, ts);
+  mode_event_set (ts->queued);
+  while (!mode_event_is_set (ts->slept))
+    iterate (TRUE);
+
+  drain ();
+  g_main_context_pop_thread_default (ts->context);
+  return NULL;
+}
+
+static void
+test_sleep_from_thread (Fixture       *f,
+                        gconstpointer  data)
+{
+  ModeService *service = test_service_new (f->clock, "svc");
+  ThreadSleep ts = { 0, };
+  GThread *thread;
+
+  service_start (service);
+  ts.service = service;
+  ts.queued = mode_event_new ();
+  ts.slept = mode_event_new ();
+
+  thread = g_thread_new ("sleeper", sleep_in_thread, &ts);
+  await_event (ts.queued);
+  drain ();
+  g_assert_false (mode_event_is_set (ts.slept));
+
+  /* the deadline is on the service's clock, in the service's context */
+  mode_clock_advance (f->clock, USEC (1));
+  await_event (ts.slept);
+  g_assert_true (ts.result);
+  g_assert_true (ts.callback_thread == thread);
+  g_assert_true (ts.callback_context == ts.context);
+  g_thread_join (thread);
+  g_main_context_unref (ts.context);
+
+  service_stop (service);
+  assert_finalized (service);
+  assert_finalized (ts.queued);
+  assert_finalized (ts.slept);
+}
+
 static gboolean
 wait_result (ModeService   *service,
              GAsyncResult **slot,
@@ -1481,6 +1560,7 @@ main (int   argc,
   ADD ("many-tasks", test_many_tasks);
   ADD ("spawn-in-thread", test_spawn_in_thread);
   ADD ("sleep", test_sleep);
+  ADD ("sleep-from-thread", test_sleep_from_thread);
   ADD ("wait", test_wait);
   ADD ("cleanups", test_cleanups);
   ADD ("cleanups-never-run", test_cleanups_never_run);

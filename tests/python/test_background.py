@@ -267,6 +267,46 @@ def test_timer_on_manual_clock(bg_context, clock):
     assert len(dues) == 5
 
 
+class TimerBase(Mode.Service):
+    __gtype_name__ = "PyBgTimerBase"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.ticks = []
+
+
+class TimerDerived(TimerBase):
+    __gtype_name__ = "PyBgTimerDerived"
+
+
+def record_tick(service, timer):
+    service.ticks.append((timer.get_name(), timer.get_last_due()))
+
+
+Mode.ServiceClass.add_timer_full(TimerBase, "base-timer", 1.0, record_tick)
+Mode.ServiceClass.add_timer_full(TimerDerived, "derived-timer", 2.0, record_tick)
+
+
+def test_class_timers(bg_context, clock):
+    base = TimerBase(clock=clock, label="base")
+    derived = TimerDerived(clock=clock, label="derived")
+    epoch = clock.get_time()
+    start(bg_context, base)
+    start(bg_context, derived)
+    assert [t.get_name() for t in base.get_timers()] == ["base-timer"]
+    assert [t.get_name() for t in derived.get_timers()] == ["base-timer", "derived-timer"]
+
+    advance(bg_context, clock, USEC)
+    advance(bg_context, clock, USEC)
+    assert base.ticks == [("base-timer", epoch + USEC), ("base-timer", epoch + 2 * USEC)]
+    assert sorted(derived.ticks) == [("base-timer", epoch + USEC),
+                                     ("base-timer", epoch + 2 * USEC),
+                                     ("derived-timer", epoch + 2 * USEC)]
+
+    stop(bg_context, base)
+    stop(bg_context, derived)
+
+
 # Sleep
 
 
