@@ -473,6 +473,19 @@ schedule_sweep (ModeSupervisor *self)
 
 /* }}} */
 
+/**
+ * ModeSupervisorClass::create_replacement:
+ * @self: a #ModeSupervisor
+ * @old: the service that crashed
+ * @index: the position of @old among the supervised services
+ *
+ * Makes the service that takes the place of @old.
+ *
+ * Returns: (transfer full) (nullable): the replacement, or %NULL to
+ *   restart @old
+ *
+ * Since: 0.1
+ */
 static ModeService *
 mode_supervisor_real_create_replacement (ModeSupervisor *self,
                                          ModeService    *old,

@@ -97,6 +97,59 @@ test_tree (void)
   g_assert_true (mode_node_get_root (nd) == nb);
 }
 
+static gboolean
+stop_at_first (ModeNode *node,
+               gpointer  data)
+{
+  collect_label (node, data);
+  return FALSE;
+}
+
+/* Mode's test_Node: new children, reattach of a root, detach */
+static void
+test_reattach_root (void)
+{
+  g_autoptr(ModeService) root = labelled ("Root");
+  g_autoptr(ModeService) mid = labelled ("Mid");
+  g_autoptr(ModeService) other = labelled ("Other");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GPtrArray) children = NULL;
+  g_autofree char *path = NULL;
+  ModeNode *nroot = mode_service_get_beacon (root);
+  ModeNode *nmid = mode_service_get_beacon (mid);
+  ModeNode *nother = mode_service_get_beacon (other);
+
+  mode_service_add_dependency (root, mid);
+  g_assert_null (mode_node_get_parent (nother));
+  g_assert_true (mode_node_get_root (nother) == nother);
+
+  /* a root moves under another tree */
+  mode_node_reattach (nother, nmid);
+  g_assert_true (mode_node_get_parent (nother) == nmid);
+  g_assert_true (mode_node_get_root (nother) == nroot);
+  g_assert_cmpuint (mode_node_get_depth (nother), ==, 2);
+  path = mode_node_get_path (nother);
+  g_assert_cmpstr (path, ==, "Root/Mid/Other");
+  children = mode_node_get_children (nmid);
+  g_assert_cmpuint (children->len, ==, 1);
+  g_assert_true (g_ptr_array_index (children, 0) == (gpointer) nother);
+  g_clear_pointer (&children, g_ptr_array_unref);
+
+  /* walk and traverse stop when told */
+  mode_node_walk (nother, stop_at_first, out);
+  g_assert_cmpstr (out->str, ==, "Other");
+  g_string_truncate (out, 0);
+  mode_node_traverse (nroot, stop_at_first, out);
+  g_assert_cmpstr (out->str, ==, "Root");
+
+  mode_node_detach (nother, nmid);
+  g_assert_null (mode_node_get_parent (nother));
+  g_assert_true (mode_node_get_root (nother) == nother);
+  g_assert_cmpuint (mode_node_get_depth (nother), ==, 0);
+  children = mode_node_get_children (nmid);
+  g_assert_cmpuint (children->len, ==, 0);
+}
+
 static void
 test_plain_nodes (void)
 {
@@ -131,6 +184,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/node/tree", test_tree);
+  g_test_add_func ("/node/reattach-root", test_reattach_root);
   g_test_add_func ("/node/plain", test_plain_nodes);
 
   return g_test_run ();

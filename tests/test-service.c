@@ -62,31 +62,51 @@ hook (ModeService *service,
 
 SYNC_HOOK (on_first_start)
 SYNC_HOOK (on_started)
-SYNC_HOOK (on_stop)
 SYNC_HOOK (on_shutdown)
 SYNC_HOOK (on_restart)
+
+/* on_start and on_stop use the asynchronous form: when the hook is the
+ * recorder's async_hook, the task is kept, to be completed by the test
+ * (complete_pending()); otherwise it completes at once. */
+static void
+recorder_async (ModeService *service,
+                const char  *name,
+                GTask       *task)
+{
+  TestRecorder *self = TEST_RECORDER (service);
+  GError *error = NULL;
+
+  if (g_strcmp0 (self->async_hook, name) == 0)
+    {
+      g_autofree char *what = g_strdup_printf ("%s(async)", name);
+
+      record (mode_service_get_label (service), what);
+      g_set_object (&self->pending, task);
+      return;
+    }
+
+  if (hook (service, name, &error))
+    g_task_return_boolean (task, TRUE);
+  else if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, FALSE);
+}
 
 static void
 recorder_on_start_async (ModeService  *service,
                          GCancellable *cancellable,
                          GTask        *task)
 {
-  TestRecorder *self = TEST_RECORDER (service);
-  GError *error = NULL;
+  recorder_async (service, "on_start", task);
+}
 
-  if (g_strcmp0 (self->async_hook, "on_start") == 0)
-    {
-      record (mode_service_get_label (service), "on_start(async)");
-      g_set_object (&self->pending, task);
-      return;
-    }
-
-  if (hook (service, "on_start", &error))
-    g_task_return_boolean (task, TRUE);
-  else if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, FALSE);
+static void
+recorder_on_stop_async (ModeService  *service,
+                        GCancellable *cancellable,
+                        GTask        *task)
+{
+  recorder_async (service, "on_stop", task);
 }
 
 static GList *
@@ -122,7 +142,7 @@ test_recorder_class_init (TestRecorderClass *klass)
   service_class->on_first_start = recorder_on_first_start;
   service_class->on_start_async = recorder_on_start_async;
   service_class->on_started = recorder_on_started;
-  service_class->on_stop = recorder_on_stop;
+  service_class->on_stop_async = recorder_on_stop_async;
   service_class->on_shutdown = recorder_on_shutdown;
   service_class->on_restart = recorder_on_restart;
 }
@@ -136,6 +156,23 @@ static TestRecorder *
 recorder_new (const char *label)
 {
   return g_object_new (TEST_TYPE_RECORDER, "label", label, NULL);
+}
+
+/* Completes the hook task that the recorder kept, with @error or TRUE. */
+static void
+complete_pending (TestRecorder *self,
+                  const GError *error)
+{
+  /* the task holds a reference on the service: drop ours */
+  GTask *task = g_steal_pointer (&self->pending);
+
+  g_assert_nonnull (task);
+  g_clear_pointer (&self->async_hook, g_free);
+  if (error != NULL)
+    g_task_return_error (task, g_error_copy (error));
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
 }
 
 /* }}} */
@@ -457,12 +494,7 @@ test_coalesced_start (Fixture       *fixture,
   g_assert_false (r1.done);
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_STARTING);
 
-  {
-    /* the task holds a reference on the service: drop ours */
-    GTask *task = g_steal_pointer (&a->pending);
-    g_task_return_boolean (task, TRUE);
-    g_object_unref (task);
-  }
+  complete_pending (a, NULL);
   wait_for (&r1);
   wait_for (&r2);
   g_assert_true (mode_service_start_finish (MODE_SERVICE (a), r1.result, NULL));
@@ -491,12 +523,7 @@ test_stop_while_starting (Fixture       *fixture,
   g_assert_nonnull (a->pending);
 
   g_assert_true (STOP (a, NULL));
-  {
-    /* the task holds a reference on the service: drop ours */
-    GTask *task = g_steal_pointer (&a->pending);
-    g_task_return_boolean (task, TRUE);
-    g_object_unref (task);
-  }
+  complete_pending (a, NULL);
   wait_for (&r);
   g_assert_false (mode_service_start_finish (MODE_SERVICE (a), r.result, &error));
   g_assert_error (error, MODE_ERROR, MODE_ERROR_STOPPED);
@@ -653,52 +680,360 @@ on_crashed (ModeService  *service,
   record (mode_service_get_label (service), reason->message);
 }
 
-/* Mode's Complex tree: crash a leaf, a middle or the head: all crash. */
+/* Mode's Complex tree {{{
+ *
+ *   Complex
+ *   +- X
+ *   +- Y          (on_start adds a cleanup)
+ *      +- Z       (wait-for-shutdown; a class task sets the shutdown flag
+ *         |        once Z is told to stop; on_start adds a new ZX)
+ *         +- ZX   (a runtime dependency, added by Z's on_start)
+ */
+
+#define TEST_TYPE_Y (test_y_get_type ())
+G_DECLARE_FINAL_TYPE (TestY, test_y, TEST, Y, ModeService)
+
+struct _TestY
+{
+  ModeService parent_instance;
+  guint       acquires;
+  guint       releases;
+};
+
+G_DEFINE_FINAL_TYPE (TestY, test_y, MODE_TYPE_SERVICE)
+
+static void
+y_release (ModeService *service,
+           gpointer     data)
+{
+  TEST_Y (service)->releases++;
+}
+
+static gboolean
+y_on_start (ModeService   *service,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  TEST_Y (service)->acquires++;
+  mode_service_add_cleanup (service, y_release, NULL, NULL);
+  return TRUE;
+}
+
+static void
+test_y_class_init (TestYClass *klass)
+{
+  MODE_SERVICE_CLASS (klass)->on_start = y_on_start;
+}
+
+static void
+test_y_init (TestY *self)
+{
+}
+
+#define TEST_TYPE_Z (test_z_get_type ())
+G_DECLARE_FINAL_TYPE (TestZ, test_z, TEST, Z, ModeService)
+
+struct _TestZ
+{
+  ModeService  parent_instance;
+  ModeService *x;                 /* (owned) the latest runtime dependency */
+  gboolean     did_set_shutdown;
+};
+
+G_DEFINE_FINAL_TYPE (TestZ, test_z, MODE_TYPE_SERVICE)
+
+static void
+z_stopping (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  GTask *task = data;  /* (owned) */
+  ModeService *service = MODE_SERVICE (source);
+
+  g_assert_true (mode_service_wait_until_stopped_finish (service, result, NULL));
+  mode_service_set_shutdown (service);
+  TEST_Z (service)->did_set_shutdown = TRUE;
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* Mode's Z._shutdown_setter: sets the shutdown flag once told to stop */
+static void
+z_shutdown_setter (ModeService *service,
+                   GTask       *task,
+                   gpointer     data)
+{
+  mode_service_wait_until_stopped_async (service, NULL, z_stopping, g_object_ref (task));
+}
+
+static void
+z_added_x (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  GTask *task = data;  /* (owned) */
+  GError *error = NULL;
+
+  if (mode_service_add_runtime_dependency_finish (MODE_SERVICE (source), result, &error) != NULL)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static void
+z_on_start_async (ModeService  *service,
+                  GCancellable *cancellable,
+                  GTask        *task)
+{
+  TestZ *self = TEST_Z (service);
+
+  self->did_set_shutdown = FALSE;
+  g_clear_object (&self->x);
+  self->x = MODE_SERVICE (recorder_new ("ZX"));
+  mode_service_add_runtime_dependency_async (service, self->x, cancellable,
+                                             z_added_x, g_object_ref (task));
+}
+
+static void
+test_z_finalize (GObject *object)
+{
+  g_clear_object (&TEST_Z (object)->x);
+  G_OBJECT_CLASS (test_z_parent_class)->finalize (object);
+}
+
+static void
+test_z_class_init (TestZClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_z_finalize;
+  MODE_SERVICE_CLASS (klass)->on_start_async = z_on_start_async;
+  mode_service_class_add_task_full (MODE_SERVICE_CLASS (klass), "shutdown-setter",
+                                    z_shutdown_setter, NULL, NULL);
+}
+
+static void
+test_z_init (TestZ *self)
+{
+}
+
+typedef struct
+{
+  ModeService *complex;   /* (owned) */
+  ModeService *x;         /* (owned) */
+  TestY       *y;         /* (owned) */
+  TestZ       *z;         /* (owned) */
+} Complex;
+
+static void
+complex_init (Complex *c)
+{
+  c->complex = MODE_SERVICE (recorder_new ("Complex"));
+  c->x = MODE_SERVICE (recorder_new ("X"));
+  c->y = g_object_new (TEST_TYPE_Y, "label", "Y", NULL);
+  /* a generous safety net: the task sets the flag long before */
+  c->z = g_object_new (TEST_TYPE_Z, "label", "Z", "wait-for-shutdown", TRUE,
+                       "shutdown-timeout", 30.0, NULL);
+  mode_service_add_dependency (c->complex, c->x);
+  mode_service_add_dependency (c->complex, MODE_SERVICE (c->y));
+  mode_service_add_dependency (MODE_SERVICE (c->y), MODE_SERVICE (c->z));
+}
+
+static void
+complex_clear (Complex *c)
+{
+  g_clear_object (&c->complex);
+  g_clear_object (&c->x);
+  g_clear_object (&c->y);
+  g_clear_object (&c->z);
+}
+
+static void
+assert_all_in_state (Complex          *c,
+                     ModeServiceState  state)
+{
+  g_assert_cmpint (mode_service_get_state (c->complex), ==, state);
+  g_assert_cmpint (mode_service_get_state (c->x), ==, state);
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (c->y)), ==, state);
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (c->z)), ==, state);
+  g_assert_cmpint (mode_service_get_state (c->z->x), ==, state);
+}
+
+/* Mode's test_start_stop_restart_complex */
+static void
+test_complex_start_stop_restart (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  Complex c;
+  ModeService *first_zx;
+  gint64 begin;
+
+  complex_init (&c);
+  g_assert_true (START (c.complex, NULL));
+  assert_all_in_state (&c, MODE_SERVICE_STATE_RUNNING);
+  g_assert_cmpuint (c.y->acquires, ==, 1);
+  g_assert_cmpuint (c.y->releases, ==, 0);
+  g_assert_true (mode_node_get_parent (mode_service_get_beacon (c.z->x)) ==
+                 mode_service_get_beacon (MODE_SERVICE (c.z)));
+  g_assert_cmpuint (mode_service_get_n_tasks (MODE_SERVICE (c.z)), ==, 1);
+  first_zx = g_object_ref (c.z->x);
+
+  /* Z waits for its shutdown flag, which its task sets: well before the
+   * 30 s shutdown-timeout */
+  begin = g_get_monotonic_time ();
+  g_assert_true (STOP (c.complex, NULL));
+  g_assert_cmpint (g_get_monotonic_time () - begin, <, 15 * G_USEC_PER_SEC);
+  assert_all_in_state (&c, MODE_SERVICE_STATE_SHUTDOWN);
+  g_assert_true (c.z->did_set_shutdown);
+  g_assert_cmpuint (c.y->releases, ==, 1);
+
+  g_assert_true (RESTART (c.complex, NULL));
+  assert_all_in_state (&c, MODE_SERVICE_STATE_RUNNING);
+  g_assert_false (c.z->did_set_shutdown);
+  g_assert_true (c.z->x != first_zx);
+  /* the first ZX was reset with Z and started again as its dependency */
+  g_assert_cmpint (mode_service_get_state (first_zx), ==, MODE_SERVICE_STATE_RUNNING);
+  g_assert_cmpuint (mode_service_get_restart_count (first_zx), ==, 1);
+  g_assert_cmpuint (mode_service_get_restart_count (c.complex), ==, 1);
+  g_assert_cmpuint (mode_service_get_restart_count (c.x), ==, 1);
+  g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (c.y)), ==, 1);
+  g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (c.z)), ==, 1);
+  g_assert_cmpuint (c.y->acquires, ==, 2);
+  g_assert_cmpuint (c.y->releases, ==, 1);
+
+  g_assert_true (STOP (c.complex, NULL));
+  assert_all_in_state (&c, MODE_SERVICE_STATE_SHUTDOWN);
+  g_assert_cmpint (mode_service_get_state (first_zx), ==, MODE_SERVICE_STATE_SHUTDOWN);
+  g_assert_true (c.z->did_set_shutdown);
+  /* the first start's cleanup ran once, and was forgotten */
+  g_assert_cmpuint (c.y->releases, ==, 2);
+
+  /* nothing is left behind: the whole tree is freed */
+  {
+    gpointer weak[] = { c.complex, c.x, c.y, c.z, c.z->x, first_zx };
+
+    for (guint i = 0; i < G_N_ELEMENTS (weak); i++)
+      g_object_add_weak_pointer (weak[i], &weak[i]);
+    g_object_unref (first_zx);
+    complex_clear (&c);
+    while (g_main_context_iteration (fixture->context, FALSE))
+      ;
+    for (guint i = 0; i < G_N_ELEMENTS (weak); i++)
+      g_assert_null (weak[i]);
+  }
+}
+
+static gboolean
+find_node (ModeNode *node,
+           gpointer  data)
+{
+  ModeNode **wanted = data;
+
+  if (node == *wanted)
+    {
+      *wanted = NULL;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Mode's test_remove_dependency */
+static void
+test_complex_remove_dependency (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  Complex c;
+  g_autoptr(GPtrArray) deps = NULL;
+  ModeNode *wanted;
+  Result r = { 0 };
+
+  complex_init (&c);
+  g_assert_true (START (c.complex, NULL));
+
+  mode_service_remove_dependency_async (c.complex, c.x, NULL, capture, &r);
+  wait_for (&r);
+  g_assert_true (mode_service_remove_dependency_finish (c.complex, r.result, NULL));
+  g_clear_object (&r.result);
+
+  g_assert_cmpint (mode_service_get_state (c.x), ==, MODE_SERVICE_STATE_SHUTDOWN);
+  deps = mode_service_get_dependencies (c.complex);
+  g_assert_cmpuint (deps->len, ==, 1);
+  g_assert_true (g_ptr_array_index (deps, 0) == (gpointer) c.y);
+  wanted = mode_service_get_beacon (c.x);
+  mode_node_traverse (mode_service_get_beacon (c.complex), find_node, &wanted);
+  g_assert_nonnull (wanted);   /* not found */
+  /* the rest of the tree runs on */
+  g_assert_cmpint (mode_service_get_state (c.z->x), ==, MODE_SERVICE_STATE_RUNNING);
+
+  g_assert_true (STOP (c.complex, NULL));
+  complex_clear (&c);
+}
+
+/* Mode's test_crash_leaf, _middle, _head: whichever crashes, the whole
+ * tree is marked crashed with the same reason (the poison pill). */
 static void
 test_crash_poison_pill (Fixture       *fixture,
                         gconstpointer  data)
 {
   const char *which = data;
-  g_autoptr(TestRecorder) head = recorder_new ("Head");
-  g_autoptr(TestRecorder) middle = recorder_new ("Middle");
-  g_autoptr(TestRecorder) leaf = recorder_new ("Leaf");
-  g_autoptr(TestRecorder) other = recorder_new ("Other");
-  g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "pipe");
-  ModeService *all[] = { MODE_SERVICE (head), MODE_SERVICE (middle), MODE_SERVICE (leaf), MODE_SERVICE (other) };
+  g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "foo");
+  Complex c;
   ModeService *target;
   Result r = { 0 };
 
-  mode_service_add_dependency (MODE_SERVICE (head), MODE_SERVICE (middle));
-  mode_service_add_dependency (MODE_SERVICE (middle), MODE_SERVICE (leaf));
-  mode_service_add_dependency (MODE_SERVICE (head), MODE_SERVICE (other));
-  g_assert_true (START (head, NULL));
-  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
-    g_signal_connect (all[i], "crashed", G_CALLBACK (on_crashed), NULL);
+  complex_init (&c);
+  g_assert_true (START (c.complex, NULL));
+  {
+    ModeService *all[] = { c.complex, c.x, MODE_SERVICE (c.y), MODE_SERVICE (c.z), c.z->x };
 
-  mode_service_wait_until_stopped_async (MODE_SERVICE (head), NULL, capture, &r);
-  target = g_str_equal (which, "leaf") ? MODE_SERVICE (leaf) :
-           g_str_equal (which, "middle") ? MODE_SERVICE (middle) : MODE_SERVICE (head);
-  g_string_truncate (events, 0);
-  mode_service_crash (target, reason);
+    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+      g_signal_connect (all[i], "crashed", G_CALLBACK (on_crashed), NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
-    {
-      g_assert_true (mode_service_get_crashed (all[i]));
-      g_assert_true (mode_service_get_should_stop (all[i]));
-      g_assert_cmpint (mode_service_get_state (all[i]), ==, MODE_SERVICE_STATE_CRASHED);
-      g_assert_error (mode_service_get_crash_reason (all[i]), G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
-    }
-  g_assert_nonnull (strstr (events->str, "Other.pipe"));
-  g_assert_nonnull (strstr (events->str, "Head.pipe"));
+    mode_service_wait_until_stopped_async (c.complex, NULL, capture, &r);
+    target = g_str_equal (which, "leaf") ? c.z->x :
+             g_str_equal (which, "middle") ? MODE_SERVICE (c.y) : c.complex;
+    g_string_truncate (events, 0);
+    mode_service_crash (target, reason);
+
+    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+      {
+        const GError *got = mode_service_get_crash_reason (all[i]);
+
+        g_assert_true (mode_service_get_crashed (all[i]));
+        g_assert_true (mode_service_get_should_stop (all[i]));
+        g_assert_cmpint (mode_service_get_state (all[i]), ==, MODE_SERVICE_STATE_CRASHED);
+        g_assert_error (got, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+        g_assert_cmpstr (got->message, ==, "foo");
+      }
+    /* the crashed signal, once on each, with the reason */
+    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+      {
+        g_autofree char *line = g_strdup_printf ("%s.foo", mode_service_get_label (all[i]));
+        g_assert_nonnull (strstr (events->str, line));
+      }
+  }
+  {
+    g_auto(GStrv) words = g_strsplit (events->str, " ", -1);
+    g_assert_cmpuint (g_strv_length (words), ==, 5);
+  }
+  /* waiters wake */
   wait_for (&r);
+  g_assert_true (mode_service_wait_until_stopped_finish (c.complex, r.result, NULL));
   g_object_unref (r.result);
 
   /* crashing again changes nothing */
   g_string_truncate (events, 0);
   mode_service_crash (target, reason);
   g_assert_cmpstr (events->str, ==, "");
-  STOP (head, NULL);
+
+  /* a crashed tree still stops, and stays crashed */
+  STOP (c.complex, NULL);
+  assert_all_in_state (&c, MODE_SERVICE_STATE_CRASHED);
+  g_assert_true (c.z->did_set_shutdown);
+  g_assert_cmpuint (c.y->releases, ==, 1);
+  complex_clear (&c);
 }
+
+/* }}} */
 
 #define TEST_TYPE_SUPERVISOR_HOOK (test_supervisor_hook_get_type ())
 G_DECLARE_FINAL_TYPE (TestSupervisorHook, test_supervisor_hook, TEST, SUPERVISOR_HOOK, ModeService)
@@ -845,66 +1180,162 @@ test_remove_dependency (Fixture       *fixture,
   g_assert_true (STOP (parent, NULL));
 }
 
-typedef struct
+/* A service that notes the thread its hooks run in, and whether that
+ * thread owns the service's context then. */
+#define TEST_TYPE_THREAD_CHECK (test_thread_check_get_type ())
+G_DECLARE_FINAL_TYPE (TestThreadCheck, test_thread_check, TEST, THREAD_CHECK, ModeService)
+
+struct _TestThreadCheck
 {
-  GMainContext *context;
-  ModeService  *service;
-  Result        result;
-} ThreadCall;
+  ModeService  parent_instance;
+  GThread     *start_thread;
+  GThread     *stop_thread;
+  gboolean     start_owner;
+  gboolean     stop_owner;
+};
 
-static gpointer
-start_from_thread (gpointer data)
-{
-  ThreadCall *call = data;
-  GMainContext *context = g_main_context_new ();
-
-  g_main_context_push_thread_default (context);
-  mode_service_start_async (call->service, NULL, capture, &call->result);
-  while (!call->result.done)
-    g_main_context_iteration (context, TRUE);
-  g_main_context_pop_thread_default (context);
-  g_main_context_unref (context);
-
-  return NULL;
-}
-
-static GThread *hook_thread;
+G_DEFINE_FINAL_TYPE (TestThreadCheck, test_thread_check, MODE_TYPE_SERVICE)
 
 static gboolean
-thread_on_start (ModeService   *service,
-                 GCancellable  *cancellable,
-                 GError       **error)
+thread_check_on_start (ModeService   *service,
+                       GCancellable  *cancellable,
+                       GError       **error)
 {
-  hook_thread = g_thread_self ();
+  TestThreadCheck *self = TEST_THREAD_CHECK (service);
+
+  self->start_thread = g_thread_self ();
+  self->start_owner = g_main_context_is_owner (mode_service_get_main_context (service));
+  return TRUE;
+}
+
+static gboolean
+thread_check_on_stop (ModeService   *service,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  TestThreadCheck *self = TEST_THREAD_CHECK (service);
+
+  self->stop_thread = g_thread_self ();
+  self->stop_owner = g_main_context_is_owner (mode_service_get_main_context (service));
   return TRUE;
 }
 
 static void
+test_thread_check_class_init (TestThreadCheckClass *klass)
+{
+  MODE_SERVICE_CLASS (klass)->on_start = thread_check_on_start;
+  MODE_SERVICE_CLASS (klass)->on_stop = thread_check_on_stop;
+}
+
+static void
+test_thread_check_init (TestThreadCheck *self)
+{
+}
+
+typedef struct
+{
+  GMainContext *service_context;
+  ModeService  *service;
+  GThread      *caller;
+  GThread      *start_callback_thread;
+  GThread      *stop_callback_thread;
+  gboolean      started;
+  gboolean      stopped;
+  gboolean      done;   /* atomic */
+} ThreadCall;
+
+typedef struct
+{
+  ThreadCall *call;
+  Result      result;
+} ThreadResult;
+
+static void
+thread_capture (GObject      *object,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  ThreadResult *tr = data;
+
+  if (tr->call->start_callback_thread == NULL)
+    tr->call->start_callback_thread = g_thread_self ();
+  else
+    tr->call->stop_callback_thread = g_thread_self ();
+  capture (object, result, &tr->result);
+}
+
+static gpointer
+call_from_thread (gpointer data)
+{
+  ThreadCall *call = data;
+  GMainContext *context = g_main_context_new ();
+  ThreadResult start = { call, { 0 } }, stop = { call, { 0 } };
+
+  call->caller = g_thread_self ();
+  g_main_context_push_thread_default (context);
+
+  mode_service_start_async (call->service, NULL, thread_capture, &start);
+  while (!start.result.done)
+    g_main_context_iteration (context, TRUE);
+  call->started = mode_service_start_finish (call->service, start.result.result, NULL);
+  g_object_unref (start.result.result);
+
+  mode_service_stop_async (call->service, NULL, thread_capture, &stop);
+  while (!stop.result.done)
+    g_main_context_iteration (context, TRUE);
+  call->stopped = mode_service_stop_finish (call->service, stop.result.result, NULL);
+  g_object_unref (stop.result.result);
+
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+
+  g_atomic_int_set (&call->done, TRUE);
+  g_main_context_wakeup (call->service_context);
+  return NULL;
+}
+
+/* Start and stop called from another thread run in the service's own
+ * context; the results come back in the caller's. */
+static void
 test_other_thread (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(ModeService) service = g_object_new (TEST_TYPE_RECORDER, "label", "T", NULL);
-  ThreadCall call = { fixture->context, service, { 0 } };
-  gboolean (*saved) (ModeService *, GCancellable *, GError **);
+  g_autoptr(TestThreadCheck) service = g_object_new (TEST_TYPE_THREAD_CHECK, "label", "T", NULL);
+  ThreadCall call = { fixture->context, MODE_SERVICE (service), NULL, NULL, NULL, FALSE, FALSE, FALSE };
   GThread *thread;
 
-  saved = MODE_SERVICE_GET_CLASS (service)->on_first_start;
-  MODE_SERVICE_GET_CLASS (service)->on_first_start = thread_on_start;
-
-  thread = g_thread_new ("caller", start_from_thread, &call);
-  /* the start runs here, where the service lives */
-  while (mode_service_get_state (service) != MODE_SERVICE_STATE_RUNNING)
+  thread = g_thread_new ("caller", call_from_thread, &call);
+  while (!g_atomic_int_get (&call.done))
     g_main_context_iteration (fixture->context, TRUE);
   g_thread_join (thread);
-  MODE_SERVICE_GET_CLASS (service)->on_first_start = saved;
 
-  g_assert_true (hook_thread == g_thread_self ());
-  g_assert_true (mode_service_start_finish (service, call.result.result, NULL));
-  g_object_unref (call.result.result);
-  g_assert_true (STOP (service, NULL));
+  g_assert_true (call.started);
+  g_assert_true (call.stopped);
+  g_assert_true (service->start_thread == g_thread_self ());
+  g_assert_true (service->stop_thread == g_thread_self ());
+  g_assert_true (service->start_owner);
+  g_assert_true (service->stop_owner);
+  g_assert_true (call.start_callback_thread == call.caller);
+  g_assert_true (call.stop_callback_thread == call.caller);
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (service)), ==, MODE_SERVICE_STATE_SHUTDOWN);
 }
 
-static GPtrArray *log_lines;
+static GPtrArray *log_lines;   /* "level label|message" */
+
+static const char *
+level_name (GLogLevelFlags level)
+{
+  switch ((int) (level & G_LOG_LEVEL_MASK))
+    {
+    case G_LOG_LEVEL_ERROR:    return "error";
+    case G_LOG_LEVEL_CRITICAL: return "critical";
+    case G_LOG_LEVEL_WARNING:  return "warning";
+    case G_LOG_LEVEL_MESSAGE:  return "message";
+    case G_LOG_LEVEL_INFO:     return "info";
+    case G_LOG_LEVEL_DEBUG:    return "debug";
+    default:                   return "?";
+    }
+}
 
 static GLogWriterOutput
 capture_writer (GLogLevelFlags   level,
@@ -912,7 +1343,7 @@ capture_writer (GLogLevelFlags   level,
                 gsize            n_fields,
                 gpointer         user_data)
 {
-  const char *message = NULL, *label = NULL;
+  const char *message = NULL, *label = NULL, *domain = NULL;
 
   for (gsize i = 0; i < n_fields; i++)
     {
@@ -920,11 +1351,23 @@ capture_writer (GLogLevelFlags   level,
         message = fields[i].value;
       else if (g_str_equal (fields[i].key, "MODE_SERVICE"))
         label = fields[i].value;
+      else if (g_str_equal (fields[i].key, "GLIB_DOMAIN"))
+        domain = fields[i].value;
     }
-  if (log_lines != NULL && message != NULL)
-    g_ptr_array_add (log_lines, g_strdup_printf ("%s|%s", label ? label : "", message));
+  if (log_lines != NULL && message != NULL && g_strcmp0 (domain, "Mode") == 0)
+    g_ptr_array_add (log_lines, g_strdup_printf ("%s %s|%s", level_name (level),
+                                                 label ? label : "", message));
 
   return quiet_writer (level, fields, n_fields, user_data);
+}
+
+static gboolean
+logged (const char *line)
+{
+  for (guint i = 0; i < log_lines->len; i++)
+    if (g_str_equal (g_ptr_array_index (log_lines, i), line))
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -935,7 +1378,6 @@ test_log_lines (Fixture       *fixture,
   g_autoptr(ModeService) child = g_object_new (MODE_TYPE_SERVICE, "label", "Child", NULL);
   g_autoptr(ModeService) leaf = g_object_new (MODE_TYPE_SERVICE, "label", "LeafService",
                                               "shortlabel", "Leaf", NULL);
-  gboolean child_line = FALSE, leaf_line = FALSE, root_line = FALSE;
 
   mode_service_add_dependency (root, child);
   mode_service_add_dependency (child, leaf);
@@ -952,18 +1394,375 @@ test_log_lines (Fixture       *fixture,
   g_assert_true (STOP (root, NULL));
   g_log_set_debug_enabled (FALSE);
 
-  for (guint i = 0; i < log_lines->len; i++)
-    {
-      const char *line = g_ptr_array_index (log_lines, i);
-
-      root_line |= g_str_equal (line, "Root|[^Root]: Starting...");
-      child_line |= g_str_equal (line, "Child|[^-Child]: Starting...");
-      leaf_line |= g_str_equal (line, "LeafService|[^--Leaf]: Stopping...");
-    }
+  g_assert_true (logged ("info Root|[^Root]: Starting..."));
+  g_assert_true (logged ("info Child|[^-Child]: Starting..."));
+  g_assert_true (logged ("info LeafService|[^--Leaf]: Starting..."));
+  g_assert_true (logged ("info LeafService|[^--Leaf]: Stopping..."));
+  g_assert_true (logged ("info Root|[^Root]: Stopping..."));
   g_clear_pointer (&log_lines, g_ptr_array_unref);
-  g_assert_true (root_line);
-  g_assert_true (child_line);
-  g_assert_true (leaf_line);
+}
+
+/* Mode's mundane_level: the routine lines at info by default, or at the
+ * level asked for; a crash is logged at message level. */
+static void
+test_log_levels (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(ModeService) loud = g_object_new (MODE_TYPE_SERVICE, "label", "Loud", NULL);
+  g_autoptr(ModeService) quiet = g_object_new (MODE_TYPE_SERVICE, "label", "Quiet",
+                                               "mundane-level", G_LOG_LEVEL_DEBUG, NULL);
+  g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "boom");
+
+  g_assert_cmpuint (mode_service_get_mundane_level (loud), ==, G_LOG_LEVEL_INFO);
+  g_assert_cmpuint (mode_service_get_mundane_level (quiet), ==, G_LOG_LEVEL_DEBUG);
+
+  log_lines = g_ptr_array_new_with_free_func (g_free);
+  g_log_set_debug_enabled (TRUE);
+  g_assert_true (START (loud, NULL));
+  g_assert_true (START (quiet, NULL));
+  mode_service_crash (loud, reason);
+  g_assert_true (STOP (loud, NULL));
+  g_assert_true (STOP (quiet, NULL));
+  g_log_set_debug_enabled (FALSE);
+
+  g_assert_true (logged ("info Loud|[^Loud]: Starting..."));
+  g_assert_true (logged ("debug Quiet|[^Quiet]: Starting..."));
+  g_assert_true (logged ("debug Quiet|[^Quiet]: Stopping..."));
+  g_assert_true (logged ("message Loud|[^Loud]: Crashed reason=boom"));
+  g_clear_pointer (&log_lines, g_ptr_array_unref);
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              gpointer    data)
+{
+  (*(guint *) data)++;
+}
+
+static void
+test_properties (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(ModeService) service = mode_service_new ();
+  g_autoptr(ModeService) sup = mode_service_new ();
+  g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "gone");
+  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(GMainContext) other_context = g_main_context_new ();
+  g_autoptr(ModeNode) beacon = NULL;
+  g_autoptr(ModeService) supervisor = NULL;
+  g_autoptr(ModeService) elsewhere = NULL;
+  g_autofree char *label = NULL, *shortlabel = NULL;
+  GError *crash_reason = NULL;
+  ModeServiceState state;
+  gboolean started, crashed, should_stop, wait_for_shutdown;
+  guint restart_count, mundane_level;
+  gdouble shutdown_timeout;
+  guint label_notes = 0, shortlabel_notes = 0, timeout_notes = 0;
+
+  g_object_get (service,
+                "state", &state,
+                "started", &started,
+                "crashed", &crashed,
+                "should-stop", &should_stop,
+                "crash-reason", &crash_reason,
+                "restart-count", &restart_count,
+                "label", &label,
+                "shortlabel", &shortlabel,
+                "wait-for-shutdown", &wait_for_shutdown,
+                "shutdown-timeout", &shutdown_timeout,
+                "main-context", &context,
+                "beacon", &beacon,
+                "supervisor", &supervisor,
+                "mundane-level", &mundane_level,
+                NULL);
+  g_assert_cmpint (state, ==, MODE_SERVICE_STATE_INIT);
+  g_assert_false (started);
+  g_assert_false (crashed);
+  g_assert_false (should_stop);
+  g_assert_null (crash_reason);
+  g_assert_cmpuint (restart_count, ==, 0);
+  g_assert_cmpstr (label, ==, "ModeService");
+  g_assert_cmpstr (shortlabel, ==, "ModeService");
+  g_assert_false (wait_for_shutdown);
+  g_assert_cmpfloat_with_epsilon (shutdown_timeout, 60.0, 1e-9);
+  g_assert_true (context == fixture->context);
+  g_assert_nonnull (beacon);
+  g_assert_true (beacon == mode_service_get_beacon (service));
+  g_assert_true (mode_node_get_data (beacon) == G_OBJECT (service));
+  g_assert_null (supervisor);
+  g_assert_cmpuint (mundane_level, ==, G_LOG_LEVEL_INFO);
+
+  /* the shortlabel follows the label until it is set */
+  g_signal_connect (service, "notify::label", G_CALLBACK (count_notify), &label_notes);
+  g_signal_connect (service, "notify::shortlabel", G_CALLBACK (count_notify), &shortlabel_notes);
+  g_signal_connect (service, "notify::shutdown-timeout", G_CALLBACK (count_notify), &timeout_notes);
+  mode_service_set_label (service, "Web");
+  g_assert_cmpstr (mode_service_get_label (service), ==, "Web");
+  g_assert_cmpstr (mode_service_get_shortlabel (service), ==, "Web");
+  g_assert_cmpuint (label_notes, ==, 1);
+  g_assert_cmpuint (shortlabel_notes, ==, 1);
+  mode_service_set_label (service, "Web");           /* no change, no notify */
+  g_assert_cmpuint (label_notes, ==, 1);
+  mode_service_set_shortlabel (service, "W");
+  g_assert_cmpuint (shortlabel_notes, ==, 2);
+  mode_service_set_label (service, "WebServer");
+  g_assert_cmpstr (mode_service_get_shortlabel (service), ==, "W");
+  g_assert_cmpuint (label_notes, ==, 2);
+  g_assert_cmpuint (shortlabel_notes, ==, 2);
+
+  g_object_set (service,
+                "wait-for-shutdown", TRUE,
+                "shutdown-timeout", 2.5,
+                "mundane-level", (guint) G_LOG_LEVEL_DEBUG,
+                "supervisor", sup,
+                NULL);
+  g_assert_true (mode_service_get_wait_for_shutdown (service));
+  g_assert_cmpfloat_with_epsilon (mode_service_get_shutdown_timeout (service), 2.5, 1e-9);
+  g_assert_cmpuint (mode_service_get_mundane_level (service), ==, G_LOG_LEVEL_DEBUG);
+  g_assert_true (mode_service_get_supervisor (service) == sup);
+  g_assert_cmpuint (timeout_notes, ==, 1);
+  mode_service_set_shutdown_timeout (service, 2.5);
+  g_assert_cmpuint (timeout_notes, ==, 1);
+  mode_service_set_supervisor (service, NULL);
+  g_assert_null (mode_service_get_supervisor (service));
+
+  /* crash-reason holds a copy of the reason */
+  mode_service_crash (service, reason);
+  g_object_get (service, "crash-reason", &crash_reason, "crashed", &crashed,
+                "state", &state, "should-stop", &should_stop, NULL);
+  g_assert_true (crashed);
+  g_assert_true (should_stop);
+  g_assert_cmpint (state, ==, MODE_SERVICE_STATE_CRASHED);
+  g_assert_error (crash_reason, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_cmpstr (crash_reason->message, ==, "gone");
+  g_assert_true (crash_reason != reason);
+  g_assert_true (mode_service_get_crash_reason (service) != reason);
+  g_error_free (crash_reason);
+
+  /* main-context is set at construction */
+  elsewhere = g_object_new (MODE_TYPE_SERVICE, "main-context", other_context, NULL);
+  g_assert_true (mode_service_get_main_context (elsewhere) == other_context);
+}
+
+static void
+test_state_nicks (void)
+{
+  const char *nicks[] = { "init", "starting", "running", "stopping", "shutdown", "crashed" };
+  ModeServiceState values[] = {
+    MODE_SERVICE_STATE_INIT, MODE_SERVICE_STATE_STARTING, MODE_SERVICE_STATE_RUNNING,
+    MODE_SERVICE_STATE_STOPPING, MODE_SERVICE_STATE_SHUTDOWN, MODE_SERVICE_STATE_CRASHED,
+  };
+  GEnumClass *klass = g_type_class_ref (MODE_TYPE_SERVICE_STATE);
+
+  g_assert_true (G_TYPE_IS_ENUM (MODE_TYPE_SERVICE_STATE));
+  g_assert_cmpuint (klass->n_values, ==, G_N_ELEMENTS (nicks));
+  for (guint i = 0; i < G_N_ELEMENTS (nicks); i++)
+    g_assert_cmpstr (g_enum_get_value (klass, values[i])->value_nick, ==, nicks[i]);
+  g_type_class_unref (klass);
+}
+
+/* A crash shows in notify::state; a stop of the crashed service keeps it. */
+static void
+test_crash_states (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(ModeService) service = g_object_new (MODE_TYPE_SERVICE, "label", "S", NULL);
+  g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "bad");
+
+  g_signal_connect (service, "notify::state", G_CALLBACK (record_state), NULL);
+  g_signal_connect (service, "crashed", G_CALLBACK (on_crashed), NULL);
+  g_signal_connect (service, "stopped", G_CALLBACK (record_signal), (gpointer) "stopped");
+  g_assert_true (START (service, NULL));
+  mode_service_crash (service, reason);
+  STOP (service, NULL);
+  g_assert_cmpstr (events->str, ==, "state.starting state.running state.crashed S.bad S.stopped");
+  g_assert_cmpint (mode_service_get_state (service), ==, MODE_SERVICE_STATE_CRASHED);
+}
+
+/* Restart of a service never started: restart-count + 1, on_restart, start. */
+static void
+test_restart_init (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(TestRecorder) a = recorder_new ("A");
+  const char *restart, *start;
+
+  g_assert_true (RESTART (a, NULL));
+  g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (a)), ==, 1);
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_RUNNING);
+  restart = strstr (events->str, "A.on_restart");
+  start = strstr (events->str, "A.on_start");
+  g_assert_nonnull (restart);
+  g_assert_nonnull (start);
+  g_assert_true (restart < start);
+  g_assert_null (strstr (events->str, "on_stop"));
+  g_assert_null (strstr (events->str, "on_shutdown"));
+  /* it is the very first start: the first-start hooks run */
+  g_assert_cmpstr (events->str, ==,
+                   "A.on_restart A.on_init_dependencies A.on_first_start A.on_start A.on_started");
+  g_assert_true (STOP (a, NULL));
+}
+
+static void
+test_coalesced_restart (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(TestRecorder) a = recorder_new ("A");
+  Result r1 = { 0 }, r2 = { 0 };
+
+  g_assert_true (START (a, NULL));
+  g_string_truncate (events, 0);
+  a->async_hook = g_strdup ("on_stop");
+  mode_service_restart_async (MODE_SERVICE (a), NULL, capture, &r1);
+  mode_service_restart_async (MODE_SERVICE (a), NULL, capture, &r2);
+  while (g_main_context_iteration (fixture->context, FALSE))
+    ;
+  g_assert_false (r1.done);
+  g_assert_false (r2.done);
+  complete_pending (a, NULL);
+  wait_for (&r1);
+  wait_for (&r2);
+  g_assert_true (mode_service_restart_finish (MODE_SERVICE (a), r1.result, NULL));
+  g_assert_true (mode_service_restart_finish (MODE_SERVICE (a), r2.result, NULL));
+  g_object_unref (r1.result);
+  g_object_unref (r2.result);
+  g_assert_cmpstr (events->str, ==,
+                   "A.on_stop(async) A.on_shutdown A.on_restart A.on_start A.on_started");
+  g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (a)), ==, 1);
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_RUNNING);
+  g_assert_true (STOP (a, NULL));
+}
+
+static void
+test_coalesced_stop (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(TestRecorder) a = recorder_new ("A");
+  Result r1 = { 0 }, r2 = { 0 };
+
+  g_assert_true (START (a, NULL));
+  g_string_truncate (events, 0);
+  a->async_hook = g_strdup ("on_stop");
+  mode_service_stop_async (MODE_SERVICE (a), NULL, capture, &r1);
+  mode_service_stop_async (MODE_SERVICE (a), NULL, capture, &r2);
+  while (g_main_context_iteration (fixture->context, FALSE))
+    ;
+  g_assert_false (r1.done);
+  g_assert_false (r2.done);
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_STOPPING);
+  complete_pending (a, NULL);
+  wait_for (&r1);
+  wait_for (&r2);
+  g_assert_true (mode_service_stop_finish (MODE_SERVICE (a), r1.result, NULL));
+  g_assert_true (mode_service_stop_finish (MODE_SERVICE (a), r2.result, NULL));
+  g_object_unref (r1.result);
+  g_object_unref (r2.result);
+  g_assert_cmpstr (events->str, ==, "A.on_stop(async) A.on_shutdown");
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_SHUTDOWN);
+}
+
+/* A crash while the start is in flight fails the start with the reason,
+ * and no dependency starts. */
+static void
+test_crash_while_starting (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(TestRecorder) a = recorder_new ("A");
+  g_autoptr(TestRecorder) b = recorder_new ("B");
+  g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "kaput");
+  g_autoptr(GError) error = NULL;
+  Result r = { 0 };
+
+  a->async_hook = g_strdup ("on_start");
+  mode_service_add_dependency (MODE_SERVICE (a), MODE_SERVICE (b));
+  mode_service_start_async (MODE_SERVICE (a), NULL, capture, &r);
+  while (g_main_context_iteration (fixture->context, FALSE))
+    ;
+  g_assert_nonnull (a->pending);
+
+  mode_service_crash (MODE_SERVICE (a), reason);
+  complete_pending (a, NULL);
+  wait_for (&r);
+  g_assert_false (mode_service_start_finish (MODE_SERVICE (a), r.result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_object_unref (r.result);
+  g_assert_null (strstr (events->str, "B.on_start"));
+  g_assert_null (strstr (events->str, "A.on_started"));
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_CRASHED);
+  STOP (a, NULL);
+}
+
+/* maybe_start while a start is in flight answers FALSE at once. */
+static void
+test_maybe_start_in_flight (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(TestRecorder) a = recorder_new ("A");
+  g_autoptr(GError) error = NULL;
+  Result r1 = { 0 }, r2 = { 0 };
+
+  a->async_hook = g_strdup ("on_start");
+  mode_service_start_async (MODE_SERVICE (a), NULL, capture, &r1);
+  while (g_main_context_iteration (fixture->context, FALSE))
+    ;
+  mode_service_maybe_start_async (MODE_SERVICE (a), NULL, capture, &r2);
+  while (g_main_context_iteration (fixture->context, FALSE))
+    ;
+  g_assert_true (r2.done);
+  g_assert_false (r1.done);
+  g_assert_false (mode_service_maybe_start_finish (MODE_SERVICE (a), r2.result, &error));
+  g_assert_no_error (error);
+  g_object_unref (r2.result);
+
+  complete_pending (a, NULL);
+  wait_for (&r1);
+  g_assert_true (mode_service_start_finish (MODE_SERVICE (a), r1.result, NULL));
+  g_object_unref (r1.result);
+  g_assert_true (STOP (a, NULL));
+}
+
+/* A runtime dependency whose start fails: finish gives NULL and its error. */
+static void
+test_runtime_dependency_fails (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(ModeService) parent = g_object_new (MODE_TYPE_SERVICE, "label", "Parent", NULL);
+  g_autoptr(TestRecorder) kid = recorder_new ("Kid");
+  g_autoptr(GError) error = NULL;
+  Result r = { 0 };
+
+  g_assert_true (START (parent, NULL));
+  kid->fail_hook = g_strdup ("on_start");
+  mode_service_add_runtime_dependency_async (parent, MODE_SERVICE (kid), NULL, capture, &r);
+  wait_for (&r);
+  g_assert_null (mode_service_add_runtime_dependency_finish (parent, r.result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_object_unref (r.result);
+  g_assert_true (mode_service_get_crashed (MODE_SERVICE (kid)));
+  /* unsupervised: the poison pill reaches the parent */
+  g_assert_true (mode_service_get_crashed (parent));
+  STOP (parent, NULL);
+}
+
+/* With the real clock: a small shutdown-timeout ends the wait. */
+static void
+test_shutdown_timeout (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(ModeService) service = g_object_new (MODE_TYPE_SERVICE,
+                                                 "wait-for-shutdown", TRUE,
+                                                 "shutdown-timeout", 0.05, NULL);
+  gint64 begin, elapsed;
+
+  g_assert_true (START (service, NULL));
+  begin = g_get_monotonic_time ();
+  g_assert_true (STOP (service, NULL));
+  elapsed = g_get_monotonic_time () - begin;
+  g_assert_cmpint (mode_service_get_state (service), ==, MODE_SERVICE_STATE_SHUTDOWN);
+  /* it waited, and not for long: generous bounds */
+  g_assert_cmpint (elapsed, >=, 20 * 1000);
+  g_assert_cmpint (elapsed, <, 30 * G_USEC_PER_SEC);
 }
 
 static void
@@ -1021,11 +1820,21 @@ main (int   argc,
 #define ADD_DATA(path, data, func) \
   g_test_add ("/service/" path, Fixture, data, fixture_setup, func, fixture_teardown)
 
+  g_test_add_func ("/service/state-nicks", test_state_nicks);
   ADD ("start-stop", test_start_stop);
+  ADD ("properties", test_properties);
   ADD ("states-and-signals", test_states_and_signals);
   ADD ("tree-order", test_tree_order);
   ADD ("init-dependencies", test_init_dependencies);
   ADD ("restart", test_restart);
+  ADD ("restart-init", test_restart_init);
+  ADD ("coalesced-restart", test_coalesced_restart);
+  ADD ("coalesced-stop", test_coalesced_stop);
+  ADD ("crash-while-starting", test_crash_while_starting);
+  ADD ("maybe-start-in-flight", test_maybe_start_in_flight);
+  ADD ("runtime-dependency-fails", test_runtime_dependency_fails);
+  ADD ("shutdown-timeout", test_shutdown_timeout);
+  ADD ("crash/states", test_crash_states);
   ADD ("maybe-start", test_maybe_start);
   ADD ("already-started", test_already_started);
   ADD ("stop-before-start", test_stop_before_start);
@@ -1036,6 +1845,8 @@ main (int   argc,
   ADD ("stop-failure-goes-on", test_stop_failure_goes_on);
   ADD ("wait-for-shutdown", test_wait_for_shutdown);
   ADD ("wait-until-stopped", test_wait_until_stopped);
+  ADD ("complex/start-stop-restart", test_complex_start_stop_restart);
+  ADD ("complex/remove-dependency", test_complex_remove_dependency);
   ADD_DATA ("crash/leaf", "leaf", test_crash_poison_pill);
   ADD_DATA ("crash/middle", "middle", test_crash_poison_pill);
   ADD_DATA ("crash/head", "head", test_crash_poison_pill);
@@ -1045,6 +1856,7 @@ main (int   argc,
   ADD ("remove-dependency", test_remove_dependency);
   ADD ("other-thread", test_other_thread);
   ADD ("log-lines", test_log_lines);
+  ADD ("log-levels", test_log_levels);
   ADD ("freed", test_freed);
   ADD ("programmer-errors", test_programmer_errors);
 

@@ -8,6 +8,8 @@ import Mode from 'gi://Mode?version=1.0';
 
 Gio._promisify(Mode.Service.prototype, 'start_async', 'start_finish');
 Gio._promisify(Mode.Service.prototype, 'stop_async', 'stop_finish');
+Gio._promisify(Mode.Service.prototype, 'restart_async', 'restart_finish');
+Gio._promisify(Mode.Service.prototype, 'remove_dependency_async', 'remove_dependency_finish');
 
 const events = [];
 
@@ -74,6 +76,56 @@ const tests = [
         if (events.join(' ') !== 'Later.done')
             throw new Error(`events: ${events}`);
         await l.stop_async(null);
+    }],
+    ['notify::state follows the lifecycle', async () => {
+        const s = new Mode.Service({label: 'States'});
+        const states = [];
+        s.connect('notify::state', () => states.push(s.state));
+        await s.start_async(null);
+        await s.stop_async(null);
+        const want = [Mode.ServiceState.STARTING, Mode.ServiceState.RUNNING,
+            Mode.ServiceState.STOPPING, Mode.ServiceState.SHUTDOWN];
+        if (states.join() !== want.join())
+            throw new Error(`states: ${states}`);
+    }],
+    ['a crash marks the tree and emits crashed with the reason', async () => {
+        const root = new Mode.Service({label: 'Root'});
+        const leaf = new Mode.Service({label: 'Leaf'});
+        root.add_dependency(leaf);
+        await root.start_async(null);
+        const reasons = [];
+        root.connect('crashed', (_s, reason) => reasons.push(reason.message));
+        leaf.crash(new GLib.Error(Mode.error_quark(), Mode.Error.FAILED, 'boom'));
+        if (reasons.join() !== 'boom')
+            throw new Error(`reasons: ${reasons}`);
+        if (!root.should_stop || root.state !== Mode.ServiceState.CRASHED)
+            throw new Error('root not crashed');
+        if (root.crash_reason.message !== 'boom')
+            throw new Error(`crash-reason: ${root.crash_reason}`);
+        await root.stop_async(null);
+    }],
+    ['restart and remove_dependency', async () => {
+        events.length = 0;
+        const a = new Recorder({label: 'A'});
+        const b = new Recorder({label: 'B'});
+        a.add_dependency(b);
+        await a.start_async(null);
+        await a.restart_async(null);
+        if (a.restart_count !== 1 || b.restart_count !== 1)
+            throw new Error(`restart-count: ${a.restart_count} ${b.restart_count}`);
+        await a.remove_dependency_async(b, null);
+        if (b.state !== Mode.ServiceState.SHUTDOWN || a.get_dependencies().length !== 0)
+            throw new Error('b not removed');
+        if (b.beacon.get_parent() !== null)
+            throw new Error('b still attached');
+        try {
+            await a.remove_dependency_async(b, null);
+            throw new Error('removed twice');
+        } catch (e) {
+            if (!e.matches?.(Mode.error_quark(), Mode.Error.NOT_A_DEPENDENCY))
+                throw e;
+        }
+        await a.stop_async(null);
     }],
     ['a task function completes its GTask later', async () => {
         const s = new Mode.Service({label: 'Tasks'});

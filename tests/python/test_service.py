@@ -6,7 +6,7 @@ import gi
 gi.require_version("GLib", "2.0")
 gi.require_version("Mode", "1.0")
 
-from gi.repository import GLib, Mode  # noqa: E402
+from gi.repository import GLib, GObject, Mode  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -227,3 +227,166 @@ def test_async_hook_with_task(context):
         context.iteration(True)
     assert done == [True]
     stop(context, service)
+
+
+def test_override_is_loaded():
+    # gi finds bindings/python/gi/overrides/Mode.py through PYTHONPATH
+    assert Mode.Service.__module__ == "gi.overrides.Mode"
+    assert issubclass(Mode.Service, GObject.Object)
+
+
+def test_hook_returning_false_fails(context):
+    class Refusing(Mode.Service):
+        def do_on_started(self, cancellable):
+            return False
+
+    service = Refusing(label="Refusing")
+    with pytest.raises(GLib.Error) as info:
+        start(context, service)
+    assert info.value.matches(Mode.error_quark(), Mode.Error.FAILED)
+    assert "on_started" in info.value.message
+    assert "Refusing" in info.value.message
+    assert service.props.crashed
+    stop(context, service)
+
+
+def test_hook_returning_none_succeeds_in_every_hook(context):
+    seen = []
+
+    class Quiet(Mode.Service):
+        def do_on_first_start(self, cancellable):
+            seen.append("first_start")
+
+        def do_on_start(self, cancellable):
+            seen.append("start")
+
+        def do_on_started(self, cancellable):
+            seen.append("started")
+
+        def do_on_stop(self, cancellable):
+            seen.append("stop")
+
+        def do_on_shutdown(self, cancellable):
+            seen.append("shutdown")
+
+        def do_on_restart(self, cancellable):
+            seen.append("restart")
+
+    class Quieter(Quiet):
+        # an inherited hook stays wrapped once; an overriding one is wrapped too
+        def do_on_start(self, cancellable):
+            seen.append("start2")
+
+    service = Quieter()
+    assert call(context, service.restart_async, service.restart_finish) is True
+    assert stop(context, service) is True
+    # a restart of a service never started is its very first start
+    assert seen == ["restart", "first_start", "start2", "started", "stop", "shutdown"]
+    assert service.props.state == Mode.ServiceState.SHUTDOWN
+
+
+def test_properties(context):
+    service = Mode.Service()
+    assert service.props.mundane_level == GLib.LogLevelFlags.LEVEL_INFO
+    assert service.props.crash_reason is None
+    assert service.props.supervisor is None
+    assert service.props.beacon.get_data() is service
+    assert service.props.wait_for_shutdown is False
+
+    notified = []
+    service.connect("notify::label", lambda s, p: notified.append(p.name))
+    service.props.label = "Web"
+    assert service.props.shortlabel == "Web"
+    service.props.shortlabel = "W"
+    service.props.label = "WebServer"
+    assert service.props.shortlabel == "W"
+    assert notified == ["label", "label"]
+
+    service.props.wait_for_shutdown = True
+    service.props.shutdown_timeout = 0.05
+    assert service.get_shutdown_timeout() == pytest.approx(0.05)
+
+    # the shutdown-timeout ends the wait for set_shutdown()
+    start(context, service)
+    assert stop(context, service) is True
+    assert service.props.state == Mode.ServiceState.SHUTDOWN
+    assert service.props.should_stop
+
+
+def test_wait_for_shutdown_with_set_shutdown(context):
+    class Waiting(Mode.Service):
+        def do_on_stop(self, cancellable):
+            # set_shutdown(), a little later, ends the wait that follows
+            # the stop of the dependencies
+            def later(*args):
+                self.set_shutdown()
+                return GLib.SOURCE_REMOVE
+
+            source = GLib.timeout_source_new(10)
+            source.set_callback(later)
+            source.attach(GLib.MainContext.get_thread_default())
+
+    service = Waiting(wait_for_shutdown=True, shutdown_timeout=30.0)
+    start(context, service)
+    begin = GLib.get_monotonic_time()
+    assert stop(context, service) is True
+    assert GLib.get_monotonic_time() - begin < 15 * 1000000
+
+
+def test_restart_resets_dependencies(context):
+    a = Recorder(label="A")
+    b = Recorder(label="B")
+    a.add_dependency(b)
+    start(context, a)
+    b.crash(GLib.Error.new_literal(Mode.error_quark(), "boom", Mode.Error.FAILED))
+    assert a.props.state == Mode.ServiceState.CRASHED
+    events.clear()
+    assert call(context, a.restart_async, a.restart_finish) is True
+    assert events == [
+        "A.on_stop", "B.on_stop", "B.on_shutdown", "A.on_shutdown",
+        "A.on_restart", "A.on_start", "B.on_start", "B.on_started", "A.on_started",
+    ]
+    for service in (a, b):
+        assert service.props.state == Mode.ServiceState.RUNNING
+        assert service.props.restart_count == 1
+        assert not service.props.crashed
+        assert service.props.crash_reason is None
+    stop(context, a)
+
+
+def test_supervised_crash(context):
+    class Watcher(Mode.Service):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.crashed_children = []
+
+        def do_supervised_crash(self, service):
+            self.crashed_children.append(service)
+
+    watcher = Watcher(label="Watcher")
+    child = Mode.Service(label="Child")
+    sibling = Mode.Service(label="Sibling")
+    watcher.add_dependency(child)
+    watcher.add_dependency(sibling)
+    child.props.supervisor = watcher
+    start(context, watcher)
+
+    child.crash(GLib.Error.new_literal(Mode.error_quark(), "boom", Mode.Error.FAILED))
+    assert watcher.crashed_children == [child]
+    assert child.props.crashed
+    assert not sibling.props.crashed
+    assert not watcher.props.crashed
+    stop(context, watcher)
+
+
+def test_cycle_is_refused(context):
+    a = Mode.Service(label="Alpha")
+    b = Mode.Service(label="Beta")
+    a.add_dependency(b)
+    # a critical is logged; the binding gets None back
+    old = GLib.log_set_always_fatal(GLib.LogLevelFlags.LEVEL_ERROR)
+    try:
+        assert b.add_dependency(a) is None
+    finally:
+        GLib.log_set_always_fatal(old)
+    assert b.get_dependencies() == []

@@ -31,10 +31,27 @@ async void run_lifecycle (MainLoop loop) {
         assert (a.state == Mode.ServiceState.RUNNING);
         assert (a.get_started ());
         yield a.stop_async (null);
+        assert (a.state == Mode.ServiceState.SHUTDOWN);
+        assert (b.state == Mode.ServiceState.SHUTDOWN);
     } catch (GLib.Error e) {
         error ("lifecycle failed: %s", e.message);
     }
     assert (Recorder.events == "A.on_start B.on_start A.on_stop B.on_stop ");
+
+    Recorder.events = "";
+    try {
+        yield a.restart_async (null);
+        assert (a.restart_count == 1);
+        assert (b.restart_count == 1);
+        assert (a.state == Mode.ServiceState.RUNNING);
+        yield a.remove_dependency_async (b, null);
+        assert (b.state == Mode.ServiceState.SHUTDOWN);
+        assert (a.get_dependencies ().length == 0);
+        yield a.stop_async (null);
+    } catch (GLib.Error e) {
+        error ("restart failed: %s", e.message);
+    }
+    assert (Recorder.events == "A.on_start B.on_start B.on_stop A.on_stop ");
 
     var f = new Failing ();
     f.crashed.connect ((reason) => { crashed_signal = true; });

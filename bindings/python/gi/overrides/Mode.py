@@ -1,13 +1,29 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """PyGObject overrides for mode-glib.
 
-A hook of Mode.Service returns a boolean in C: TRUE on success. In
-Python, a hook that returns None (falls off its end) succeeds too, and
-one that raises GLib.Error fails with that error:
+A hook of Mode.Service (do_on_first_start, do_on_start, do_on_started,
+do_on_stop, do_on_shutdown, do_on_restart) returns a boolean in C: TRUE
+on success. With this override, a Python hook that returns None (falls
+off its end) succeeds too, so hooks read naturally:
 
     class Cache(Mode.Service):
         def do_on_start(self, cancellable):
             self.entries = {}
+
+A hook fails by raising GLib.Error: start_finish() (or stop_finish())
+raises that same error, domain and code kept, and a failing start hook
+crashes the service. Returning False, or raising any other exception
+(which PyGObject reports and turns into FALSE), fails with
+Mode.Error.FAILED, whose message names the service and the hook.
+
+The hooks of every subclass of Mode.Service are wrapped when the class
+is made (__init_subclass__), before PyGObject registers them as vfuncs.
+The asynchronous forms (do_on_start_async(self, cancellable, task)) are
+left alone: they complete the task themselves.
+
+PyGObject finds this module through pkgutil.extend_path: any
+gi/overrides directory on sys.path (installed, or the source tree's
+bindings/python on PYTHONPATH) is searched.
 """
 
 import functools

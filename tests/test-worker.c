@@ -1,0 +1,474 @@
+/* test-worker.c: ModeWorker: options, exit statuses, logging and signals
+ *
+ * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * A worker installs a log writer for the whole process, and signals go to
+ * the whole process: every worker runs in a subprocess of its own
+ * (g_test_trap_subprocess()), which prints the exit status the worker
+ * returned before it exits with it.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+
+#include <mode-glib/mode-glib.h>
+
+/* A bound for a worker that would never exit, not a delay. */
+#define SUBPROCESS_TIMEOUT (60 * G_USEC_PER_SEC)
+
+/* TestService: once everything runs, does its action {{{ */
+
+typedef enum
+{
+  ACTION_NONE,
+  ACTION_CRASH,
+  ACTION_SIGTERM,
+  ACTION_SIGINT,
+  ACTION_SIGUSR1,   /* then SIGTERM, once the worker handled it */
+  ACTION_SIGUSR2,   /* then SIGTERM, once the worker handled it */
+} Action;
+
+#define TEST_TYPE_SERVICE (test_service_get_type ())
+G_DECLARE_FINAL_TYPE (TestService, test_service, TEST, SERVICE, ModeService)
+
+struct _TestService
+{
+  ModeService parent_instance;
+  Action      action;
+};
+
+G_DEFINE_FINAL_TYPE (TestService, test_service, MODE_TYPE_SERVICE)
+
+static void
+add_low_priority (GMainContext *context,
+                  GSource      *source,
+                  GSourceFunc   func,
+                  gpointer      data)
+{
+  g_source_set_priority (source, G_PRIORITY_LOW);
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+static gboolean
+raise_sigterm (gpointer data)
+{
+  raise (SIGTERM);
+  return G_SOURCE_REMOVE;
+}
+
+/* Our own watch of the signal we raised: it runs at a lower priority than
+ * the worker's, and the SIGTERM waits for one more low priority idle, so
+ * that the worker handled the first signal before it stops. */
+static gboolean
+then_sigterm (gpointer data)
+{
+  add_low_priority (g_main_context_get_thread_default (), g_idle_source_new (),
+                    raise_sigterm, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs at a low priority after the start: once the worker completed its
+ * start and said "Worker ready". */
+static gboolean
+do_action (gpointer data)
+{
+  TestService *self = data;
+  GMainContext *context = mode_service_get_main_context (MODE_SERVICE (self));
+
+  switch (self->action)
+    {
+    case ACTION_CRASH:
+      {
+        g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "boom");
+
+        mode_service_crash (MODE_SERVICE (self), error);
+      }
+      break;
+
+    case ACTION_SIGTERM:
+      raise (SIGTERM);
+      break;
+
+    case ACTION_SIGINT:
+      raise (SIGINT);
+      break;
+
+    case ACTION_SIGUSR1:
+    case ACTION_SIGUSR2:
+      {
+        int signum = self->action == ACTION_SIGUSR1 ? SIGUSR1 : SIGUSR2;
+
+        add_low_priority (context, g_unix_signal_source_new (signum), then_sigterm, NULL);
+        raise (signum);
+      }
+      break;
+
+    case ACTION_NONE:
+    default:
+      break;
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+test_service_on_started (ModeService   *service,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  if (TEST_SERVICE (service)->action != ACTION_NONE)
+    add_low_priority (mode_service_get_main_context (service), g_idle_source_new (),
+                      do_action, service);
+  return TRUE;
+}
+
+static void
+test_service_class_init (TestServiceClass *klass)
+{
+  MODE_SERVICE_CLASS (klass)->on_started = test_service_on_started;
+}
+
+static void
+test_service_init (TestService *self)
+{
+}
+
+/* }}} */
+
+/* Running a worker, in the subprocess {{{ */
+
+/* Runs a worker of one TestService "Label" with @args (after argv[0]). */
+static int
+run_worker (Action       action,
+            gboolean     daemon,
+            const char  *first_arg,
+            ...)
+{
+  g_autoptr(ModeWorker) worker = mode_worker_new ();
+  g_autoptr(ModeService) service = g_object_new (TEST_TYPE_SERVICE, "label", "Label", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) "test-worker");
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  TEST_SERVICE (service)->action = action;
+  mode_worker_set_daemon (worker, daemon);
+  mode_worker_add_service (worker, service);
+
+  return mode_worker_execute_from_commandline (worker, argv->len - 1, (char **) argv->pdata);
+}
+
+G_GNUC_NORETURN static void
+exit_with (int status)
+{
+  g_print ("exit status %d\n", status);
+  fflush (stdout);
+  fflush (stderr);
+  exit (status);
+}
+
+static void
+trap (void)
+{
+  g_test_trap_subprocess (NULL, SUBPROCESS_TIMEOUT, G_TEST_SUBPROCESS_DEFAULT);
+}
+
+/* }}} */
+
+/* Options and exit statuses {{{ */
+
+static void
+test_bogus_option (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_NONE, FALSE, "--bogus", NULL));
+
+  trap ();
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout ("*exit status 64*");
+  g_test_trap_assert_stdout_unmatched ("*Worker ready*");
+  g_test_trap_assert_stderr ("*--bogus*");
+  g_assert_cmpint (MODE_WORKER_EXIT_USAGE, ==, 64);
+}
+
+static void
+test_bogus_loglevel (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_NONE, FALSE, "-l", "chatty", NULL));
+
+  trap ();
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout ("*exit status 64*");
+  g_test_trap_assert_stdout_unmatched ("*Worker ready*");
+  g_test_trap_assert_stderr ("*chatty*");
+}
+
+static void
+test_logfile_error (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_NONE, FALSE, "-f", "/nonexistent/dir/x.log", NULL));
+
+  trap ();
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout ("*exit status 71*");
+  g_test_trap_assert_stdout_unmatched ("*Worker ready*");
+  g_test_trap_assert_stderr ("*Cannot open log file /nonexistent/dir/x.log*");
+  g_assert_cmpint (MODE_WORKER_EXIT_OSERR, ==, 71);
+}
+
+static void
+test_run_once (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_NONE, FALSE, NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready\n*exit status 0*");
+  /* messages and worse by default: no routine lines */
+  g_test_trap_assert_stderr_unmatched ("*Starting...*");
+  g_test_trap_assert_stderr_unmatched ("*crashed*");
+  g_assert_cmpint (MODE_WORKER_EXIT_OK, ==, 0);
+}
+
+static void
+test_quiet (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_NONE, FALSE, "-q", NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout_unmatched ("*Worker ready*");
+  g_test_trap_assert_stdout ("*exit status 0*");
+}
+
+static void
+test_crash (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_CRASH, TRUE, NULL));
+
+  trap ();
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 1*");
+  g_test_trap_assert_stderr ("*crashed: boom*");
+  g_test_trap_assert_stderr ("*[^-Label]: Crashed reason=boom*");
+  g_assert_cmpint (MODE_WORKER_EXIT_FAILURE, ==, 1);
+}
+
+/* }}} */
+
+/* Logging {{{ */
+
+#define STAMP "\\[\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2},\\d{3}: "
+
+static void
+assert_matches (const char *text,
+                const char *pattern)
+{
+  g_autoptr(GRegex) regex = g_regex_new (pattern, G_REGEX_MULTILINE, 0, NULL);
+
+  g_assert_nonnull (regex);
+  if (!g_regex_match (regex, text, 0, NULL))
+    g_error ("/%s/ does not match:\n%s", pattern, text);
+}
+
+/* Runs the worker with stderr going to a file, and returns what it wrote
+ * there. */
+static char *
+run_worker_capturing_stderr (int        *status,
+                             const char *first_arg,
+                             ...)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  char *contents = NULL;
+  const char *args[8] = { NULL };
+  va_list ap;
+  int saved;
+  int fd;
+  guint n = 0;
+
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL && n < G_N_ELEMENTS (args) - 1; arg = va_arg (ap, const char *))
+    args[n++] = arg;
+  va_end (ap);
+
+  fd = g_file_open_tmp ("mode-test-worker-XXXXXX.log", &path, &error);
+  g_assert_no_error (error);
+  fflush (stderr);
+  saved = dup (STDERR_FILENO);
+  g_assert_cmpint (saved, >=, 0);
+  g_assert_cmpint (dup2 (fd, STDERR_FILENO), ==, STDERR_FILENO);
+  close (fd);
+
+  *status = run_worker (ACTION_NONE, FALSE, args[0], args[1], args[2], args[3], args[4], NULL);
+
+  fflush (stderr);
+  g_assert_cmpint (dup2 (saved, STDERR_FILENO), ==, STDERR_FILENO);
+  close (saved);
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  g_unlink (path);
+
+  return contents;
+}
+
+static void
+test_log_format (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *log = NULL;
+      int status;
+
+      log = run_worker_capturing_stderr (&status, "-l", "info", NULL);
+      /* for the parent, too */
+      fputs (log, stderr);
+      g_assert_cmpint (status, ==, 0);
+      assert_matches (log, "^" STAMP "INFO\\]: \\[\\^-Label\\]: Starting\\.\\.\\.$");
+      assert_matches (log, "^" STAMP "INFO\\]: \\[\\^ModeWorker\\]: Starting\\.\\.\\.$");
+      assert_matches (log, "^" STAMP "INFO\\]: \\[\\^-Label\\]: Stopping\\.\\.\\.$");
+      /* no colours when it is not a terminal */
+      g_assert_null (strchr (log, '\033'));
+      exit_with (status);
+    }
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
+  g_test_trap_assert_stderr ("*: INFO]: [^-Label]: Starting...\n*");
+}
+
+static void
+test_logfile (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = NULL;
+      g_autofree char *log = NULL;
+      int status;
+      int fd;
+
+      fd = g_file_open_tmp ("mode-test-worker-XXXXXX.log", &path, &error);
+      g_assert_no_error (error);
+      close (fd);
+
+      status = run_worker (ACTION_NONE, FALSE, "-f", path, "--loglevel", "info", NULL);
+      g_file_get_contents (path, &log, NULL, &error);
+      g_assert_no_error (error);
+      g_unlink (path);
+
+      assert_matches (log, "^" STAMP "INFO\\]: \\[\\^-Label\\]: Starting\\.\\.\\.$");
+      exit_with (status);
+    }
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
+  /* the log went to the file only */
+  g_test_trap_assert_stderr_unmatched ("*Starting...*");
+}
+
+/* }}} */
+
+/* Signals {{{ */
+
+static void
+test_sigterm (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_SIGTERM, TRUE, "-l", "info", NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
+  g_test_trap_assert_stderr ("*Signal received: SIGTERM*");
+  g_test_trap_assert_stderr ("*[^-Label]: Stopping...*");
+  g_test_trap_assert_stderr_unmatched ("*crashed*");
+}
+
+static void
+test_sigint (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_SIGINT, TRUE, "-l", "info", NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
+  g_test_trap_assert_stderr ("*Signal received: SIGINT*");
+  g_test_trap_assert_stderr ("*[^-Label]: Stopping...*");
+}
+
+static void
+test_sigusr1 (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_SIGUSR1, TRUE, NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
+  /* the tree, while it ran */
+  g_test_trap_assert_stderr ("*ModeWorker [running]\n*Label [running]\n*");
+}
+
+static void
+test_sigusr2 (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_SIGUSR2, TRUE, NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
+  /* debug logging from then on: the stop shows, the start did not */
+  g_test_trap_assert_stderr_unmatched ("*Starting...*");
+  g_test_trap_assert_stderr ("*[^-Label]: Stopping...*");
+}
+
+/* }}} */
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/worker/options/bogus", test_bogus_option);
+  g_test_add_func ("/worker/options/bogus-loglevel", test_bogus_loglevel);
+  g_test_add_func ("/worker/options/logfile-error", test_logfile_error);
+  g_test_add_func ("/worker/options/quiet", test_quiet);
+  g_test_add_func ("/worker/run-once", test_run_once);
+  g_test_add_func ("/worker/crash", test_crash);
+  g_test_add_func ("/worker/log/format", test_log_format);
+  g_test_add_func ("/worker/log/file", test_logfile);
+  g_test_add_func ("/worker/signal/sigterm", test_sigterm);
+  g_test_add_func ("/worker/signal/sigint", test_sigint);
+  g_test_add_func ("/worker/signal/sigusr1", test_sigusr1);
+  g_test_add_func ("/worker/signal/sigusr2", test_sigusr2);
+
+  return g_test_run ();
+}
+
+/* vim: set foldmethod=marker: */
