@@ -349,6 +349,8 @@ test_log_format (void)
       assert_matches (log, "^" STAMP "INFO\\]: \\[\\^-Label\\]: Stopping\\.\\.\\.$");
       /* no colours when it is not a terminal */
       g_assert_null (strchr (log, '\033'));
+      /* exit() runs no g_autofree cleanups */
+      g_clear_pointer (&log, g_free);
       exit_with (status);
     }
 
@@ -379,6 +381,8 @@ test_logfile (void)
       g_unlink (path);
 
       assert_matches (log, "^" STAMP "INFO\\]: \\[\\^-Label\\]: Starting\\.\\.\\.$");
+      g_clear_pointer (&log, g_free);
+      g_clear_pointer (&path, g_free);
       exit_with (status);
     }
 
