@@ -35,6 +35,39 @@ void        _mode_service_begin               (ModeService *self,
                                                ModeOpKind   kind,
                                                ModeOpDone   func,
                                                gpointer     data);
+/* A class whose services run their lifecycle elsewhere (in a thread of
+ * their own, in another service) installs a delegate: every operation
+ * the engine or a caller begins on such a service goes to @begin, from
+ * whatever thread it was asked in, and the delegate runs the engine's
+ * own steps with _mode_service_run_op() where the service lives. When
+ * the service crashes, the engine marks it and its dependencies and
+ * calls @propagate_crash (when set) instead of telling the supervisor
+ * or the tree itself; the delegate calls _mode_service_propagate_crash()
+ * where they live. */
+typedef struct
+{
+  void (*begin)           (ModeService  *self,
+                           ModeOpKind    kind,
+                           ModeOpDone    func,
+                           gpointer      data);
+  void (*propagate_crash) (ModeService  *self,
+                           const GError *reason);
+} ModeServiceDelegate;
+
+void        _mode_service_class_set_delegate  (ModeServiceClass          *klass,
+                                               const ModeServiceDelegate *delegate);
+void        _mode_service_run_op              (ModeService *self,
+                                               ModeOpKind   kind,
+                                               ModeOpDone   func,
+                                               gpointer     data);
+void        _mode_service_propagate_crash     (ModeService  *self,
+                                               const GError *reason);
+void        _mode_service_set_main_context    (ModeService  *self,
+                                               GMainContext *context);
+void        _mode_service_log                 (ModeService    *self,
+                                               GLogLevelFlags  level,
+                                               const char     *format,
+                                               ...) G_GNUC_PRINTF (3, 4);
 void        _mode_service_replace_dependency  (ModeService *self,
                                                ModeService *old,
                                                ModeService *service);

@@ -177,6 +177,11 @@ G_DEFINE_TYPE_WITH_PRIVATE (ModeService, mode_service, G_TYPE_OBJECT)
 
 #define GET_PRIV(self) ((ModeServicePrivate *) mode_service_get_instance_private (self))
 
+/* The class's delegate, kept in the first reserved slot of the class
+ * structure so that every subclass, a binding's too, inherits it. */
+#define SERVICE_DELEGATE(self) \
+  ((const ModeServiceDelegate *) MODE_SERVICE_GET_CLASS (self)->_reserved[0])
+
 enum {
   PROP_0,
   PROP_STATE,
@@ -233,6 +238,10 @@ static const struct {
 };
 
 static void op_run      (ModeOp      *op);
+static inline void service_begin (ModeService *self,
+                                  ModeOpKind   kind,
+                                  ModeOpDone   func,
+                                  gpointer     data);
 static void op_begin    (ModeService *self,
                          OpKind       kind,
                          ModeOpDone   func,
@@ -277,18 +286,22 @@ log_wanted (GLogLevelFlags level)
   return !g_log_writer_default_would_drop (level, G_LOG_DOMAIN);
 }
 
+static void service_logv (ModeService    *self,
+                          GLogLevelFlags  level,
+                          const char     *format,
+                          va_list         args) G_GNUC_PRINTF (3, 0);
+
 static void
-service_log (ModeService    *self,
-             GLogLevelFlags  level,
-             const char     *format,
-             ...)
+service_logv (ModeService    *self,
+              GLogLevelFlags  level,
+              const char     *format,
+              va_list         args)
 {
   ModeServicePrivate *priv = GET_PRIV (self);
   g_autofree char *message = NULL;
   g_autofree char *text = NULL;
   const char *label = mode_service_get_label (self);
   guint depth;
-  va_list args;
   GLogField fields[4] = {
     { "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
     { "MESSAGE", NULL, -1 },
@@ -299,9 +312,7 @@ service_log (ModeService    *self,
   if (!log_wanted (level))
     return;
 
-  va_start (args, format);
   message = g_strdup_vprintf (format, args);
-  va_end (args);
 
   depth = mode_node_get_depth (priv->beacon);
   text = g_strdup_printf ("[^%.*s%s]: %s",
@@ -330,6 +341,34 @@ service_log (ModeService    *self,
     }
 
   g_log_structured_array (level, fields, G_N_ELEMENTS (fields));
+}
+
+static void
+service_log (ModeService    *self,
+             GLogLevelFlags  level,
+             const char     *format,
+             ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  service_logv (self, level, format, args);
+  va_end (args);
+}
+
+void
+_mode_service_log (ModeService    *self,
+                   GLogLevelFlags  level,
+                   const char     *format,
+                   ...)
+{
+  va_list args;
+
+  g_return_if_fail (MODE_IS_SERVICE (self));
+
+  va_start (args, format);
+  service_logv (self, level, format, args);
+  va_end (args);
 }
 
 static GError *
@@ -1252,11 +1291,32 @@ op_call_hook (ModeOp *op,
 }
 
 /* Start a dependency if it was never started; as maybe_start. */
+/* A delegated dependency was asked to start: one that had started
+ * already is as good as one that starts now. */
+static void
+op_child_maybe_started (ModeService  *child,
+                        const GError *error,
+                        gpointer      data)
+{
+  if (g_error_matches (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED))
+    error = NULL;
+
+  op_child_done (child, error, data);
+}
+
 static void
 op_maybe_start_child (ModeOp      *op,
                       ModeService *child)
 {
   ModeServicePrivate *cpriv = GET_PRIV (child);
+
+  /* A delegated service lives elsewhere: it answers for its own state. */
+  if (SERVICE_DELEGATE (child) != NULL)
+    {
+      op->pending++;
+      service_begin (child, OP_START, op_child_maybe_started, op);
+      return;
+    }
 
   if (cpriv->started || cpriv->ops[OP_START] != NULL)
     return;
@@ -1464,7 +1524,7 @@ stop_step (ModeOp *op)
 
           op->step--;
           op->pending++;
-          op_begin (child, OP_STOP, op_child_done, op);
+          service_begin (child, OP_STOP, op_child_done, op);
         }
       break;
 
@@ -1677,6 +1737,24 @@ op_begin (ModeService *self,
   op_run (op);
 }
 
+/* Begins an operation on a service that may run its lifecycle
+ * elsewhere (a ModeServiceThread, a ModeServiceProxy): its class's
+ * delegate decides where, and comes back to the engine through
+ * _mode_service_run_op(). */
+static inline void
+service_begin (ModeService *self,
+               OpKind       kind,
+               ModeOpDone   func,
+               gpointer     data)
+{
+  const ModeServiceDelegate *delegate = SERVICE_DELEGATE (self);
+
+  if (G_UNLIKELY (delegate != NULL))
+    delegate->begin (self, kind, func, data);
+  else
+    op_begin (self, kind, func, data);
+}
+
 /* The entry points of mode-service-private.h, for the subclasses. */
 void
 _mode_service_begin (ModeService *self,
@@ -1684,7 +1762,44 @@ _mode_service_begin (ModeService *self,
                      ModeOpDone   func,
                      gpointer     data)
 {
+  g_return_if_fail (MODE_IS_SERVICE (self));
+
+  service_begin (self, kind, func, data);
+}
+
+void
+_mode_service_run_op (ModeService *self,
+                      ModeOpKind   kind,
+                      ModeOpDone   func,
+                      gpointer     data)
+{
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (kind < N_OPS);
+
   op_begin (self, kind, func, data);
+}
+
+void
+_mode_service_class_set_delegate (ModeServiceClass          *klass,
+                                  const ModeServiceDelegate *delegate)
+{
+  g_return_if_fail (MODE_IS_SERVICE_CLASS (klass));
+
+  klass->_reserved[0] = (gpointer) delegate;
+}
+
+void
+_mode_service_set_main_context (ModeService  *self,
+                                GMainContext *context)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (context != NULL);
+
+  g_main_context_ref (context);
+  g_clear_pointer (&priv->context, g_main_context_unref);
+  priv->context = context;
 }
 
 /* }}} */
@@ -1739,7 +1854,14 @@ dispatch_op (ModeService *self,
              GTask       *task)
 {
   ModeServicePrivate *priv = GET_PRIV (self);
+  const ModeServiceDelegate *delegate = SERVICE_DELEGATE (self);
   Dispatch *d;
+
+  if (G_UNLIKELY (delegate != NULL))
+    {
+      delegate->begin (self, kind, complete_task_boolean, task);
+      return;
+    }
 
   if (service_in_context (self))
     {
@@ -1830,7 +1952,8 @@ mode_service_start_async (ModeService         *self,
 
   priv = GET_PRIV (self);
 
-  if (priv->started && priv->ops[OP_START] == NULL && priv->ops[OP_RESTART] == NULL)
+  if (SERVICE_DELEGATE (self) == NULL &&
+      priv->started && priv->ops[OP_START] == NULL && priv->ops[OP_RESTART] == NULL)
     {
       g_task_report_new_error (self, callback, user_data, mode_service_start_async,
                                MODE_ERROR, MODE_ERROR_ALREADY_STARTED,
@@ -1843,7 +1966,8 @@ mode_service_start_async (ModeService         *self,
   g_task_set_source_tag (task, mode_service_start_async);
   g_task_set_name (task, "[mode] start");
 
-  if (priv->ops[OP_RESTART] != NULL && priv->ops[OP_START] == NULL)
+  if (SERVICE_DELEGATE (self) == NULL &&
+      priv->ops[OP_RESTART] != NULL && priv->ops[OP_START] == NULL)
     {
       /* A restart is under way: it starts the service; wait for it. */
       op_add_waiter (priv->ops[OP_RESTART], complete_task_boolean, task);
@@ -1874,6 +1998,23 @@ mode_service_start_finish (ModeService   *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* A delegated service's maybe_start: started before is not an error. */
+static void
+complete_task_maybe_started (ModeService  *self,
+                             const GError *error,
+                             gpointer      data)
+{
+  GTask *task = data;
+
+  if (g_error_matches (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED))
+    g_task_return_boolean (task, FALSE);
+  else if (error != NULL)
+    g_task_return_error (task, g_error_copy (error));
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
 }
 
 static gboolean
@@ -1921,7 +2062,10 @@ mode_service_maybe_start_async (ModeService         *self,
   g_task_set_source_tag (task, mode_service_maybe_start_async);
   g_task_set_name (task, "[mode] maybe_start");
 
-  run_in_context (self, maybe_start_in_context, task, NULL);
+  if (SERVICE_DELEGATE (self) != NULL)
+    SERVICE_DELEGATE (self)->begin (self, OP_START, complete_task_maybe_started, task);
+  else
+    run_in_context (self, maybe_start_in_context, task, NULL);
 }
 
 /**
@@ -2171,108 +2315,11 @@ mark_crashed_one (ModeService  *self,
   g_signal_emit (self, signals[CRASHED], 0, priv->crash_reason);
 }
 
-static void
-collect_dependencies (ModeService *self,
-                      GPtrArray   *out,
-                      GHashTable  *seen)
-{
-  ModeServicePrivate *priv = GET_PRIV (self);
-
-  if (!g_hash_table_add (seen, self))
-    return;
-
-  g_ptr_array_add (out, g_object_ref (self));
-  if (priv->children != NULL)
-    for (guint i = 0; i < priv->children->len; i++)
-      collect_dependencies (g_ptr_array_index (priv->children, i), out, seen);
-}
-
-static gboolean
-collect_beacon_service (ModeNode *node,
-                        gpointer  data)
-{
-  GObject *object = mode_node_get_data (node);
-  gpointer *args = data;
-
-  if (object != NULL && MODE_IS_SERVICE (object))
-    collect_dependencies (MODE_SERVICE (object), args[0], args[1]);
-
-  return TRUE;
-}
-
-/* Marks @self and its dependencies crashed; or, for @whole_tree, every
- * service of the beacon tree @self is in. */
-static void
-mark_crashed_tree (ModeService  *self,
-                   const GError *reason,
-                   gboolean      whole_tree)
-{
-  ModeServicePrivate *priv = GET_PRIV (self);
-  g_autoptr(GPtrArray) services = NULL;
-  g_autoptr(GHashTable) seen = NULL;
-
-  /* a supervised service of its own: nothing to collect */
-  if (!whole_tree && (priv->children == NULL || priv->children->len == 0))
-    {
-      g_object_ref (self);
-      mark_crashed_one (self, reason);
-      g_object_unref (self);
-      return;
-    }
-
-  services = g_ptr_array_new_with_free_func (g_object_unref);
-  seen = g_hash_table_new (NULL, NULL);
-
-  /* Collect first: the signals run user code that may change the tree. */
-  collect_dependencies (self, services, seen);
-  if (whole_tree)
-    {
-      gpointer args[2] = { services, seen };
-
-      mode_node_traverse (mode_node_get_root (priv->beacon),
-                          collect_beacon_service, args);
-    }
-
-  for (guint i = 0; i < services->len; i++)
-    mark_crashed_one (g_ptr_array_index (services, i), reason);
-}
-
-static void
-mark_crashed (ModeService  *self,
-              const GError *reason)
-{
-  ModeServicePrivate *priv = GET_PRIV (self);
-
-  service_log (self, G_LOG_LEVEL_MESSAGE, "Crashed reason=%s", reason->message);
-
-  if (priv->crashed)
-    return;
-
-  if (priv->supervisor != NULL)
-    {
-      g_autoptr(ModeService) supervisor = g_object_ref (priv->supervisor);
-
-      mark_crashed_tree (self, reason, FALSE);
-      MODE_SERVICE_GET_CLASS (supervisor)->supervised_crash (supervisor, self);
-    }
-  else
-    mark_crashed_tree (self, reason, TRUE);
-}
-
 typedef struct
 {
   ModeService *self;
   GError      *reason;
 } CrashCall;
-
-static gboolean
-crash_in_context (gpointer data)
-{
-  CrashCall *call = data;
-
-  mark_crashed (call->self, call->reason);
-  return G_SOURCE_REMOVE;
-}
 
 static void
 crash_call_free (gpointer data)
@@ -2282,6 +2329,186 @@ crash_call_free (gpointer data)
   g_object_unref (call->self);
   g_error_free (call->reason);
   g_free (call);
+}
+
+static gboolean
+mark_crashed_one_in_context (gpointer data)
+{
+  CrashCall *call = data;
+
+  mark_crashed_one (call->self, call->reason);
+  return G_SOURCE_REMOVE;
+}
+
+/* Collects @self and its dependencies that live in @here; those that
+ * live in another context (a ModeServiceThread) go to @remote, without
+ * what they depend on: their own thread marks that. */
+static void
+collect_dependencies (ModeService  *self,
+                      GMainContext *here,
+                      GPtrArray    *out,
+                      GPtrArray    *remote,
+                      GHashTable   *seen)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  if (!g_hash_table_add (seen, self))
+    return;
+
+  if (priv->context != here)
+    {
+      g_ptr_array_add (remote, g_object_ref (self));
+      return;
+    }
+
+  g_ptr_array_add (out, g_object_ref (self));
+  if (priv->children != NULL)
+    for (guint i = 0; i < priv->children->len; i++)
+      collect_dependencies (g_ptr_array_index (priv->children, i), here, out, remote, seen);
+}
+
+typedef struct
+{
+  GMainContext *here;
+  GPtrArray    *out;
+  GPtrArray    *remote;
+  GHashTable   *seen;
+} Collect;
+
+static gboolean
+collect_beacon_service (ModeNode *node,
+                        gpointer  data)
+{
+  GObject *object = mode_node_get_data (node);
+  Collect *collect = data;
+
+  if (object != NULL && MODE_IS_SERVICE (object))
+    collect_dependencies (MODE_SERVICE (object), collect->here, collect->out,
+                          collect->remote, collect->seen);
+
+  return TRUE;
+}
+
+/* Marks @self and its dependencies crashed; or, for @whole_tree, every
+ * service of the beacon tree @self is in. The caller runs in @here;
+ * services that live elsewhere are marked there. */
+static void
+mark_crashed_tree (ModeService  *self,
+                   GMainContext *here,
+                   const GError *reason,
+                   gboolean      whole_tree)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  g_autoptr(GPtrArray) services = NULL;
+  g_autoptr(GPtrArray) remote = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  Collect collect;
+
+  /* a supervised service of its own: nothing to collect */
+  if (!whole_tree && priv->context == here &&
+      (priv->children == NULL || priv->children->len == 0))
+    {
+      g_object_ref (self);
+      mark_crashed_one (self, reason);
+      g_object_unref (self);
+      return;
+    }
+
+  services = g_ptr_array_new_with_free_func (g_object_unref);
+  remote = g_ptr_array_new_with_free_func (g_object_unref);
+  seen = g_hash_table_new (NULL, NULL);
+  collect.here = here;
+  collect.out = services;
+  collect.remote = remote;
+  collect.seen = seen;
+
+  /* Collect first: the signals run user code that may change the tree. */
+  collect_dependencies (self, here, services, remote, seen);
+  if (whole_tree)
+    mode_node_traverse (mode_node_get_root (priv->beacon),
+                        collect_beacon_service, &collect);
+
+  for (guint i = 0; i < services->len; i++)
+    mark_crashed_one (g_ptr_array_index (services, i), reason);
+
+  for (guint i = 0; i < remote->len; i++)
+    {
+      ModeService *service = g_ptr_array_index (remote, i);
+      CrashCall *call = g_new (CrashCall, 1);
+
+      call->self = g_object_ref (service);
+      call->reason = g_error_copy (reason);
+      g_main_context_invoke_full (GET_PRIV (service)->context, G_PRIORITY_DEFAULT,
+                                  mark_crashed_one_in_context, call, crash_call_free);
+    }
+}
+
+/* Tells the world outside @self of its crash: its supervisor, or, with
+ * none, the whole tree. */
+static void
+propagate_crash (ModeService  *self,
+                 GMainContext *here,
+                 const GError *reason,
+                 gboolean      mark_self)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  if (priv->supervisor != NULL)
+    {
+      g_autoptr(ModeService) supervisor = g_object_ref (priv->supervisor);
+
+      if (mark_self)
+        mark_crashed_tree (self, here, reason, FALSE);
+      MODE_SERVICE_GET_CLASS (supervisor)->supervised_crash (supervisor, self);
+    }
+  else
+    mark_crashed_tree (self, here, reason, TRUE);
+}
+
+static void
+mark_crashed (ModeService  *self,
+              const GError *reason)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  const ModeServiceDelegate *delegate;
+
+  service_log (self, G_LOG_LEVEL_MESSAGE, "Crashed reason=%s", reason->message);
+
+  if (priv->crashed)
+    return;
+
+  delegate = SERVICE_DELEGATE (self);
+  if (delegate != NULL && delegate->propagate_crash != NULL)
+    {
+      /* the service and what it depends on here; the rest where the
+       * delegate says */
+      mark_crashed_tree (self, priv->context, reason, FALSE);
+      delegate->propagate_crash (self, reason);
+      return;
+    }
+
+  propagate_crash (self, priv->context, reason, TRUE);
+}
+
+void
+_mode_service_propagate_crash (ModeService  *self,
+                               const GError *reason)
+{
+  g_autoptr(GMainContext) here = g_main_context_ref_thread_default ();
+
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (reason != NULL);
+
+  propagate_crash (self, here, reason, FALSE);
+}
+
+static gboolean
+crash_in_context (gpointer data)
+{
+  CrashCall *call = data;
+
+  mark_crashed (call->self, call->reason);
+  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -3211,7 +3438,7 @@ runtime_dependency_started (ModeService  *child,
 {
   GTask *task = data;
 
-  if (error != NULL)
+  if (error != NULL && !g_error_matches (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED))
     g_task_return_error (task, g_error_copy (error));
   else
     g_task_return_pointer (task, child, NULL);
@@ -3238,9 +3465,10 @@ add_runtime_dependency_in_context (gpointer data)
     }
 
   if (priv->started && !service_should_stop (priv) &&
-      !cpriv->started && cpriv->ops[OP_START] == NULL)
+      (SERVICE_DELEGATE (child) != NULL ||
+       (!cpriv->started && cpriv->ops[OP_START] == NULL)))
     {
-      op_begin (child, OP_START, runtime_dependency_started, g_object_ref (task));
+      service_begin (child, OP_START, runtime_dependency_started, g_object_ref (task));
       return G_SOURCE_REMOVE;
     }
 
@@ -3348,7 +3576,7 @@ remove_dependency_in_context (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
-  op_begin (call->service, OP_STOP, removed_dependency_stopped, g_object_ref (task));
+  service_begin (call->service, OP_STOP, removed_dependency_stopped, g_object_ref (task));
   return G_SOURCE_REMOVE;
 }
 
@@ -4208,7 +4436,7 @@ mode_service_set_property (GObject      *object,
 
     case PROP_MAIN_CONTEXT:
       if (g_value_get_boxed (value) != NULL)
-        priv->context = g_main_context_ref (g_value_get_boxed (value));
+        _mode_service_set_main_context (self, g_value_get_boxed (value));
       break;
 
     case PROP_SUPERVISOR:
