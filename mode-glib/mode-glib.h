@@ -21,6 +21,7 @@
 #include "mode-service.h"
 #include "mode-bucket.h"
 #include "mode-supervisor.h"
+#include "mode-service-thread.h"
 #include "mode-worker.h"
 
 #undef MODE_INSIDE

@@ -1187,6 +1187,13 @@ op_hook_failed (ModeOp *op,
   if (op->kind == OP_STOP)
     service_log (op->self, G_LOG_LEVEL_MESSAGE,
                  "Error in %s: %s", hooks[hook].name, error->message);
+  else if (service_should_stop (GET_PRIV (op->self)))
+    {
+      /* A stop or a crash interrupted the start and cancelled the hook:
+       * the start fails for that reason, not the hook's. */
+      g_error_free (error);
+      error = interrupted_error (op->self);
+    }
   else
     mode_service_crash (op->self, error);
 

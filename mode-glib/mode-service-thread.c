@@ -1,0 +1,1360 @@
+/* mode-service-thread.c: a service that runs in a thread of its own
+ *
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+
+#include "config.h"
+
+#include "mode-error.h"
+#include "mode-i18n.h"
+#include "mode-service-private.h"
+#include "mode-service-thread.h"
+
+/**
+ * SECTION:mode-service-thread
+ * @Title: ModeServiceThread
+ * @Short_description: a service that runs in a thread of its own
+ *
+ * See #ModeServiceThread.
+ */
+
+/**
+ * ModeServiceThread:
+ *
+ * A service that runs in a thread of its own, on a #GMainContext of its
+ * own (#ModeServiceThread:thread-context, which is also its
+ * #ModeService:main-context): its hooks, tasks, timers and cleanups run
+ * there, and so do the dependencies it makes in
+ * #ModeServiceClass.on_init_dependencies. The service is controlled from
+ * #ModeServiceThread:parent-context, the thread-default context of the
+ * thread that made it, which is where its parent in the tree lives.
+ *
+ * mode_service_start_async() launches the thread, which pushes the
+ * thread context as its thread-default and starts the service there;
+ * once it runs, #ModeServiceThreadClass.on_thread_started is called in
+ * the thread and the start completes in the caller's context, or fails
+ * with the error the start raised in the thread (an address already in
+ * use, say). With #ModeServiceThread:wait-for-thread set to %FALSE the
+ * start completes as soon as the thread is launched, and a failure
+ * later crashes the service as usual.
+ *
+ * mode_service_stop_async() stops the service in its thread (its
+ * dependencies, tasks, timers and cleanups, as for any service), calls
+ * #ModeServiceThreadClass.on_thread_stop there, ends and joins the
+ * thread, and completes in the caller's context. A restart stops the
+ * thread and starts a new one. A crash inside the thread is marked
+ * there and told to the supervisor, or to the rest of the tree, in the
+ * parent context, as for any other service.
+ *
+ * mode_service_thread_call_async() runs a function in the thread and
+ * hands its result back in the caller's context;
+ * mode_service_thread_cast() runs one without waiting for it. Calls are
+ * queued in order: those made before the service runs in its thread
+ * wait for it, those made once it began to stop fail with
+ * %MODE_ERROR_STOPPED.
+ *
+ * A keepalive notices a thread that stops coming back to its main loop:
+ * when it has not answered for #ModeServiceThread:keepalive-timeout
+ * seconds, a warning naming the service is logged, and a message when it
+ * answers again.
+ *
+ * Bindings: Python subclasses work as C ones, their hooks and thread
+ * functions running in the service's thread with the interpreter lock.
+ * GJS cannot run JavaScript in another thread at all: from GJS, use
+ * services whose thread code is written in C (or Vala), and talk to
+ * them with the calls above from the JavaScript side.
+ *
+ * Since: 0.1
+ */
+
+typedef enum
+{
+  THREAD_IDLE,       /* no thread */
+  THREAD_LAUNCHING,  /* the thread starts the service */
+  THREAD_RUNNING,    /* the service started in the thread */
+  THREAD_STOPPING,   /* the thread stops the service, then ends */
+} ThreadState;
+
+typedef struct
+{
+  ModeOpDone func;
+  gpointer   data;
+} Waiter;
+
+typedef struct
+{
+  ModeThreadFunc  func;
+  gpointer        user_data;
+  GDestroyNotify  destroy;
+  GTask          *task;         /* (owned) (nullable): NULL for a cast */
+} ThreadCall;
+
+typedef struct
+{
+  GMainContext *parent_context;  /* (owned) */
+  GMainContext *thread_context;  /* (owned) */
+  gdouble       keepalive_timeout;
+  guint         wait_for_thread : 1;
+
+  /* Used in the parent context only. */
+  ThreadState   state;
+  GThread      *thread;          /* (owned) (nullable) */
+  ModeOpKind    launch_kind;     /* read by the thread after its launch */
+  GArray       *start_waiters;   /* (owned) (element-type Waiter) */
+  GArray       *stop_waiters;    /* (owned) (element-type Waiter) */
+  GArray       *next_waiters;    /* (owned) (element-type Waiter): a restart after the stop */
+  GSource      *keepalive_check; /* (owned) (nullable) */
+  gint64        stalled_since;   /* 0 while the thread answers */
+
+  /* Used in the thread only, while it runs. */
+  GMainLoop    *loop;            /* (owned) (nullable) */
+  GSource      *keepalive_ping;  /* (owned) (nullable) */
+  GError       *stop_error;      /* (owned) (nullable) */
+
+  /* Shared, under @lock. */
+  GMutex        lock;
+  GQueue        calls;           /* (element-type ThreadCall) */
+  GSource      *drain;           /* (owned) (nullable): will run @calls */
+  gint64        last_ping;       /* monotonic time the thread last answered */
+  guint         accepting : 1;   /* calls are queued, not refused */
+  guint         serving : 1;     /* the thread runs the calls */
+} ModeServiceThreadPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (ModeServiceThread, mode_service_thread, MODE_TYPE_SERVICE)
+
+#define GET_PRIV(self) ((ModeServiceThreadPrivate *) mode_service_thread_get_instance_private (self))
+
+enum {
+  PROP_0,
+  PROP_PARENT_CONTEXT,
+  PROP_THREAD_CONTEXT,
+  PROP_WAIT_FOR_THREAD,
+  PROP_KEEPALIVE_TIMEOUT,
+  PROP_THREAD_RUNNING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void launch          (ModeServiceThread *self,
+                             ModeOpKind         kind);
+static void complete        (ModeServiceThread *self,
+                             GArray            *waiters,
+                             const GError      *error);
+
+/* Helpers {{{ */
+
+static gboolean
+in_context (GMainContext *context)
+{
+  GMainContext *current = g_main_context_get_thread_default ();
+
+  if (current == NULL)
+    current = g_main_context_default ();
+
+  return current == context || g_main_context_is_owner (context);
+}
+
+static void
+post (GMainContext   *context,
+      GSourceFunc     func,
+      gpointer        data,
+      GDestroyNotify  destroy)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, destroy);
+  g_source_set_static_name (source, "[mode] service thread");
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+static void
+waiters_add (GArray     *waiters,
+             ModeOpDone  func,
+             gpointer    data)
+{
+  Waiter waiter = { func, data };
+
+  g_array_append_val (waiters, waiter);
+}
+
+/* Completes the waiters of @waiters, which it empties first: they may
+ * begin other operations. */
+static void
+complete (ModeServiceThread *self,
+          GArray            *waiters,
+          const GError      *error)
+{
+  g_autoptr(GArray) now = NULL;
+
+  if (waiters->len == 0)
+    return;
+
+  now = g_array_sized_new (FALSE, FALSE, sizeof (Waiter), waiters->len);
+  g_array_append_vals (now, waiters->data, waiters->len);
+  g_array_set_size (waiters, 0);
+
+  for (guint i = 0; i < now->len; i++)
+    {
+      Waiter *waiter = &g_array_index (now, Waiter, i);
+      waiter->func (MODE_SERVICE (self), error, waiter->data);
+    }
+}
+
+static GError *
+stopped_error (ModeServiceThread *self)
+{
+  return g_error_new (MODE_ERROR, MODE_ERROR_STOPPED,
+                      _("Service %s was stopped before the call ran in its thread"),
+                      mode_service_get_label (MODE_SERVICE (self)));
+}
+
+/* }}} */
+
+/* Calls into the thread {{{ */
+
+static void
+thread_call_free (ThreadCall *call)
+{
+  if (call->destroy != NULL)
+    call->destroy (call->user_data);
+  g_clear_object (&call->task);
+  g_free (call);
+}
+
+static void
+thread_call_fail (ModeServiceThread *self,
+                  ThreadCall        *call)
+{
+  if (call->task != NULL)
+    g_task_return_error (call->task, stopped_error (self));
+  thread_call_free (call);
+}
+
+static void
+thread_call_run (ModeServiceThread *self,
+                 ThreadCall        *call)
+{
+  if (call->task != NULL)
+    {
+      if (!g_task_return_error_if_cancelled (call->task))
+        call->func (self, call->task, call->user_data);
+    }
+  else
+    {
+      /* a cast: its task belongs to the thread, and nobody waits for it */
+      g_autoptr(GTask) task = g_task_new (self, NULL, NULL, NULL);
+
+      g_task_set_name (task, "[mode] cast");
+      call->func (self, task, call->user_data);
+    }
+
+  thread_call_free (call);
+}
+
+/* Runs the calls queued so far, in the thread, in order. */
+static gboolean
+drain_calls (gpointer data)
+{
+  ModeServiceThread *self = data;
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  GQueue calls = G_QUEUE_INIT;
+  ThreadCall *call;
+
+  g_mutex_lock (&priv->lock);
+  calls = priv->calls;
+  g_queue_init (&priv->calls);
+  g_clear_pointer (&priv->drain, g_source_unref);
+  g_mutex_unlock (&priv->lock);
+
+  while ((call = g_queue_pop_head (&calls)) != NULL)
+    thread_call_run (self, call);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* With @priv->lock held. */
+static void
+schedule_drain_locked (ModeServiceThread *self)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  if (priv->drain != NULL || !priv->serving || priv->calls.length == 0)
+    return;
+
+  priv->drain = g_idle_source_new ();
+  g_source_set_priority (priv->drain, G_PRIORITY_DEFAULT);
+  g_source_set_callback (priv->drain, drain_calls, self, NULL);
+  g_source_set_static_name (priv->drain, "[mode] service thread calls");
+  g_source_attach (priv->drain, priv->thread_context);
+}
+
+static void
+queue_call (ModeServiceThread *self,
+            ThreadCall        *call)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  g_mutex_lock (&priv->lock);
+  if (!priv->accepting)
+    {
+      g_mutex_unlock (&priv->lock);
+      thread_call_fail (self, call);
+      return;
+    }
+  g_queue_push_tail (&priv->calls, call);
+  schedule_drain_locked (self);
+  g_mutex_unlock (&priv->lock);
+}
+
+/* }}} */
+
+/* Keepalive {{{ */
+
+static gint64
+keepalive_interval (ModeServiceThreadPrivate *priv)
+{
+  /* a quarter of the timeout, between 10 ms and 1 s */
+  gint64 usec = (gint64) (priv->keepalive_timeout * G_USEC_PER_SEC / 4);
+
+  return CLAMP (usec, 10 * 1000, G_USEC_PER_SEC);
+}
+
+/* In the thread: it answers. */
+static gboolean
+keepalive_ping (gpointer data)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (MODE_SERVICE_THREAD (data));
+
+  g_mutex_lock (&priv->lock);
+  priv->last_ping = g_get_monotonic_time ();
+  g_mutex_unlock (&priv->lock);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* In the parent: has the thread answered lately? */
+static gboolean
+keepalive_check (gpointer data)
+{
+  ModeServiceThread *self = data;
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  gint64 now = g_get_monotonic_time ();
+  gint64 last;
+
+  g_mutex_lock (&priv->lock);
+  last = priv->last_ping;
+  g_mutex_unlock (&priv->lock);
+
+  if (now - last > (gint64) (priv->keepalive_timeout * G_USEC_PER_SEC))
+    {
+      if (priv->stalled_since == 0)
+        {
+          priv->stalled_since = last;
+          _mode_service_log (MODE_SERVICE (self), G_LOG_LEVEL_WARNING,
+                             "Thread keepalive is not responding: no answer for %.1f s",
+                             (now - last) / (gdouble) G_USEC_PER_SEC);
+        }
+    }
+  else if (priv->stalled_since != 0)
+    {
+      _mode_service_log (MODE_SERVICE (self), G_LOG_LEVEL_MESSAGE,
+                         "Thread keepalive responds again after %.1f s",
+                         (last - priv->stalled_since) / (gdouble) G_USEC_PER_SEC);
+      priv->stalled_since = 0;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+keepalive_start (ModeServiceThread *self)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  if (priv->keepalive_timeout <= 0 || priv->keepalive_check != NULL)
+    return;
+
+  g_mutex_lock (&priv->lock);
+  priv->last_ping = g_get_monotonic_time ();
+  g_mutex_unlock (&priv->lock);
+  priv->stalled_since = 0;
+
+  priv->keepalive_check = g_timeout_source_new (keepalive_interval (priv) / 1000);
+  g_source_set_callback (priv->keepalive_check, keepalive_check, self, NULL);
+  g_source_set_static_name (priv->keepalive_check, "[mode] thread keepalive check");
+  g_source_attach (priv->keepalive_check, priv->parent_context);
+}
+
+static void
+keepalive_stop (ModeServiceThread *self)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  if (priv->keepalive_check != NULL)
+    {
+      g_source_destroy (priv->keepalive_check);
+      g_clear_pointer (&priv->keepalive_check, g_source_unref);
+    }
+}
+
+/* }}} */
+
+/* The thread {{{ */
+
+typedef struct
+{
+  ModeServiceThread *self;    /* (owned) */
+  GError            *error;   /* (owned) (nullable) */
+  ModeOpKind         kind;
+  ModeOpDone         func;
+  gpointer           data;
+} Message;
+
+static Message *
+message_new (ModeServiceThread *self,
+             const GError      *error)
+{
+  Message *message = g_new0 (Message, 1);
+
+  message->self = g_object_ref (self);
+  message->error = error != NULL ? g_error_copy (error) : NULL;
+  return message;
+}
+
+static void
+message_free (gpointer data)
+{
+  Message *message = data;
+
+  g_clear_error (&message->error);
+  g_object_unref (message->self);
+  g_free (message);
+}
+
+/* In the parent: the service started in the thread, or failed to. */
+static gboolean
+thread_started_in_parent (gpointer data)
+{
+  Message *message = data;
+  ModeServiceThread *self = message->self;
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  if (priv->state == THREAD_LAUNCHING)
+    priv->state = THREAD_RUNNING;
+  complete (self, priv->start_waiters, message->error);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* In the thread: the engine's start (or restart) completed. */
+static void
+thread_started (ModeService  *service,
+                const GError *error,
+                gpointer      data)
+{
+  ModeServiceThread *self = MODE_SERVICE_THREAD (service);
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  ModeServiceThreadClass *klass = MODE_SERVICE_THREAD_GET_CLASS (self);
+
+  if (error == NULL)
+    {
+      if (klass->on_thread_started != NULL)
+        klass->on_thread_started (self);
+
+      g_mutex_lock (&priv->lock);
+      priv->serving = TRUE;
+      schedule_drain_locked (self);
+      g_mutex_unlock (&priv->lock);
+    }
+
+  post (priv->parent_context, thread_started_in_parent,
+        message_new (self, error), message_free);
+}
+
+/* In the thread: the engine's stop completed; the thread ends. */
+static void
+thread_stopped (ModeService  *service,
+                const GError *error,
+                gpointer      data)
+{
+  ModeServiceThread *self = MODE_SERVICE_THREAD (service);
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  ModeServiceThreadClass *klass = MODE_SERVICE_THREAD_GET_CLASS (self);
+
+  if (klass->on_thread_stop != NULL)
+    klass->on_thread_stop (self);
+
+  g_clear_error (&priv->stop_error);
+  if (error != NULL)
+    priv->stop_error = g_error_copy (error);
+  g_main_loop_quit (priv->loop);
+}
+
+/* In the thread: stop the service there. */
+static gboolean
+stop_in_thread (gpointer data)
+{
+  ModeServiceThread *self = data;
+
+  _mode_service_run_op (MODE_SERVICE (self), MODE_OP_STOP, thread_stopped, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* In the parent: the thread ended. */
+static gboolean
+thread_exited_in_parent (gpointer data)
+{
+  Message *message = data;
+  ModeServiceThread *self = message->self;
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  g_thread_join (g_steal_pointer (&priv->thread));
+  priv->state = THREAD_IDLE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THREAD_RUNNING]);
+
+  /* A start still waiting when the thread ended was answered by the
+   * stop (MODE_ERROR_STOPPED); this only makes sure nobody is left. */
+  if (priv->start_waiters->len > 0)
+    {
+      g_autoptr(GError) error = stopped_error (self);
+      complete (self, priv->start_waiters, error);
+    }
+
+  complete (self, priv->stop_waiters, message->error);
+
+  if (priv->next_waiters->len > 0)
+    {
+      g_array_append_vals (priv->start_waiters, priv->next_waiters->data,
+                           priv->next_waiters->len);
+      g_array_set_size (priv->next_waiters, 0);
+      launch (self, MODE_OP_RESTART);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+thread_main (gpointer data)
+{
+  ModeServiceThread *self = data;   /* (owned): handed to the parent at the end */
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  GQueue calls = G_QUEUE_INIT;
+  ThreadCall *call;
+  Message *message;
+
+  g_main_context_push_thread_default (priv->thread_context);
+
+  if (priv->keepalive_timeout > 0)
+    {
+      priv->keepalive_ping = g_timeout_source_new (keepalive_interval (priv) / 1000);
+      g_source_set_callback (priv->keepalive_ping, keepalive_ping, self, NULL);
+      g_source_set_static_name (priv->keepalive_ping, "[mode] thread keepalive");
+      g_source_attach (priv->keepalive_ping, priv->thread_context);
+    }
+
+  _mode_service_run_op (MODE_SERVICE (self), priv->launch_kind, thread_started, NULL);
+  g_main_loop_run (priv->loop);
+
+  if (priv->keepalive_ping != NULL)
+    {
+      g_source_destroy (priv->keepalive_ping);
+      g_clear_pointer (&priv->keepalive_ping, g_source_unref);
+    }
+
+  /* Calls that did not run will not: they fail. */
+  g_mutex_lock (&priv->lock);
+  priv->serving = FALSE;
+  priv->accepting = FALSE;
+  calls = priv->calls;
+  g_queue_init (&priv->calls);
+  if (priv->drain != NULL)
+    {
+      g_source_destroy (priv->drain);
+      g_clear_pointer (&priv->drain, g_source_unref);
+    }
+  g_mutex_unlock (&priv->lock);
+  while ((call = g_queue_pop_head (&calls)) != NULL)
+    thread_call_fail (self, call);
+
+  /* What is ready now (tasks completing, casts' results) still runs
+   * here, in order, before the thread ends. */
+  for (guint i = 0; i < 1000 && g_main_context_iteration (priv->thread_context, FALSE); i++)
+    ;
+
+  g_main_context_pop_thread_default (priv->thread_context);
+
+  message = message_new (self, priv->stop_error);
+  g_clear_error (&priv->stop_error);
+  g_object_unref (self);  /* the message holds one */
+  post (priv->parent_context, thread_exited_in_parent, message, message_free);
+
+  return NULL;
+}
+
+/* }}} */
+
+/* Control, in the parent context {{{ */
+
+static void
+launch (ModeServiceThread *self,
+        ModeOpKind         kind)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+
+  g_assert (priv->state == THREAD_IDLE);
+
+  /* a service that was started (and stopped) restarts, it does not start */
+  if (kind == MODE_OP_START && mode_service_get_started (MODE_SERVICE (self)))
+    {
+      error = g_error_new (MODE_ERROR, MODE_ERROR_ALREADY_STARTED,
+                           _("Service %s was already started"),
+                           mode_service_get_label (MODE_SERVICE (self)));
+      complete (self, priv->start_waiters, error);
+      return;
+    }
+
+  g_mutex_lock (&priv->lock);
+  priv->accepting = TRUE;
+  g_mutex_unlock (&priv->lock);
+
+  priv->launch_kind = kind;
+  g_clear_pointer (&priv->loop, g_main_loop_unref);
+  priv->loop = g_main_loop_new (priv->thread_context, FALSE);
+  priv->state = THREAD_LAUNCHING;
+
+  name = g_strdup (mode_service_get_shortlabel (MODE_SERVICE (self)));
+  priv->thread = g_thread_try_new (name, thread_main, g_object_ref (self), &error);
+  if (priv->thread == NULL)
+    {
+      g_autoptr(GError) failed =
+        g_error_new (MODE_ERROR, MODE_ERROR_FAILED,
+                     _("Service %s could not start its thread: %s"),
+                     mode_service_get_label (MODE_SERVICE (self)), error->message);
+
+      g_object_unref (self);  /* the thread's */
+      priv->state = THREAD_IDLE;
+      g_mutex_lock (&priv->lock);
+      priv->accepting = FALSE;
+      g_mutex_unlock (&priv->lock);
+      complete (self, priv->start_waiters, failed);
+      return;
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THREAD_RUNNING]);
+  keepalive_start (self);
+
+  if (!priv->wait_for_thread)
+    complete (self, priv->start_waiters, NULL);
+}
+
+static void
+begin_stop (ModeServiceThread *self)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  g_assert (priv->state == THREAD_LAUNCHING || priv->state == THREAD_RUNNING);
+
+  priv->state = THREAD_STOPPING;
+  keepalive_stop (self);
+
+  g_mutex_lock (&priv->lock);
+  priv->accepting = FALSE;
+  g_mutex_unlock (&priv->lock);
+
+  post (priv->thread_context, stop_in_thread, g_object_ref (self), g_object_unref);
+}
+
+static gboolean
+relay_in_parent (gpointer data)
+{
+  Message *message = data;
+
+  message->func (MODE_SERVICE (message->self), message->error, message->data);
+  return G_SOURCE_REMOVE;
+}
+
+/* In the thread: an operation forwarded to the engine there; its result
+ * goes back to the parent. */
+static void
+relay_done_in_thread (ModeService  *service,
+                      const GError *error,
+                      gpointer      data)
+{
+  Message *message = data;
+
+  if (error != NULL)
+    message->error = g_error_copy (error);
+  post (GET_PRIV (message->self)->parent_context, relay_in_parent, message, message_free);
+}
+
+static gboolean
+relay_start_in_thread (gpointer data)
+{
+  Message *message = data;
+
+  _mode_service_run_op (MODE_SERVICE (message->self), MODE_OP_START,
+                        relay_done_in_thread, message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+control (ModeServiceThread *self,
+         ModeOpKind         kind,
+         ModeOpDone         func,
+         gpointer           data)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  switch (kind)
+    {
+    case MODE_OP_START:
+      switch (priv->state)
+        {
+        case THREAD_IDLE:
+          waiters_add (priv->start_waiters, func, data);
+          launch (self, MODE_OP_START);
+          return;
+
+        case THREAD_LAUNCHING:
+          if (priv->wait_for_thread)
+            waiters_add (priv->start_waiters, func, data);
+          else
+            func (MODE_SERVICE (self), NULL, data);
+          return;
+
+        case THREAD_RUNNING:
+          {
+            /* the engine in the thread answers (already started) */
+            Message *message = message_new (self, NULL);
+
+            message->func = func;
+            message->data = data;
+            post (priv->thread_context, relay_start_in_thread, message, NULL);
+          }
+          return;
+
+        case THREAD_STOPPING:
+        default:
+          {
+            g_autoptr(GError) error =
+              g_error_new (MODE_ERROR, MODE_ERROR_ALREADY_STARTED,
+                           _("Service %s was already started"),
+                           mode_service_get_label (MODE_SERVICE (self)));
+            func (MODE_SERVICE (self), error, data);
+          }
+          return;
+        }
+
+    case MODE_OP_STOP:
+      switch (priv->state)
+        {
+        case THREAD_IDLE:
+          func (MODE_SERVICE (self), NULL, data);
+          return;
+
+        case THREAD_LAUNCHING:
+        case THREAD_RUNNING:
+          waiters_add (priv->stop_waiters, func, data);
+          begin_stop (self);
+          return;
+
+        case THREAD_STOPPING:
+        default:
+          waiters_add (priv->stop_waiters, func, data);
+          if (priv->next_waiters->len > 0)
+            {
+              /* a stop wins over a restart still to come */
+              g_autoptr(GError) error = stopped_error (self);
+              complete (self, priv->next_waiters, error);
+            }
+          return;
+        }
+
+    case MODE_OP_RESTART:
+    default:
+      switch (priv->state)
+        {
+        case THREAD_IDLE:
+          waiters_add (priv->start_waiters, func, data);
+          launch (self, MODE_OP_RESTART);
+          return;
+
+        case THREAD_LAUNCHING:
+        case THREAD_RUNNING:
+          waiters_add (priv->next_waiters, func, data);
+          begin_stop (self);
+          return;
+
+        case THREAD_STOPPING:
+        default:
+          waiters_add (priv->next_waiters, func, data);
+          return;
+        }
+    }
+}
+
+static gboolean
+control_in_parent (gpointer data)
+{
+  Message *message = data;
+
+  control (message->self, message->kind, message->func, message->data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The delegate's entry points, called from any thread. */
+static void
+delegate_begin (ModeService *service,
+                ModeOpKind   kind,
+                ModeOpDone   func,
+                gpointer     data)
+{
+  ModeServiceThread *self = MODE_SERVICE_THREAD (service);
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  Message *message;
+
+  if (in_context (priv->parent_context))
+    {
+      control (self, kind, func, data);
+      return;
+    }
+
+  message = message_new (self, NULL);
+  message->kind = kind;
+  message->func = func;
+  message->data = data;
+  post (priv->parent_context, control_in_parent, message, message_free);
+}
+
+static gboolean
+propagate_crash_in_parent (gpointer data)
+{
+  Message *message = data;
+
+  _mode_service_propagate_crash (MODE_SERVICE (message->self), message->error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+delegate_propagate_crash (ModeService  *service,
+                          const GError *reason)
+{
+  ModeServiceThread *self = MODE_SERVICE_THREAD (service);
+
+  post (GET_PRIV (self)->parent_context, propagate_crash_in_parent,
+        message_new (self, reason), message_free);
+}
+
+static const ModeServiceDelegate thread_delegate = {
+  delegate_begin,
+  delegate_propagate_crash,
+};
+
+/* }}} */
+
+/* Public API {{{ */
+
+/**
+ * mode_service_thread_new:
+ *
+ * Creates a service that runs in a thread of its own; it does nothing
+ * but start and stop its dependencies there. Subclasses are more useful.
+ *
+ * Returns: (transfer full): a new #ModeServiceThread
+ *
+ * Since: 0.1
+ */
+ModeServiceThread *
+mode_service_thread_new (void)
+{
+  return g_object_new (MODE_TYPE_SERVICE_THREAD, NULL);
+}
+
+/**
+ * mode_service_thread_call_async:
+ * @self: a #ModeServiceThread
+ * @func: (scope notified) (closure user_data) (destroy destroy): the
+ *   function to run in the thread
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data, in the thread, once @func ran
+ *   (or in the caller's thread when the call failed at once)
+ * @cancellable: (nullable): a #GCancellable; when it is cancelled before
+ *   @func ran, @func does not run and the call fails with
+ *   %G_IO_ERROR_CANCELLED
+ * @callback: (scope async) (closure cb_data): called in the caller's
+ *   thread-default context when @func completed its task
+ * @cb_data: data for @callback
+ *
+ * Runs @func in the service's thread. @func gets the #GTask of this
+ * call and completes it there, at once or later; @callback then runs in
+ * the context that called this function, and
+ * mode_service_thread_call_finish() gives the value or the error.
+ *
+ * Calls run in the order they were made, once the service started in
+ * its thread: a call made before waits for it. A call made once the
+ * service began to stop, or one that had not run when the thread ended,
+ * fails with %MODE_ERROR_STOPPED. This may be called from any thread.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_thread_call_async (ModeServiceThread   *self,
+                                ModeThreadFunc       func,
+                                gpointer             user_data,
+                                GDestroyNotify       destroy,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             cb_data)
+{
+  ThreadCall *call;
+
+  g_return_if_fail (MODE_IS_SERVICE_THREAD (self));
+  g_return_if_fail (func != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  call = g_new0 (ThreadCall, 1);
+  call->func = func;
+  call->user_data = user_data;
+  call->destroy = destroy;
+  call->task = g_task_new (self, cancellable, callback, cb_data);
+  g_task_set_source_tag (call->task, mode_service_thread_call_async);
+  g_task_set_name (call->task, "[mode] thread call");
+
+  queue_call (self, call);
+}
+
+/**
+ * mode_service_thread_call_finish:
+ * @self: a #ModeServiceThread
+ * @result: the #GAsyncResult passed to the callback
+ * @value: (out caller-allocates) (optional): where to put the value the
+ *   function returned with g_task_return_value(); pass %NULL when it
+ *   returned otherwise
+ * @error: return location for a #GError
+ *
+ * Finishes mode_service_thread_call_async().
+ *
+ * @result is the #GTask the function completed: from C, a function that
+ * returned a boolean, an integer or a pointer is finished with
+ * g_task_propagate_boolean() and its siblings on it, and @value %NULL.
+ *
+ * Returns: %TRUE when the function succeeded, %FALSE with @error set
+ *   otherwise
+ *
+ * Since: 0.1
+ */
+gboolean
+mode_service_thread_call_finish (ModeServiceThread  *self,
+                                 GAsyncResult       *result,
+                                 GValue             *value,
+                                 GError            **error)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE_THREAD (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == mode_service_thread_call_async, FALSE);
+
+  if (value != NULL)
+    return g_task_propagate_value (G_TASK (result), value, error);
+
+  if (g_task_had_error (G_TASK (result)))
+    return g_task_propagate_boolean (G_TASK (result), error);
+
+  return TRUE;
+}
+
+/**
+ * mode_service_thread_cast:
+ * @self: a #ModeServiceThread
+ * @func: (scope notified) (closure user_data) (destroy destroy): the
+ *   function to run in the thread
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data, in the thread, once @func ran
+ *   (or when the call was refused)
+ *
+ * Runs @func in the service's thread without waiting for it: as
+ * mode_service_thread_call_async(), in the same order, but nobody is
+ * told how it went. @func gets a #GTask of the thread's to complete or
+ * drop. This may be called from any thread.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_thread_cast (ModeServiceThread *self,
+                          ModeThreadFunc     func,
+                          gpointer           user_data,
+                          GDestroyNotify     destroy)
+{
+  ThreadCall *call;
+
+  g_return_if_fail (MODE_IS_SERVICE_THREAD (self));
+  g_return_if_fail (func != NULL);
+
+  call = g_new0 (ThreadCall, 1);
+  call->func = func;
+  call->user_data = user_data;
+  call->destroy = destroy;
+
+  queue_call (self, call);
+}
+
+/**
+ * mode_service_thread_get_parent_context:
+ * @self: a #ModeServiceThread
+ *
+ * Gets #ModeServiceThread:parent-context.
+ *
+ * Returns: (transfer none): the context that controls the service
+ *
+ * Since: 0.1
+ */
+GMainContext *
+mode_service_thread_get_parent_context (ModeServiceThread *self)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE_THREAD (self), NULL);
+
+  return GET_PRIV (self)->parent_context;
+}
+
+/**
+ * mode_service_thread_get_thread_context:
+ * @self: a #ModeServiceThread
+ *
+ * Gets #ModeServiceThread:thread-context.
+ *
+ * Returns: (transfer none): the context the thread runs
+ *
+ * Since: 0.1
+ */
+GMainContext *
+mode_service_thread_get_thread_context (ModeServiceThread *self)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE_THREAD (self), NULL);
+
+  return GET_PRIV (self)->thread_context;
+}
+
+/**
+ * mode_service_thread_get_wait_for_thread:
+ * @self: a #ModeServiceThread
+ *
+ * Gets #ModeServiceThread:wait-for-thread.
+ *
+ * Returns: whether a start waits for the service to run in its thread
+ *
+ * Since: 0.1
+ */
+gboolean
+mode_service_thread_get_wait_for_thread (ModeServiceThread *self)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE_THREAD (self), FALSE);
+
+  return GET_PRIV (self)->wait_for_thread;
+}
+
+/**
+ * mode_service_thread_set_wait_for_thread:
+ * @self: a #ModeServiceThread
+ * @wait_for_thread: whether a start waits for the thread
+ *
+ * Sets #ModeServiceThread:wait-for-thread. Call it from the parent
+ * context.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_thread_set_wait_for_thread (ModeServiceThread *self,
+                                         gboolean           wait_for_thread)
+{
+  ModeServiceThreadPrivate *priv;
+
+  g_return_if_fail (MODE_IS_SERVICE_THREAD (self));
+
+  priv = GET_PRIV (self);
+  wait_for_thread = !!wait_for_thread;
+  if (priv->wait_for_thread == (guint) wait_for_thread)
+    return;
+
+  priv->wait_for_thread = wait_for_thread;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAIT_FOR_THREAD]);
+}
+
+/**
+ * mode_service_thread_get_keepalive_timeout:
+ * @self: a #ModeServiceThread
+ *
+ * Gets #ModeServiceThread:keepalive-timeout.
+ *
+ * Returns: the time in seconds after which a silent thread is reported
+ *
+ * Since: 0.1
+ */
+gdouble
+mode_service_thread_get_keepalive_timeout (ModeServiceThread *self)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE_THREAD (self), 0.0);
+
+  return GET_PRIV (self)->keepalive_timeout;
+}
+
+/**
+ * mode_service_thread_set_keepalive_timeout:
+ * @self: a #ModeServiceThread
+ * @seconds: the time after which a thread that did not answer is
+ *   reported, or 0 for no keepalive
+ *
+ * Sets #ModeServiceThread:keepalive-timeout. It takes effect at the
+ * next start; call it from the parent context.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_thread_set_keepalive_timeout (ModeServiceThread *self,
+                                           gdouble            seconds)
+{
+  ModeServiceThreadPrivate *priv;
+
+  g_return_if_fail (MODE_IS_SERVICE_THREAD (self));
+  g_return_if_fail (seconds >= 0);
+
+  priv = GET_PRIV (self);
+  if (priv->keepalive_timeout == seconds)
+    return;
+
+  priv->keepalive_timeout = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEEPALIVE_TIMEOUT]);
+}
+
+/**
+ * mode_service_thread_get_thread_running:
+ * @self: a #ModeServiceThread
+ *
+ * Gets #ModeServiceThread:thread-running. Call it from the parent
+ * context.
+ *
+ * Returns: whether the service has a thread, from its launch until it
+ *   was joined
+ *
+ * Since: 0.1
+ */
+gboolean
+mode_service_thread_get_thread_running (ModeServiceThread *self)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE_THREAD (self), FALSE);
+
+  return GET_PRIV (self)->thread != NULL;
+}
+
+/* }}} */
+
+/* GObject {{{ */
+
+static void
+mode_service_thread_finalize (GObject *object)
+{
+  ModeServiceThread *self = MODE_SERVICE_THREAD (object);
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  ThreadCall *call;
+
+  /* The thread holds a reference while it runs: it ended, but the
+   * message that joins it was dropped with its context. */
+  if (priv->thread != NULL)
+    g_thread_join (g_steal_pointer (&priv->thread));
+
+  while ((call = g_queue_pop_head (&priv->calls)) != NULL)
+    thread_call_fail (self, call);
+
+  keepalive_stop (self);
+  g_clear_pointer (&priv->loop, g_main_loop_unref);
+  g_clear_error (&priv->stop_error);
+  g_clear_pointer (&priv->start_waiters, g_array_unref);
+  g_clear_pointer (&priv->stop_waiters, g_array_unref);
+  g_clear_pointer (&priv->next_waiters, g_array_unref);
+  g_clear_pointer (&priv->parent_context, g_main_context_unref);
+  g_clear_pointer (&priv->thread_context, g_main_context_unref);
+  g_mutex_clear (&priv->lock);
+
+  G_OBJECT_CLASS (mode_service_thread_parent_class)->finalize (object);
+}
+
+static void
+mode_service_thread_constructed (GObject *object)
+{
+  ModeServiceThread *self = MODE_SERVICE_THREAD (object);
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  G_OBJECT_CLASS (mode_service_thread_parent_class)->constructed (object);
+
+  /* a main-context given at construction is the thread's */
+  priv->thread_context = g_main_context_ref (mode_service_get_main_context (MODE_SERVICE (self)));
+}
+
+static void
+mode_service_thread_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  ModeServiceThread *self = MODE_SERVICE_THREAD (object);
+
+  switch (prop_id)
+    {
+    case PROP_PARENT_CONTEXT:
+      g_value_set_boxed (value, mode_service_thread_get_parent_context (self));
+      break;
+
+    case PROP_THREAD_CONTEXT:
+      g_value_set_boxed (value, mode_service_thread_get_thread_context (self));
+      break;
+
+    case PROP_WAIT_FOR_THREAD:
+      g_value_set_boolean (value, mode_service_thread_get_wait_for_thread (self));
+      break;
+
+    case PROP_KEEPALIVE_TIMEOUT:
+      g_value_set_double (value, mode_service_thread_get_keepalive_timeout (self));
+      break;
+
+    case PROP_THREAD_RUNNING:
+      g_value_set_boolean (value, mode_service_thread_get_thread_running (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mode_service_thread_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  ModeServiceThread *self = MODE_SERVICE_THREAD (object);
+
+  switch (prop_id)
+    {
+    case PROP_WAIT_FOR_THREAD:
+      mode_service_thread_set_wait_for_thread (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_KEEPALIVE_TIMEOUT:
+      mode_service_thread_set_keepalive_timeout (self, g_value_get_double (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mode_service_thread_class_init (ModeServiceThreadClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = mode_service_thread_constructed;
+  object_class->finalize = mode_service_thread_finalize;
+  object_class->get_property = mode_service_thread_get_property;
+  object_class->set_property = mode_service_thread_set_property;
+
+  _mode_service_class_set_delegate (MODE_SERVICE_CLASS (klass), &thread_delegate);
+
+  /**
+   * ModeServiceThread:parent-context:
+   *
+   * The context that controls the service: the thread-default context
+   * of the thread that made it. Starts, stops and calls complete there
+   * when they were made there; the keepalive runs there.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PARENT_CONTEXT] =
+    g_param_spec_boxed ("parent-context", NULL, NULL,
+                        G_TYPE_MAIN_CONTEXT,
+                        (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ModeServiceThread:thread-context:
+   *
+   * The context the service's thread runs, its thread-default there;
+   * the same as #ModeService:main-context. A main-context given at
+   * construction is used; otherwise the service makes a new one.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_THREAD_CONTEXT] =
+    g_param_spec_boxed ("thread-context", NULL, NULL,
+                        G_TYPE_MAIN_CONTEXT,
+                        (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ModeServiceThread:wait-for-thread:
+   *
+   * Whether a start waits until the service runs in its thread (the
+   * default), or completes as soon as the thread is launched.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_WAIT_FOR_THREAD] =
+    g_param_spec_boolean ("wait-for-thread", NULL, NULL,
+                          TRUE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ModeServiceThread:keepalive-timeout:
+   *
+   * Seconds after which a thread that has not come back to its main
+   * loop is reported with a warning naming the service; 0 turns the
+   * keepalive off. The thread is asked a few times in that time.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_KEEPALIVE_TIMEOUT] =
+    g_param_spec_double ("keepalive-timeout", NULL, NULL,
+                         0.0, G_MAXDOUBLE, 3.0,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ModeServiceThread:thread-running:
+   *
+   * Whether the service has a thread, from its launch until it ended
+   * and was joined.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_THREAD_RUNNING] =
+    g_param_spec_boolean ("thread-running", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+mode_service_thread_init (ModeServiceThread *self)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  /* a context of its own, unless one is given at construction */
+  _mode_service_set_main_context (MODE_SERVICE (self), context);
+
+  priv->parent_context = g_main_context_ref_thread_default ();
+  priv->wait_for_thread = TRUE;
+  priv->keepalive_timeout = 3.0;
+  priv->state = THREAD_IDLE;
+  priv->start_waiters = g_array_new (FALSE, FALSE, sizeof (Waiter));
+  priv->stop_waiters = g_array_new (FALSE, FALSE, sizeof (Waiter));
+  priv->next_waiters = g_array_new (FALSE, FALSE, sizeof (Waiter));
+  priv->accepting = TRUE;
+  g_mutex_init (&priv->lock);
+  g_queue_init (&priv->calls);
+}
+
+/* }}} */

@@ -1,0 +1,1003 @@
+/* test-service-thread.c: ModeServiceThread: start, stop and restart
+ * across threads, calls and casts, crashes, the keepalive, leaks
+ *
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+
+#include <dirent.h>
+
+#include "test-util.h"
+
+/* A service thread that records where its hooks run {{{ */
+
+#define TEST_TYPE_THREAD (test_thread_get_type ())
+G_DECLARE_FINAL_TYPE (TestThread, test_thread, TEST, THREAD, ModeServiceThread)
+
+struct _TestThread
+{
+  ModeServiceThread parent_instance;
+
+  GThread  *main_thread;
+  gint      wrong_thread;      /* a hook ran outside the service's thread */
+  GThread  *hook_thread;       /* the last hook's thread */
+  GError   *start_error;       /* (nullable): on_start fails with it */
+  gint      started_in_thread; /* on_thread_started calls */
+  gint      stopped_in_thread; /* on_thread_stop calls */
+  ModeService *inner;          /* (nullable): made by on_init_dependencies */
+  gint      hanging;           /* TestHang's on_start_async runs */
+
+  /* on_start waits until @release is set, when @hold is */
+  GMutex    lock;
+  GCond     cond;
+  gboolean  hold;
+  gboolean  holding;
+  gboolean  release;
+};
+
+/* not final: TestHang derives from it */
+G_DEFINE_TYPE (TestThread, test_thread, MODE_TYPE_SERVICE_THREAD)
+
+static void
+check_thread (TestThread *self,
+              const char *hook)
+{
+  GMainContext *context = mode_service_get_main_context (MODE_SERVICE (self));
+
+  if (g_thread_self () == self->main_thread ||
+      g_main_context_get_thread_default () != context)
+    g_atomic_int_inc (&self->wrong_thread);
+  g_atomic_pointer_set (&self->hook_thread, g_thread_self ());
+  test_trace_add ("%s", hook);
+}
+
+/* The thread's own dependencies, made in on_init_dependencies, live in
+ * the thread's context. */
+static GList *
+test_thread_on_init_dependencies (ModeService *service)
+{
+  TestThread *self = TEST_THREAD (service);
+
+  check_thread (self, "init-dependencies");
+  g_assert_null (self->inner);
+  self->inner = g_object_new (MODE_TYPE_SERVICE, "label", "Inner", NULL);
+
+  return g_list_append (NULL, g_object_ref (self->inner));
+}
+
+static gboolean
+test_thread_on_start (ModeService   *service,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  TestThread *self = TEST_THREAD (service);
+
+  check_thread (self, "start");
+
+  g_mutex_lock (&self->lock);
+  if (self->hold)
+    {
+      self->holding = TRUE;
+      g_cond_broadcast (&self->cond);
+      g_main_context_wakeup (NULL);  /* the test waits there */
+      while (!self->release)
+        g_cond_wait (&self->cond, &self->lock);
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (self->start_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->start_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+hang_cancelled (GCancellable *cancellable,
+                gpointer      data)
+{
+  g_task_return_error_if_cancelled (data);
+}
+
+/* TestHang: a TestThread whose on_start_async completes only when the
+ * start is cancelled by a stop. */
+typedef struct { TestThread parent_instance; } TestHang;
+typedef struct { TestThreadClass parent_class; } TestHangClass;
+
+static GType test_hang_get_type (void);
+G_DEFINE_TYPE (TestHang, test_hang, test_thread_get_type ())
+
+static void
+test_hang_on_start_async (ModeService  *service,
+                          GCancellable *cancellable,
+                          GTask        *task)
+{
+  TestThread *self = TEST_THREAD (service);
+
+  check_thread (self, "hang");
+  g_cancellable_connect (cancellable, G_CALLBACK (hang_cancelled),
+                         g_object_ref (task), g_object_unref);
+  g_atomic_int_set (&self->hanging, 1);
+  g_main_context_wakeup (NULL);  /* the test waits there */
+}
+
+static gboolean
+test_thread_on_stop (ModeService   *service,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  check_thread (TEST_THREAD (service), "stop");
+  return TRUE;
+}
+
+static gboolean
+test_thread_on_shutdown (ModeService   *service,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  check_thread (TEST_THREAD (service), "shutdown");
+  return TRUE;
+}
+
+static void
+test_thread_on_thread_started (ModeServiceThread *thread)
+{
+  TestThread *self = TEST_THREAD (thread);
+
+  check_thread (self, "thread-started");
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (self)), ==, MODE_SERVICE_STATE_RUNNING);
+  g_atomic_int_inc (&self->started_in_thread);
+}
+
+static void
+test_thread_on_thread_stop (ModeServiceThread *thread)
+{
+  TestThread *self = TEST_THREAD (thread);
+
+  check_thread (self, "thread-stop");
+  g_atomic_int_inc (&self->stopped_in_thread);
+}
+
+static void
+test_thread_finalize (GObject *object)
+{
+  TestThread *self = TEST_THREAD (object);
+
+  g_clear_error (&self->start_error);
+  g_clear_object (&self->inner);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (test_thread_parent_class)->finalize (object);
+}
+
+static void
+test_thread_class_init (TestThreadClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  ModeServiceClass *service_class = MODE_SERVICE_CLASS (klass);
+  ModeServiceThreadClass *thread_class = MODE_SERVICE_THREAD_CLASS (klass);
+
+  object_class->finalize = test_thread_finalize;
+  service_class->on_init_dependencies = test_thread_on_init_dependencies;
+  service_class->on_start = test_thread_on_start;
+  service_class->on_stop = test_thread_on_stop;
+  service_class->on_shutdown = test_thread_on_shutdown;
+  thread_class->on_thread_started = test_thread_on_thread_started;
+  thread_class->on_thread_stop = test_thread_on_thread_stop;
+}
+
+static void
+test_thread_init (TestThread *self)
+{
+  self->main_thread = g_thread_self ();
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+}
+
+static TestThread *
+test_thread_new (const char *label)
+{
+  return g_object_new (TEST_TYPE_THREAD, "label", label, NULL);
+}
+
+static void
+test_hang_class_init (TestHangClass *klass)
+{
+  MODE_SERVICE_CLASS (klass)->on_start_async = test_hang_on_start_async;
+}
+
+static void
+test_hang_init (TestHang *self)
+{
+}
+
+/* }}} */
+
+/* Helpers {{{ */
+
+static gboolean
+start_sync (ModeService  *service,
+            GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  mode_service_start_async (service, NULL, test_store_result, &result);
+  test_wait_result (result);
+  return mode_service_start_finish (service, result, error);
+}
+
+static gboolean
+stop_sync (ModeService  *service,
+           GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  mode_service_stop_async (service, NULL, test_store_result, &result);
+  test_wait_result (result);
+  return mode_service_stop_finish (service, result, error);
+}
+
+static gboolean
+restart_sync (ModeService  *service,
+              GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  mode_service_restart_async (service, NULL, test_store_result, &result);
+  test_wait_result (result);
+  return mode_service_restart_finish (service, result, error);
+}
+
+static gboolean
+thread_not_running (gpointer data)
+{
+  return !mode_service_thread_get_thread_running (data);
+}
+
+/* }}} */
+
+/* Start and stop {{{ */
+
+static void
+test_start_stop (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Worker");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+  g_autoptr(GError) error = NULL;
+  GThread *first;
+
+  g_assert_true (mode_service_thread_get_parent_context (thread) == g_main_context_default ());
+  g_assert_true (mode_service_thread_get_thread_context (thread) ==
+                 mode_service_get_main_context (MODE_SERVICE (svc)));
+  g_assert_false (mode_service_thread_get_thread_context (thread) == g_main_context_default ());
+  g_assert_false (mode_service_thread_get_thread_running (thread));
+
+  g_assert_true (start_sync (MODE_SERVICE (svc), &error));
+  g_assert_no_error (error);
+  assert_trace ("init-dependencies start thread-started");
+  g_assert_true (mode_service_thread_get_thread_running (thread));
+  g_assert_true (mode_service_get_main_context (svc->inner) ==
+                 mode_service_thread_get_thread_context (thread));
+  g_assert_cmpint (mode_service_get_state (svc->inner), ==, MODE_SERVICE_STATE_RUNNING);
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (svc)), ==, MODE_SERVICE_STATE_RUNNING);
+  g_assert_cmpint (g_atomic_int_get (&svc->wrong_thread), ==, 0);
+  first = g_atomic_pointer_get (&svc->hook_thread);
+  g_assert_true (first != g_thread_self ());
+
+  g_assert_true (stop_sync (MODE_SERVICE (svc), &error));
+  g_assert_no_error (error);
+  assert_trace ("stop shutdown thread-stop");
+  g_assert_false (mode_service_thread_get_thread_running (thread));
+  g_assert_cmpint (mode_service_get_state (svc->inner), ==, MODE_SERVICE_STATE_SHUTDOWN);
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (svc)), ==, MODE_SERVICE_STATE_SHUTDOWN);
+  g_assert_cmpint (g_atomic_int_get (&svc->wrong_thread), ==, 0);
+  g_assert_cmpint (svc->started_in_thread, ==, 1);
+  g_assert_cmpint (svc->stopped_in_thread, ==, 1);
+
+  /* stopping again does nothing; starting again is an error */
+  g_assert_true (stop_sync (MODE_SERVICE (svc), &error));
+  g_assert_false (start_sync (MODE_SERVICE (svc), &error));
+  g_assert_error (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED);
+  g_assert_false (mode_service_thread_get_thread_running (thread));
+}
+
+static void
+test_start_error (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Server");
+  g_autoptr(GError) error = NULL;
+
+  svc->start_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                                          "Address already in use");
+  test_log_clear ();
+
+  g_assert_false (start_sync (MODE_SERVICE (svc), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_assert_cmpint (svc->started_in_thread, ==, 0);
+  g_assert_true (mode_service_get_crashed (MODE_SERVICE (svc)));
+  g_assert_true (test_log_contains ("*Server*Crashed reason=Address already in use"));
+
+  /* the crashed service still has its thread, which a stop ends */
+  g_assert_true (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
+  g_clear_error (&error);
+  g_assert_true (stop_sync (MODE_SERVICE (svc), &error));
+  g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
+  g_assert_cmpint (svc->stopped_in_thread, ==, 1);
+  g_free (test_trace_take ());
+}
+
+static gboolean
+is_holding (gpointer data)
+{
+  TestThread *svc = data;
+  gboolean ret;
+
+  g_mutex_lock (&svc->lock);
+  ret = svc->holding;
+  g_mutex_unlock (&svc->lock);
+  return ret;
+}
+
+static void
+release_hold (TestThread *svc)
+{
+  g_mutex_lock (&svc->lock);
+  svc->release = TRUE;
+  g_cond_broadcast (&svc->cond);
+  g_mutex_unlock (&svc->lock);
+}
+
+static void
+test_no_wait_for_thread (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Launcher");
+  g_autoptr(GError) error = NULL;
+
+  mode_service_thread_set_wait_for_thread (MODE_SERVICE_THREAD (svc), FALSE);
+  g_assert_false (mode_service_thread_get_wait_for_thread (MODE_SERVICE_THREAD (svc)));
+  svc->hold = TRUE;
+
+  /* the start completes while on_start is still held in the thread */
+  g_assert_true (start_sync (MODE_SERVICE (svc), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_atomic_int_get (&svc->started_in_thread), ==, 0);
+  test_wait_until (is_holding, svc, "on_start");
+
+  release_hold (svc);
+  g_assert_true (stop_sync (MODE_SERVICE (svc), &error));
+  g_assert_cmpint (svc->started_in_thread, ==, 1);
+  g_assert_cmpint (svc->stopped_in_thread, ==, 1);
+  g_free (test_trace_take ());
+}
+
+/* A stop while the thread runs a synchronous on_start: the start ends
+ * first (nothing can interrupt a hook that blocks its thread), then the
+ * stop runs. */
+static void
+test_stop_while_starting_sync (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Slow");
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+
+  svc->hold = TRUE;
+  mode_service_start_async (MODE_SERVICE (svc), NULL, test_store_result, &started);
+  test_wait_until (is_holding, svc, "on_start");
+
+  mode_service_stop_async (MODE_SERVICE (svc), NULL, test_store_result, &stopped);
+  release_hold (svc);
+
+  test_wait_result (started);
+  g_assert_true (mode_service_start_finish (MODE_SERVICE (svc), started, &error));
+  g_assert_no_error (error);
+
+  test_wait_result (stopped);
+  g_assert_true (mode_service_stop_finish (MODE_SERVICE (svc), stopped, &error));
+  g_assert_no_error (error);
+  g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
+  g_assert_cmpint (svc->started_in_thread, ==, 1);
+  g_assert_cmpint (svc->stopped_in_thread, ==, 1);
+  g_free (test_trace_take ());
+}
+
+/* A stop while the start waits for an asynchronous hook: the stop wins,
+ * the start fails with MODE_ERROR_STOPPED. */
+static void
+test_stop_while_starting (void)
+{
+  g_autoptr(TestThread) svc = g_object_new (test_hang_get_type (), "label", "Hanging", NULL);
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mode_service_start_async (MODE_SERVICE (svc), NULL, test_store_result, &started);
+  test_wait_until (test_flag_is_set, &svc->hanging, "on_start_async");
+
+  mode_service_stop_async (MODE_SERVICE (svc), NULL, test_store_result, &stopped);
+
+  test_wait_result (started);
+  g_assert_false (mode_service_start_finish (MODE_SERVICE (svc), started, &error));
+  g_assert_error (error, MODE_ERROR, MODE_ERROR_STOPPED);
+  g_clear_error (&error);
+
+  test_wait_result (stopped);
+  g_assert_true (mode_service_stop_finish (MODE_SERVICE (svc), stopped, &error));
+  g_assert_no_error (error);
+  g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
+  g_assert_cmpint (svc->started_in_thread, ==, 0);
+  g_assert_cmpint (svc->stopped_in_thread, ==, 1);
+  g_free (test_trace_take ());
+}
+
+static void
+test_restart (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Again");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (start_sync (MODE_SERVICE (svc), &error));
+  g_free (test_trace_take ());
+
+  g_assert_true (restart_sync (MODE_SERVICE (svc), &error));
+  g_assert_no_error (error);
+  assert_trace ("stop shutdown thread-stop start thread-started");
+  g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (svc)), ==, 1);
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (svc)), ==, MODE_SERVICE_STATE_RUNNING);
+  g_assert_true (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
+
+  /* and once more after a stop */
+  g_assert_true (stop_sync (MODE_SERVICE (svc), &error));
+  g_assert_true (restart_sync (MODE_SERVICE (svc), &error));
+  g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (svc)), ==, 2);
+  g_assert_true (stop_sync (MODE_SERVICE (svc), &error));
+  g_assert_cmpint (svc->started_in_thread, ==, 3);
+  g_assert_cmpint (svc->stopped_in_thread, ==, 3);
+  g_assert_cmpint (g_atomic_int_get (&svc->wrong_thread), ==, 0);
+  g_free (test_trace_take ());
+}
+
+static void
+test_dependency_of_parent (void)
+{
+  g_autoptr(ModeService) parent = mode_service_new ();
+  g_autoptr(TestThread) svc = test_thread_new ("Child");
+  g_autoptr(GError) error = NULL;
+
+  mode_service_add_dependency (parent, MODE_SERVICE (svc));
+
+  g_assert_true (start_sync (parent, &error));
+  g_assert_no_error (error);
+  g_assert_true (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (svc)), ==, MODE_SERVICE_STATE_RUNNING);
+  assert_trace ("init-dependencies start thread-started");
+
+  g_assert_true (stop_sync (parent, &error));
+  g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
+  assert_trace ("stop shutdown thread-stop");
+
+  /* the parent restarts: the thread starts anew */
+  g_assert_true (restart_sync (parent, &error));
+  g_assert_true (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
+  g_assert_true (stop_sync (parent, &error));
+  g_assert_cmpint (svc->started_in_thread, ==, 2);
+  g_free (test_trace_take ());
+}
+
+/* }}} */
+
+/* Calls {{{ */
+
+static void
+return_answer (ModeServiceThread *self,
+               GTask             *task,
+               gpointer           user_data)
+{
+  GValue value = G_VALUE_INIT;
+
+  g_assert_true (g_main_context_get_thread_default () ==
+                 mode_service_thread_get_thread_context (self));
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (self)), ==, MODE_SERVICE_STATE_RUNNING);
+
+  g_value_init (&value, G_TYPE_INT);
+  g_value_set_int (&value, GPOINTER_TO_INT (user_data));
+  g_task_return_value (task, &value);
+  g_value_unset (&value);
+}
+
+static void
+return_error (ModeServiceThread *self,
+              GTask             *task,
+              gpointer           user_data)
+{
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no such thing");
+}
+
+static void
+test_call (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Callee");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+  g_autoptr(GAsyncResult) early = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) failed = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+
+  /* made before the start: waits until the service runs in its thread */
+  mode_service_thread_call_async (thread, return_answer, GINT_TO_POINTER (42), NULL,
+                                  NULL, test_store_result, &early);
+  g_assert_true (start_sync (MODE_SERVICE (svc), &error));
+  test_wait_result (early);
+  g_assert_true (mode_service_thread_call_finish (thread, early, &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (&value), ==, 42);
+  g_value_unset (&value);
+
+  mode_service_thread_call_async (thread, return_answer, GINT_TO_POINTER (7), NULL,
+                                  NULL, test_store_result, &result);
+  test_wait_result (result);
+  g_assert_true (mode_service_thread_call_finish (thread, result, &value, &error));
+  g_assert_cmpint (g_value_get_int (&value), ==, 7);
+
+  mode_service_thread_call_async (thread, return_error, NULL, NULL,
+                                  NULL, test_store_result, &failed);
+  test_wait_result (failed);
+  g_assert_false (mode_service_thread_call_finish (thread, failed, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  g_free (test_trace_take ());
+}
+
+static void
+must_not_run (ModeServiceThread *self,
+              GTask             *task,
+              gpointer           user_data)
+{
+  g_assert_not_reached ();
+}
+
+static void
+count_destroy (gpointer data)
+{
+  g_atomic_int_inc ((gint *) data);
+}
+
+static void
+test_call_cancelled (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Cancelled");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint destroyed = 0;
+
+  mode_service_thread_call_async (thread, must_not_run, &destroyed, count_destroy,
+                                  cancellable, test_store_result, &result);
+  g_cancellable_cancel (cancellable);
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+  test_wait_result (result);
+  g_assert_false (mode_service_thread_call_finish (thread, result, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  g_assert_cmpint (destroyed, ==, 1);
+  g_free (test_trace_take ());
+}
+
+static void
+test_call_after_stop (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Gone");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint destroyed = 0;
+
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+
+  mode_service_thread_call_async (thread, must_not_run, &destroyed, count_destroy,
+                                  NULL, test_store_result, &result);
+  mode_service_thread_cast (thread, must_not_run, &destroyed, count_destroy);
+  test_wait_result (result);
+  g_assert_false (mode_service_thread_call_finish (thread, result, NULL, &error));
+  g_assert_error (error, MODE_ERROR, MODE_ERROR_STOPPED);
+  g_assert_nonnull (strstr (error->message, "Gone"));
+  g_assert_cmpint (destroyed, ==, 2);
+  g_free (test_trace_take ());
+}
+
+#define N_CALLS 10000
+
+typedef struct
+{
+  gint next_in_thread;   /* touched in the thread only */
+  gint out_of_order;
+  gint next_result;      /* touched in the caller only */
+  gint results;
+  gint casts;
+} Burst;
+
+typedef struct
+{
+  Burst *burst;
+  gint   index;
+} BurstCall;
+
+static void
+burst_func (ModeServiceThread *self,
+            GTask             *task,
+            gpointer           user_data)
+{
+  BurstCall *call = user_data;
+
+  if (call->index != call->burst->next_in_thread)
+    call->burst->out_of_order++;
+  call->burst->next_in_thread = call->index + 1;
+
+  if (task != NULL && g_task_get_source_tag (task) == mode_service_thread_call_async)
+    g_task_return_int (task, call->index);
+  else
+    g_atomic_int_inc (&call->burst->casts);
+}
+
+static void
+burst_done (GObject      *object,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  Burst *burst = data;
+  gssize index = g_task_propagate_int (G_TASK (result), NULL);
+
+  if (index != burst->next_result)
+    burst->out_of_order++;
+  burst->next_result = index + 2;  /* the calls are the even ones */
+  burst->results++;
+}
+
+static gboolean
+burst_done_all (gpointer data)
+{
+  Burst *burst = data;
+
+  return burst->results == N_CALLS / 2;
+}
+
+static void
+test_call_burst (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Burst");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+  Burst burst = { 0, };
+
+  /* half of them queued before the start, half while it runs; calls and
+   * casts interleaved, in one order */
+  for (gint i = 0; i < N_CALLS; i++)
+    {
+      BurstCall *call = g_new (BurstCall, 1);
+
+      call->burst = &burst;
+      call->index = i;
+      if (i == N_CALLS / 2)
+        g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+      if (i % 2 == 0)
+        mode_service_thread_call_async (thread, burst_func, call, g_free,
+                                        NULL, burst_done, &burst);
+      else
+        mode_service_thread_cast (thread, burst_func, call, g_free);
+    }
+
+  test_wait_until (burst_done_all, &burst, "10,000 calls");
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+
+  g_assert_cmpint (burst.out_of_order, ==, 0);
+  g_assert_cmpint (burst.next_in_thread, ==, N_CALLS);
+  g_assert_cmpint (burst.casts, ==, N_CALLS / 2);
+  g_free (test_trace_take ());
+}
+
+/* Calls from a thread that is neither the parent nor the service's. */
+static gpointer
+call_from_thread (gpointer data)
+{
+  ModeServiceThread *thread = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (context);
+  mode_service_thread_call_async (thread, return_answer, GINT_TO_POINTER (3), NULL,
+                                  NULL, test_store_result, &result);
+  test_wait_result (result);
+  g_assert_true (mode_service_thread_call_finish (thread, result, &value, &error));
+  g_assert_cmpint (g_value_get_int (&value), ==, 3);
+  g_main_context_pop_thread_default (context);
+
+  return NULL;
+}
+
+static void
+test_call_from_other_thread (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Shared");
+  GThread *caller;
+
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+  caller = g_thread_new ("caller", call_from_thread, svc);
+  g_thread_join (caller);
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  g_free (test_trace_take ());
+}
+
+/* }}} */
+
+/* Crashes {{{ */
+
+static void
+crash_in_thread (ModeServiceThread *self,
+                 GTask             *task,
+                 gpointer           user_data)
+{
+  g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+                                                   "the pipe broke");
+
+  mode_service_crash (MODE_SERVICE (self), reason);
+}
+
+static void
+on_crashed (ModeService  *service,
+            const GError *reason,
+            gpointer      data)
+{
+  /* the parent hears of it in its own thread */
+  g_assert_true (g_thread_self () == data);
+  test_trace_add ("crashed:%s", mode_service_get_label (service));
+}
+
+static gboolean
+is_crashed (gpointer data)
+{
+  return mode_service_get_crashed (data);
+}
+
+static void
+test_crash_propagates (void)
+{
+  g_autoptr(ModeService) root = g_object_new (MODE_TYPE_SERVICE, "label", "Root", NULL);
+  g_autoptr(ModeService) sibling = g_object_new (MODE_TYPE_SERVICE, "label", "Sibling", NULL);
+  g_autoptr(TestThread) svc = test_thread_new ("Crasher");
+  const GError *reason;
+
+  mode_service_add_dependency (root, MODE_SERVICE (svc));
+  mode_service_add_dependency (root, sibling);
+  g_signal_connect (root, "crashed", G_CALLBACK (on_crashed), g_thread_self ());
+  g_signal_connect (sibling, "crashed", G_CALLBACK (on_crashed), g_thread_self ());
+
+  g_assert_true (start_sync (root, NULL));
+  g_free (test_trace_take ());
+
+  mode_service_thread_cast (MODE_SERVICE_THREAD (svc), crash_in_thread, NULL, NULL);
+  test_wait_until (is_crashed, root, "the root crashed");
+  test_wait_until (is_crashed, sibling, "the sibling crashed");
+
+  reason = mode_service_get_crash_reason (root);
+  g_assert_error ((GError *) reason, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_assert_true (mode_service_get_crashed (MODE_SERVICE (svc)));
+
+  g_assert_true (stop_sync (root, NULL));
+  g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
+  g_free (test_trace_take ());
+}
+
+static gboolean
+restarted_twice (gpointer data)
+{
+  TestThread *svc = data;
+
+  return g_atomic_int_get (&svc->started_in_thread) == 2;
+}
+
+static void
+test_supervised (void)
+{
+  g_autoptr(ModeSupervisor) sup = mode_supervisor_new (MODE_SUPERVISOR_ONE_FOR_ONE);
+  g_autoptr(ModeService) other = g_object_new (MODE_TYPE_SERVICE, "label", "Other", NULL);
+  g_autoptr(TestThread) svc = test_thread_new ("Supervised");
+
+  mode_supervisor_add (sup, MODE_SERVICE (svc));
+  mode_supervisor_add (sup, other);
+  g_assert_true (start_sync (MODE_SERVICE (sup), NULL));
+  g_free (test_trace_take ());
+
+  mode_service_thread_cast (MODE_SERVICE_THREAD (svc), crash_in_thread, NULL, NULL);
+  test_wait_until (restarted_twice, svc, "the restart");
+
+  g_assert_cmpuint (mode_supervisor_get_n_restarts (sup), ==, 1);
+  g_assert_false (mode_service_get_crashed (MODE_SERVICE (sup)));
+  g_assert_false (mode_service_get_crashed (other));
+  g_assert_cmpint (mode_service_get_state (other), ==, MODE_SERVICE_STATE_RUNNING);
+  g_assert_cmpint (svc->stopped_in_thread, ==, 1);
+  assert_trace ("stop shutdown thread-stop start thread-started");
+
+  g_assert_true (stop_sync (MODE_SERVICE (sup), NULL));
+  g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
+  g_free (test_trace_take ());
+}
+
+/* }}} */
+
+/* Keepalive {{{ */
+
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean release;
+} Block;
+
+static void
+block_thread (ModeServiceThread *self,
+              GTask             *task,
+              gpointer           user_data)
+{
+  Block *block = user_data;
+
+  g_mutex_lock (&block->lock);
+  while (!block->release)
+    g_cond_wait (&block->cond, &block->lock);
+  g_mutex_unlock (&block->lock);
+}
+
+static gboolean
+keepalive_warned (gpointer data)
+{
+  return test_log_contains ("*Sleeper*Thread keepalive is not responding*");
+}
+
+static gboolean
+keepalive_recovered (gpointer data)
+{
+  return test_log_contains ("*Sleeper*Thread keepalive responds again*");
+}
+
+static void
+test_keepalive (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Sleeper");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+  Block block = { 0, };
+
+  g_mutex_init (&block.lock);
+  g_cond_init (&block.cond);
+  test_log_expect_warnings ();
+  test_log_clear ();
+
+  g_assert_cmpfloat (mode_service_thread_get_keepalive_timeout (thread), ==, 3.0);
+  mode_service_thread_set_keepalive_timeout (thread, 0.05);
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+
+  /* the thread blocks until the warning was logged: nothing is timed */
+  mode_service_thread_cast (thread, block_thread, &block, NULL);
+  test_wait_until (keepalive_warned, NULL, "the keepalive warning");
+
+  g_mutex_lock (&block.lock);
+  block.release = TRUE;
+  g_cond_broadcast (&block.cond);
+  g_mutex_unlock (&block.lock);
+  test_wait_until (keepalive_recovered, NULL, "the keepalive recovery");
+
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  g_mutex_clear (&block.lock);
+  g_cond_clear (&block.cond);
+  g_free (test_trace_take ());
+}
+
+/* }}} */
+
+/* Leaks {{{ */
+
+static guint
+count_entries (const char *path)
+{
+  DIR *dir = opendir (path);
+  struct dirent *entry;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((entry = readdir (dir)) != NULL)
+    if (entry->d_name[0] != '.')
+      n++;
+  closedir (dir);
+
+  return n;
+}
+
+static void
+test_no_leaks (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Cycle");
+  guint threads, fds;
+
+  /* one cycle first: what stays for the service's life is made once */
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  threads = count_entries ("/proc/self/task");
+  fds = count_entries ("/proc/self/fd");
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_assert_true (restart_sync (MODE_SERVICE (svc), NULL));
+      g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+    }
+  test_wait_until (thread_not_running, svc, "the last thread");
+
+  g_assert_cmpuint (count_entries ("/proc/self/task"), ==, threads);
+  g_assert_cmpuint (count_entries ("/proc/self/fd"), ==, fds);
+  g_assert_cmpint (svc->started_in_thread, ==, 1001);
+  g_assert_cmpint (svc->stopped_in_thread, ==, 1001);
+  g_free (test_trace_take ());
+}
+
+/* Many services, each its own thread and context, made and dropped. */
+static void
+test_no_leaks_new_services (void)
+{
+  guint threads, fds;
+
+  /* GLib's own helper threads, made once for the process */
+  {
+    g_autoptr(TestThread) svc = test_thread_new ("Warmup");
+
+    g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+    g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  }
+
+  threads = count_entries ("/proc/self/task");
+  fds = count_entries ("/proc/self/fd");
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(TestThread) svc = test_thread_new ("Fresh");
+
+      g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+      g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+    }
+
+  g_assert_cmpuint (count_entries ("/proc/self/task"), ==, threads);
+  g_assert_cmpuint (count_entries ("/proc/self/fd"), ==, fds);
+  g_free (test_trace_take ());
+}
+
+/* }}} */
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  test_log_init ();
+
+  g_test_add_func ("/service-thread/start-stop", test_start_stop);
+  g_test_add_func ("/service-thread/start-error", test_start_error);
+  g_test_add_func ("/service-thread/no-wait-for-thread", test_no_wait_for_thread);
+  g_test_add_func ("/service-thread/stop-while-starting-sync", test_stop_while_starting_sync);
+  g_test_add_func ("/service-thread/stop-while-starting", test_stop_while_starting);
+  g_test_add_func ("/service-thread/restart", test_restart);
+  g_test_add_func ("/service-thread/dependency-of-parent", test_dependency_of_parent);
+  g_test_add_func ("/service-thread/call", test_call);
+  g_test_add_func ("/service-thread/call-cancelled", test_call_cancelled);
+  g_test_add_func ("/service-thread/call-after-stop", test_call_after_stop);
+  g_test_add_func ("/service-thread/call-burst", test_call_burst);
+  g_test_add_func ("/service-thread/call-from-other-thread", test_call_from_other_thread);
+  g_test_add_func ("/service-thread/crash-propagates", test_crash_propagates);
+  g_test_add_func ("/service-thread/supervised", test_supervised);
+  g_test_add_func ("/service-thread/no-leaks", test_no_leaks);
+  g_test_add_func ("/service-thread/no-leaks-new-services", test_no_leaks_new_services);
+  g_test_add_func ("/service-thread/keepalive", test_keepalive);
+
+  return g_test_run ();
+}

@@ -1,0 +1,212 @@
+/* test-util.h: what the C tests share: a log capture, a trace of what
+ * the hooks did, and waiting on the main context with a bound.
+ *
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+
+#pragma once
+
+#include <string.h>
+
+#include <mode-glib/mode-glib.h>
+
+/* Generous: a bound that only a broken test reaches, never a delay. */
+#define TEST_TIMEOUT_SECONDS 60
+
+/* Log capture {{{
+ *
+ * The library logs through g_log_structured(), which
+ * g_test_expect_message() does not see on GLib 2.74: a writer function
+ * keeps the messages of the "Mode" domain for the tests to look at, and
+ * shows them only with --verbose (warnings and worse always show, unless
+ * a test says it expects them). Services in other threads log too: the
+ * lines are kept under a lock.
+ */
+
+static GMutex      test_log_lock;
+static GPtrArray  *test_log_lines;        /* (element-type utf8) */
+static gboolean    test_log_quiet_warnings;
+
+static GLogWriterOutput
+test_log_writer (GLogLevelFlags   level,
+                 const GLogField *fields,
+                 gsize            n_fields,
+                 gpointer         user_data)
+{
+  const char *domain = NULL;
+  char *message = NULL;
+  gboolean mine;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
+        domain = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+        {
+          g_free (message);
+          message = fields[i].length < 0 ? g_strdup (fields[i].value)
+                                         : g_strndup (fields[i].value, fields[i].length);
+        }
+    }
+
+  mine = g_strcmp0 (domain, "Mode") == 0;
+  g_mutex_lock (&test_log_lock);
+  if (mine && message != NULL && test_log_lines != NULL)
+    g_ptr_array_add (test_log_lines, g_steal_pointer (&message));
+  g_mutex_unlock (&test_log_lock);
+  g_free (message);
+
+  if (g_test_verbose () || !mine ||
+      (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)) != 0 ||
+      ((level & G_LOG_LEVEL_WARNING) != 0 && !test_log_quiet_warnings))
+    return g_log_writer_default (level, fields, n_fields, user_data);
+
+  return G_LOG_WRITER_HANDLED;
+}
+
+static inline void
+test_log_init (void)
+{
+  test_log_lines = g_ptr_array_new_with_free_func (g_free);
+  g_log_set_writer_func (test_log_writer, NULL, NULL);
+}
+
+/* Warnings of the "Mode" domain are expected from now on: they are
+ * neither fatal nor shown. */
+static inline void
+test_log_expect_warnings (void)
+{
+  test_log_quiet_warnings = TRUE;
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+}
+
+static inline void
+test_log_clear (void)
+{
+  g_mutex_lock (&test_log_lock);
+  g_ptr_array_set_size (test_log_lines, 0);
+  g_mutex_unlock (&test_log_lock);
+}
+
+/* Whether a message of the "Mode" domain matched @pattern (a glob). */
+static inline gboolean
+test_log_contains (const char *pattern)
+{
+  gboolean found = FALSE;
+
+  g_mutex_lock (&test_log_lock);
+  for (guint i = 0; i < test_log_lines->len && !found; i++)
+    found = g_pattern_match_simple (pattern, g_ptr_array_index (test_log_lines, i));
+  g_mutex_unlock (&test_log_lock);
+
+  return found;
+}
+
+/* }}} */
+
+/* Trace: what the hooks did, in order, from any thread {{{ */
+
+static GMutex     test_trace_lock;
+static GPtrArray *test_trace;
+
+static void test_trace_add (const char *format,
+                            ...) G_GNUC_PRINTF (1, 2);
+
+static void
+test_trace_add (const char *format,
+                ...)
+{
+  va_list args;
+  char *line;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_mutex_lock (&test_trace_lock);
+  if (test_trace == NULL)
+    test_trace = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (test_trace, line);
+  g_mutex_unlock (&test_trace_lock);
+}
+
+/* Returns the trace as one string, and empties it. */
+static inline char *
+test_trace_take (void)
+{
+  char *ret;
+
+  g_mutex_lock (&test_trace_lock);
+  if (test_trace == NULL)
+    test_trace = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (test_trace, NULL);
+  ret = g_strjoinv (" ", (char **) test_trace->pdata);
+  g_ptr_array_set_size (test_trace, 0);
+  g_mutex_unlock (&test_trace_lock);
+
+  return ret;
+}
+
+#define assert_trace(expected)                          \
+  G_STMT_START {                                        \
+    g_autofree char *trace_str_ = test_trace_take ();   \
+    g_assert_cmpstr (trace_str_, ==, (expected));       \
+  } G_STMT_END
+
+/* }}} */
+
+/* Waiting {{{ */
+
+static gboolean
+test_timed_out (gpointer data)
+{
+  g_error ("%s: nothing happened in %d s", (const char *) data, TEST_TIMEOUT_SECONDS);
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the thread-default context, blocking, until @done returns
+ * TRUE; fails the test after TEST_TIMEOUT_SECONDS. */
+static inline void
+test_wait_until (gboolean    (*done) (gpointer data),
+                 gpointer      data,
+                 const char   *what)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  GSource *timeout = g_timeout_source_new_seconds (TEST_TIMEOUT_SECONDS);
+
+  g_source_set_callback (timeout, test_timed_out, (gpointer) what, NULL);
+  g_source_attach (timeout, context);
+
+  while (!done (data))
+    g_main_context_iteration (context, TRUE);
+
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+  g_main_context_unref (context);
+}
+
+static inline gboolean
+test_flag_is_set (gpointer data)
+{
+  return g_atomic_int_get ((gint *) data) != 0;
+}
+
+static inline gboolean
+test_pointer_is_set (gpointer data)
+{
+  return g_atomic_pointer_get ((gpointer *) data) != NULL;
+}
+
+/* Waits for a GAsyncResult stored in *@result by test_store_result(). */
+#define test_wait_result(result) \
+  test_wait_until (test_pointer_is_set, &(result), G_STRINGIFY (result))
+
+static inline void
+test_store_result (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  g_atomic_pointer_set ((GAsyncResult **) data, g_object_ref (result));
+}
+
+/* }}} */
