@@ -7,7 +7,7 @@ mode_packages=(
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
   gtk-doc-tools docbook-xml docbook-xsl xsltproc
   valac gjs python3-gi python3-pytest
-  gettext valgrind
+  gettext valgrind ca-certificates
 )
 
 mode_install_deps () {

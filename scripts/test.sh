@@ -2,7 +2,8 @@
 # The test command: installs what it needs, builds mode-glib with
 # warnings as errors, runs every suite (C, Python, GJS, Vala, docs), the
 # C tests under valgrind and under ASan/UBSan, and ends with one line
-# "N passed, N failed".
+# "N passed, N failed". The C tests also run under ThreadSanitizer,
+# against a GLib built with it.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -79,6 +80,33 @@ if step "configure (ASan/UBSan)" meson setup "$asan" -Dwerror=true \
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C "$asan" --suite c --print-errorlogs --num-processes 2
   count_results "$asan" ""
+fi
+
+# ThreadSanitizer needs a GLib built with it too: scripts/glib-tsan.sh
+# makes one from the Debian source of the installed version (kept in
+# _build-glib-tsan between local runs).
+echo "=== ThreadSanitizer: GLib"
+tsan_libs=$(scripts/glib-tsan.sh "$top/_build-glib-tsan")
+tsan_status=$?
+tsan="$top/_build-tsan"
+if [ "$tsan_status" -eq 2 ]; then
+  echo "skipped: the GLib source could not be fetched, so no ThreadSanitizer run"
+  skipped=$((skipped + 1))
+elif [ "$tsan_status" -ne 0 ]; then
+  echo "FAILED: building GLib with ThreadSanitizer"
+  failed=$((failed + 1))
+else
+  rm -rf "$tsan"
+  if step "configure (TSan)" meson setup "$tsan" -Dwerror=true \
+       -Db_sanitize=thread -Db_lundef=false -Dintrospection=disabled \
+       -Dvapi=disabled -Dgtk_doc=disabled -Dexamples=false &&
+     step "build (TSan)" ninja -C "$tsan"; then
+    echo "=== C tests under ThreadSanitizer"
+    LD_LIBRARY_PATH="$tsan_libs" G_SLICE=always-malloc \
+      TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1" \
+      meson test -C "$tsan" --suite c --print-errorlogs --num-processes 2
+    count_results "$tsan" ""
+  fi
 fi
 
 echo

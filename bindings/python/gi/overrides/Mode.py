@@ -66,3 +66,32 @@ class Service(Mode.Service):
 
 Service = override(Service)
 __all__.append("Service")
+
+
+class ServiceThread(Mode.ServiceThread):
+    """Mode.ServiceThread with a call_async() that takes plain data.
+
+    PyGObject cannot tell the two closures of call_async() apart (the
+    function's data and the callback's): this keeps the C order of the
+    arguments and passes each function its own data as is:
+
+        svc.call_async(func, data, cancellable, callback, cb_data)
+        # func(service, task, data) runs in the service's thread
+        # callback(service, result, cb_data) runs here
+    """
+
+    def call_async(self, func, user_data=None, cancellable=None,
+                   callback=None, cb_data=None):
+        def run(service, task, *_ignored):
+            func(service, task, user_data)
+
+        done = None
+        if callback is not None:
+            def done(service, result, *_ignored):
+                callback(service, result, cb_data)
+
+        Mode.ServiceThread.call_async(self, run, (), cancellable, done, ())
+
+
+ServiceThread = override(ServiceThread)
+__all__.append("ServiceThread")
