@@ -22,6 +22,7 @@
 #include "mode-bucket.h"
 #include "mode-supervisor.h"
 #include "mode-service-thread.h"
+#include "mode-service-proxy.h"
 #include "mode-worker.h"
 
 #undef MODE_INSIDE

@@ -43,7 +43,9 @@ void        _mode_service_begin               (ModeService *self,
  * the service crashes, the engine marks it and its dependencies and
  * calls @propagate_crash (when set) instead of telling the supervisor
  * or the tree itself; the delegate calls _mode_service_propagate_crash()
- * where they live. */
+ * where they live. A class whose state is another service's (a proxy)
+ * sets @resolve: the engine's getters, dependency calls, crash and
+ * set_shutdown act on the service it returns (transfer none). */
 typedef struct
 {
   void (*begin)           (ModeService  *self,
@@ -52,6 +54,7 @@ typedef struct
                            gpointer      data);
   void (*propagate_crash) (ModeService  *self,
                            const GError *reason);
+  ModeService *(*resolve) (ModeService  *self);
 } ModeServiceDelegate;
 
 void        _mode_service_class_set_delegate  (ModeServiceClass          *klass,

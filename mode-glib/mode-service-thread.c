@@ -851,8 +851,9 @@ delegate_propagate_crash (ModeService  *service,
 }
 
 static const ModeServiceDelegate thread_delegate = {
-  delegate_begin,
-  delegate_propagate_crash,
+  .begin = delegate_begin,
+  .propagate_crash = delegate_propagate_crash,
+  .resolve = NULL,
 };
 
 /* }}} */

@@ -182,6 +182,18 @@ G_DEFINE_TYPE_WITH_PRIVATE (ModeService, mode_service, G_TYPE_OBJECT)
 #define SERVICE_DELEGATE(self) \
   ((const ModeServiceDelegate *) MODE_SERVICE_GET_CLASS (self)->_reserved[0])
 
+/* The service that holds @self's state: another one for a proxy. */
+static inline ModeService *
+service_resolve (ModeService *self)
+{
+  const ModeServiceDelegate *delegate = SERVICE_DELEGATE (self);
+
+  if (G_UNLIKELY (delegate != NULL && delegate->resolve != NULL))
+    return delegate->resolve (self);
+
+  return self;
+}
+
 enum {
   PROP_0,
   PROP_STATE,
@@ -392,9 +404,12 @@ static inline void
 notify_property (ModeService *self,
                  GParamSpec  *pspec)
 {
+  /* a handler of "notify::name" or of every "notify": GLib matches the
+   * detail exactly, so both are asked for */
   if (G_OBJECT_GET_CLASS (self)->notify != NULL ||
       g_signal_has_handler_pending (self, notify_signal_id,
-                                    g_param_spec_get_name_quark (pspec), FALSE))
+                                    g_param_spec_get_name_quark (pspec), FALSE) ||
+      g_signal_has_handler_pending (self, notify_signal_id, 0, FALSE))
     g_object_notify_by_pspec (G_OBJECT (self), pspec);
 }
 
@@ -1620,7 +1635,7 @@ service_reset (ModeService *self)
 
   if (priv->children != NULL)
     for (guint i = 0; i < priv->children->len; i++)
-      service_reset (g_ptr_array_index (priv->children, i));
+      service_reset (service_resolve (g_ptr_array_index (priv->children, i)));
 }
 
 static gboolean
@@ -2223,7 +2238,7 @@ static gboolean
 wait_until_stopped_in_context (gpointer data)
 {
   GTask *task = data;
-  ModeService *self = g_task_get_source_object (task);
+  ModeService *self = service_resolve (g_task_get_source_object (task));
   ModeServicePrivate *priv = GET_PRIV (self);
 
   if (service_should_stop (priv))
@@ -2357,8 +2372,10 @@ collect_dependencies (ModeService  *self,
                       GPtrArray    *remote,
                       GHashTable   *seen)
 {
-  ModeServicePrivate *priv = GET_PRIV (self);
+  ModeServicePrivate *priv;
 
+  self = service_resolve (self);
+  priv = GET_PRIV (self);
   if (!g_hash_table_add (seen, self))
     return;
 
@@ -2547,6 +2564,7 @@ mode_service_crash (ModeService  *self,
   g_return_if_fail (MODE_IS_SERVICE (self));
   g_return_if_fail (reason != NULL);
 
+  self = service_resolve (self);
   if (service_in_context (self))
     {
       mark_crashed (self, reason);
@@ -2596,6 +2614,7 @@ mode_service_set_shutdown (ModeService *self)
 {
   g_return_if_fail (MODE_IS_SERVICE (self));
 
+  self = service_resolve (self);
   run_in_context (self, set_shutdown_in_context, g_object_ref (self), g_object_unref);
 }
 
@@ -3234,8 +3253,20 @@ describe_service (ModeService *self,
 {
   ModeServicePrivate *priv = GET_PRIV (self);
   ServiceExtras *extras = priv->extras;
-  GEnumClass *states = g_type_class_ref (MODE_TYPE_SERVICE_STATE);
-  gint64 now = service_now (self);
+  GEnumClass *states;
+  gint64 now;
+
+  if (service_resolve (self) != self)
+    {
+      /* a proxy: the service it stands for */
+      g_string_append_printf (out, "%*s%s (proxy)\n", indent * 2, "",
+                              mode_service_get_label (self));
+      describe_service (service_resolve (self), out, indent + 1, seen);
+      return;
+    }
+
+  states = g_type_class_ref (MODE_TYPE_SERVICE_STATE);
+  now = service_now (self);
 
   g_string_append_printf (out, "%*s%s [%s]", indent * 2, "",
                           mode_service_get_label (self),
@@ -3384,6 +3415,7 @@ mode_service_add_dependency (ModeService *self,
   g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
   g_return_val_if_fail (MODE_IS_SERVICE (service), NULL);
 
+  self = service_resolve (self);
   priv = GET_PRIV (self);
   spriv = GET_PRIV (service);
 
@@ -3456,7 +3488,7 @@ static gboolean
 add_runtime_dependency_in_context (gpointer data)
 {
   GTask *task = data;
-  ModeService *self = g_task_get_source_object (task);
+  ModeService *self = service_resolve (g_task_get_source_object (task));
   ModeServicePrivate *priv = GET_PRIV (self);
   DependencyCall *call = g_task_get_task_data (task);
   ModeService *child = call->service;
@@ -3552,7 +3584,7 @@ removed_dependency_stopped (ModeService  *child,
                             gpointer      data)
 {
   GTask *task = data;
-  ModeService *self = g_task_get_source_object (task);
+  ModeService *self = service_resolve (g_task_get_source_object (task));
   ModeServicePrivate *priv = GET_PRIV (self);
   ModeServicePrivate *cpriv = GET_PRIV (child);
 
@@ -3571,7 +3603,7 @@ static gboolean
 remove_dependency_in_context (gpointer data)
 {
   GTask *task = data;
-  ModeService *self = g_task_get_source_object (task);
+  ModeService *self = service_resolve (g_task_get_source_object (task));
   DependencyCall *call = g_task_get_task_data (task);
 
   if (!has_dependency (self, call->service))
@@ -3707,7 +3739,7 @@ mode_service_get_dependencies (ModeService *self)
 
   g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
 
-  priv = GET_PRIV (self);
+  priv = GET_PRIV (service_resolve (self));
   if (priv->children == NULL)
     return g_ptr_array_new_with_free_func (g_object_unref);
 
@@ -3750,6 +3782,7 @@ mode_service_get_state (ModeService *self)
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), MODE_SERVICE_STATE_INIT);
 
+  self = service_resolve (self);
   return derived_state (GET_PRIV (self));
 }
 
@@ -3769,6 +3802,7 @@ mode_service_get_started (ModeService *self)
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
 
+  self = service_resolve (self);
   return GET_PRIV (self)->started;
 }
 
@@ -3787,6 +3821,7 @@ mode_service_get_crashed (ModeService *self)
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
 
+  self = service_resolve (self);
   return GET_PRIV (self)->crashed;
 }
 
@@ -3806,6 +3841,7 @@ mode_service_get_should_stop (ModeService *self)
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
 
+  self = service_resolve (self);
   return service_should_stop (GET_PRIV (self));
 }
 
@@ -3825,6 +3861,7 @@ mode_service_get_crash_reason (ModeService *self)
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
 
+  self = service_resolve (self);
   return GET_PRIV (self)->crash_reason;
 }
 
@@ -3844,6 +3881,7 @@ mode_service_get_restart_count (ModeService *self)
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), 0);
 
+  self = service_resolve (self);
   return GET_PRIV (self)->restart_count;
 }
 
@@ -4346,31 +4384,33 @@ mode_service_get_property (GObject    *object,
 {
   ModeService *self = MODE_SERVICE (object);
   ModeServicePrivate *priv = GET_PRIV (self);
+  /* what a proxy forwards */
+  ModeServicePrivate *state = GET_PRIV (service_resolve (self));
 
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_enum (value, derived_state (priv));
+      g_value_set_enum (value, derived_state (state));
       break;
 
     case PROP_STARTED:
-      g_value_set_boolean (value, priv->started);
+      g_value_set_boolean (value, state->started);
       break;
 
     case PROP_CRASHED:
-      g_value_set_boolean (value, priv->crashed);
+      g_value_set_boolean (value, state->crashed);
       break;
 
     case PROP_SHOULD_STOP:
-      g_value_set_boolean (value, service_should_stop (priv));
+      g_value_set_boolean (value, service_should_stop (state));
       break;
 
     case PROP_CRASH_REASON:
-      g_value_set_boxed (value, priv->crash_reason);
+      g_value_set_boxed (value, state->crash_reason);
       break;
 
     case PROP_RESTART_COUNT:
-      g_value_set_uint (value, priv->restart_count);
+      g_value_set_uint (value, state->restart_count);
       break;
 
     case PROP_LABEL:

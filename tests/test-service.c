@@ -313,13 +313,26 @@ record_signal (ModeService *service,
   record (mode_service_get_label (service), data);
 }
 
+/* A handler of every "notify", as bindings connect: it hears of the
+ * state too. */
+static void
+count_state_notes (GObject    *object,
+                   GParamSpec *pspec,
+                   gpointer    data)
+{
+  if (g_strcmp0 (pspec->name, "state") == 0)
+    (*(guint *) data)++;
+}
+
 static void
 test_states_and_signals (Fixture       *fixture,
                          gconstpointer  data)
 {
   g_autoptr(ModeService) service = mode_service_new ();
+  guint state_notes = 0;
 
   mode_service_set_label (service, "S");
+  g_signal_connect (service, "notify", G_CALLBACK (count_state_notes), &state_notes);
   g_signal_connect (service, "notify::state", G_CALLBACK (record_state), NULL);
   g_signal_connect (service, "started", G_CALLBACK (record_signal), (gpointer) "started");
   g_signal_connect (service, "stopped", G_CALLBACK (record_signal), (gpointer) "stopped");
@@ -328,6 +341,7 @@ test_states_and_signals (Fixture       *fixture,
   g_assert_true (STOP (service, NULL));
   g_assert_cmpstr (events->str, ==,
                    "state.starting state.running S.started state.stopping state.shutdown S.stopped");
+  g_assert_cmpuint (state_notes, ==, 4);
 }
 
 /* Mode's Complex scenario: A depends on B and C; B on D. */
