@@ -101,6 +101,24 @@ service_crashed (ModeService  *service,
   g_signal_emit_by_name (data, "crashed", reason);
 }
 
+/**
+ * ModeServiceProxyClass::create_service:
+ * @self: a #ModeServiceProxy
+ *
+ * Makes the service the proxy stands for, once, on first use.
+ *
+ * Returns: (transfer full): a new #ModeService
+ *
+ * Since: 0.1
+ */
+static ModeService *
+mode_service_proxy_real_create_service (ModeServiceProxy *self)
+{
+  g_log (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "%s does not override create_service()",
+         G_OBJECT_TYPE_NAME (self));
+  return NULL;
+}
+
 /* Makes the service, the first time. Returns NULL (and says why) when
  * create_service did not make one. */
 static ModeService *
@@ -120,15 +138,12 @@ ensure_service (ModeServiceProxy *self)
       return NULL;
     }
 
-  if (klass->create_service == NULL)
-    {
-      g_log (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "%s has no create_service()", G_OBJECT_TYPE_NAME (self));
-      return NULL;
-    }
-
   priv->creating = TRUE;
   service = klass->create_service (self);
   priv->creating = FALSE;
+
+  if (service == NULL && klass->create_service == mode_service_proxy_real_create_service)
+    return NULL;  /* said so already */
 
   if (service == NULL || !MODE_IS_SERVICE (service))
     {
@@ -300,6 +315,7 @@ mode_service_proxy_class_init (ModeServiceProxyClass *klass)
   ModeServiceClass *service_class = MODE_SERVICE_CLASS (klass);
 
   object_class->dispose = mode_service_proxy_dispose;
+  klass->create_service = mode_service_proxy_real_create_service;
   service_class->supervised_crash = mode_service_proxy_supervised_crash;
 
   _mode_service_class_set_delegate (service_class, &proxy_delegate);

@@ -41,7 +41,44 @@ const Later = GObject.registerClass(class Later extends Mode.Service {
     }
 });
 
+// GJS runs JavaScript on its main thread only: a Mode.ServiceThread is
+// driven from JS, but its hooks and thread functions are C (or Vala).
+const LazyRecorder = GObject.registerClass(class LazyRecorder extends Mode.ServiceProxy {
+    vfunc_create_service() {
+        events.push('create');
+        return new Recorder({label: 'Lazy'});
+    }
+});
+
 const tests = [
+    ['a C service thread is started and stopped from JS', async () => {
+        const t = Mode.ServiceThread.new();
+        if (t.thread_running)
+            throw new Error('a thread before the start');
+        if (t.thread_context === null || t.parent_context === null)
+            throw new Error('no contexts');
+        await t.start_async(null);
+        if (!t.thread_running || t.state !== Mode.ServiceState.RUNNING)
+            throw new Error(`state ${t.state}, thread ${t.thread_running}`);
+        await t.stop_async(null);
+        if (t.thread_running || t.state !== Mode.ServiceState.SHUTDOWN)
+            throw new Error(`state ${t.state}, thread ${t.thread_running}`);
+    }],
+    ['a JS proxy makes its service on first use', async () => {
+        events.length = 0;
+        const p = new LazyRecorder();
+        if (p.has_service())
+            throw new Error('made at construction');
+        if (p.label !== GObject.type_name(LazyRecorder.$gtype))
+            throw new Error(`label ${p.label}`);
+        await p.start_async(null);
+        if (p.state !== Mode.ServiceState.RUNNING || p.get_service().label !== 'Lazy')
+            throw new Error(`state ${p.state}`);
+        await p.stop_async(null);
+        const got = events.join(' ');
+        if (got !== 'create Lazy.on_start Lazy.on_stop')
+            throw new Error(`events: ${got}`);
+    }],
     ['hooks run in order through awaited start and stop', async () => {
         events.length = 0;
         const a = new Recorder({label: 'A'});

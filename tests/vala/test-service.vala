@@ -21,6 +21,64 @@ class Failing : Mode.Service {
     }
 }
 
+// Vala code runs in the service's thread, unlike GJS's.
+class Worker : Mode.ServiceThread {
+    public Thread<void*>? hook_thread = null;
+    public int thread_started = 0;
+
+    public override bool on_start (GLib.Cancellable? cancellable) throws GLib.Error {
+        hook_thread = Thread.self<void*> ();
+        return true;
+    }
+
+    public override void on_thread_started () {
+        AtomicInt.inc (ref thread_started);
+    }
+}
+
+class Lazy : Mode.ServiceProxy {
+    public override Mode.Service create_service () {
+        return new Recorder () { label = "Lazy" };
+    }
+}
+
+async void run_thread_and_proxy (MainLoop loop) {
+    var w = new Worker ();
+    var p = new Lazy ();
+    try {
+        yield w.start_async (null);
+        assert (w.thread_running);
+        assert (w.hook_thread != Thread.self<void*> ());
+        assert (AtomicInt.get (ref w.thread_started) == 1);
+
+        Value v;
+        yield w.call_async ((self, task) => {
+            var answer = Value (typeof (int));
+            answer.set_int (6 * 7);
+            task.return_value (answer);
+        }, null, out v);
+        assert (v.get_int () == 42);
+        yield w.stop_async (null);
+        assert (!w.thread_running);
+
+        assert (!p.has_service ());
+        Recorder.events = "";
+        yield p.start_async (null);
+        assert (p.state == Mode.ServiceState.RUNNING);
+        yield p.stop_async (null);
+        assert (Recorder.events == "Lazy.on_start Lazy.on_stop ");
+    } catch (GLib.Error e) {
+        error ("thread and proxy failed: %s", e.message);
+    }
+    loop.quit ();
+}
+
+void test_thread_and_proxy () {
+    var loop = new MainLoop (null, false);
+    run_thread_and_proxy.begin (loop);
+    loop.run ();
+}
+
 async void run_lifecycle (MainLoop loop) {
     var a = new Recorder () { label = "A" };
     var b = new Recorder () { label = "B" };
@@ -78,5 +136,6 @@ void test_lifecycle () {
 int main (string[] args) {
     Test.init (ref args);
     Test.add_func ("/vala/lifecycle", test_lifecycle);
+    Test.add_func ("/vala/thread-and-proxy", test_thread_and_proxy);
     return Test.run ();
 }
