@@ -636,12 +636,80 @@ bench_crash_supervisor (guint services,
 
 /* }}} */
 
+/* thread_call {{{ */
+
+static void
+trivial_call (ModeServiceThread *self,
+              GTask             *task,
+              gpointer           user_data)
+{
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+call_done (GObject      *object,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  if (!mode_service_thread_call_finish (MODE_SERVICE_THREAD (object), result, NULL, &result_error))
+    g_error ("%s", result_error->message);
+  result_ready = TRUE;
+}
+
+static int
+bench_thread_call (guint n)
+{
+  ModeServiceThread *thread = mode_service_thread_new ();
+  g_autoptr(GArray) samples = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  gdouble start_ms, stop_ms, total_ms;
+  gint64 t, total;
+
+  /* no keepalive traffic in the figures */
+  mode_service_thread_set_keepalive_timeout (thread, 0);
+
+  t = g_get_monotonic_time ();
+  START (MODE_SERVICE (thread));
+  start_ms = ms_since (t);
+
+  total = g_get_monotonic_time ();
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 c = g_get_monotonic_time ();
+      gint64 elapsed;
+
+      result_ready = FALSE;
+      mode_service_thread_call_async (thread, trivial_call, NULL, NULL, NULL, call_done, NULL);
+      while (!result_ready)
+        g_main_context_iteration (NULL, TRUE);
+      elapsed = g_get_monotonic_time () - c;
+      g_array_append_val (samples, elapsed);
+    }
+  total_ms = ms_since (total);
+
+  t = g_get_monotonic_time ();
+  STOP (MODE_SERVICE (thread));
+  stop_ms = ms_since (t);
+
+  g_array_sort (samples, compare_gint64);
+  g_print ("{\"impl\": \"mode-glib\", \"bench\": \"thread_call\", \"calls\": %u, "
+           "\"mean_us\": %.3f, \"p50_us\": %" G_GINT64_FORMAT ", \"p99_us\": %" G_GINT64_FORMAT ", "
+           "\"max_us\": %" G_GINT64_FORMAT ", \"calls_per_s\": %.1f, "
+           "\"thread_start_ms\": %.3f, \"thread_stop_ms\": %.3f}\n",
+           n, mean (samples), percentile (samples, 50), percentile (samples, 99),
+           percentile (samples, 100), n / (total_ms / 1000.0), start_ms, stop_ms);
+
+  g_object_unref (thread);
+  return 0;
+}
+
+/* }}} */
+
 static int
 usage (void)
 {
   g_printerr ("usage: mode-bench start_stop_flat N | start_stop_tree B D | restart R C |\n"
               "                  futures S L | timers N SECONDS | memory N |\n"
-              "                  crash_supervisor S C Q\n");
+              "                  crash_supervisor S C Q | thread_call N\n");
   return 2;
 }
 
@@ -672,6 +740,9 @@ main (int   argc,
   if (g_str_equal (bench, "crash_supervisor"))
     return bench_crash_supervisor (arg_uint (argv, argc, 2, 100), arg_uint (argv, argc, 3, 5000),
                                    arg_uint (argv, argc, 4, 1000));
+
+  if (g_str_equal (bench, "thread_call"))
+    return bench_thread_call (arg_uint (argv, argc, 2, 10000));
 
   return usage ();
 }

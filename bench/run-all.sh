@@ -15,9 +15,9 @@ run restart 1000 10
 run futures 100000 10000
 run timers 100 3
 run timers 1000 3
+run thread_call 10000
 run memory 50000
 run crash_supervisor 100 5000 1000
 run start_stop_flat 100000
 run start_stop_flat 1000000
 run memory 1000000
-# thread_call needs ModeServiceThread, which is not written yet

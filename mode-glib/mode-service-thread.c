@@ -114,7 +114,8 @@ typedef struct
   /* Shared, under @lock. */
   GMutex        lock;
   GQueue        calls;           /* (element-type ThreadCall) */
-  GSource      *drain;           /* (owned) (nullable): will run @calls */
+  GSource      *drain;           /* (owned) (nullable): runs @calls, while serving */
+  guint         drain_woken : 1; /* @drain was made ready and has not run yet */
   gint64        last_ping;       /* monotonic time the thread last answered */
   guint         accepting : 1;   /* calls are queued, not refused */
   guint         serving : 1;     /* the thread runs the calls */
@@ -254,7 +255,20 @@ thread_call_run (ModeServiceThread *self,
   thread_call_free (call);
 }
 
-/* Runs the calls queued so far, in the thread, in order. */
+static gboolean
+drain_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     data)
+{
+  return callback (data);
+}
+
+static GSourceFuncs drain_funcs = {
+  .dispatch = drain_dispatch,
+};
+
+/* Runs the calls queued so far, in the thread, in order. The source
+ * lives as long as the thread serves calls; a call makes it ready. */
 static gboolean
 drain_calls (gpointer data)
 {
@@ -263,32 +277,43 @@ drain_calls (gpointer data)
   GQueue calls = G_QUEUE_INIT;
   ThreadCall *call;
 
+  g_source_set_ready_time (g_main_current_source (), -1);
+
   g_mutex_lock (&priv->lock);
   calls = priv->calls;
   g_queue_init (&priv->calls);
-  g_clear_pointer (&priv->drain, g_source_unref);
+  priv->drain_woken = FALSE;
   g_mutex_unlock (&priv->lock);
 
   while ((call = g_queue_pop_head (&calls)) != NULL)
     thread_call_run (self, call);
 
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
-/* With @priv->lock held. */
-static void
-schedule_drain_locked (ModeServiceThread *self)
+/* With @priv->lock held: returns the source to make ready once the lock
+ * is released (waking the thread under the lock would have it wait for
+ * the lock at once), or NULL. */
+static GSource *
+drain_to_wake_locked (ModeServiceThread *self)
 {
   ModeServiceThreadPrivate *priv = GET_PRIV (self);
 
-  if (priv->drain != NULL || !priv->serving || priv->calls.length == 0)
+  if (priv->drain == NULL || priv->drain_woken || priv->calls.length == 0)
+    return NULL;
+
+  priv->drain_woken = TRUE;
+  return g_source_ref (priv->drain);
+}
+
+static void
+wake_drain (GSource *drain)
+{
+  if (drain == NULL)
     return;
 
-  priv->drain = g_idle_source_new ();
-  g_source_set_priority (priv->drain, G_PRIORITY_DEFAULT);
-  g_source_set_callback (priv->drain, drain_calls, self, NULL);
-  g_source_set_static_name (priv->drain, "[mode] service thread calls");
-  g_source_attach (priv->drain, priv->thread_context);
+  g_source_set_ready_time (drain, 0);
+  g_source_unref (drain);
 }
 
 static void
@@ -296,6 +321,7 @@ queue_call (ModeServiceThread *self,
             ThreadCall        *call)
 {
   ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  GSource *drain;
 
   g_mutex_lock (&priv->lock);
   if (!priv->accepting)
@@ -305,8 +331,10 @@ queue_call (ModeServiceThread *self,
       return;
     }
   g_queue_push_tail (&priv->calls, call);
-  schedule_drain_locked (self);
+  drain = drain_to_wake_locked (self);
   g_mutex_unlock (&priv->lock);
+
+  wake_drain (drain);
 }
 
 /* }}} */
@@ -461,13 +489,25 @@ thread_started (ModeService  *service,
 
   if (error == NULL)
     {
+      GSource *drain;
+
       if (klass->on_thread_started != NULL)
         klass->on_thread_started (self);
 
+      drain = g_source_new (&drain_funcs, sizeof (GSource));
+      g_source_set_priority (drain, G_PRIORITY_DEFAULT);
+      g_source_set_callback (drain, drain_calls, self, NULL);
+      g_source_set_static_name (drain, "[mode] service thread calls");
+      g_source_attach (drain, priv->thread_context);
+
       g_mutex_lock (&priv->lock);
       priv->serving = TRUE;
-      schedule_drain_locked (self);
+      priv->drain = drain;
+      priv->drain_woken = FALSE;
+      drain = drain_to_wake_locked (self);
       g_mutex_unlock (&priv->lock);
+
+      wake_drain (drain);
     }
 
   post (priv->parent_context, thread_started_in_parent,
@@ -544,6 +584,7 @@ thread_main (gpointer data)
   GQueue calls = G_QUEUE_INIT;
   ThreadCall *call;
   Message *message;
+  GSource *drain;
 
   g_main_context_push_thread_default (priv->thread_context);
 
@@ -570,12 +611,13 @@ thread_main (gpointer data)
   priv->accepting = FALSE;
   calls = priv->calls;
   g_queue_init (&priv->calls);
-  if (priv->drain != NULL)
-    {
-      g_source_destroy (priv->drain);
-      g_clear_pointer (&priv->drain, g_source_unref);
-    }
+  drain = g_steal_pointer (&priv->drain);
   g_mutex_unlock (&priv->lock);
+  if (drain != NULL)
+    {
+      g_source_destroy (drain);
+      g_source_unref (drain);
+    }
   while ((call = g_queue_pop_head (&calls)) != NULL)
     thread_call_fail (self, call);
 
