@@ -14,9 +14,13 @@
 #include "mode-graph-private.h"
 #include "mode-i18n.h"
 
-/* graphviz keeps its error handler and much else in globals: one
- * rendering at a time. */
+/* graphviz keeps its error handler, its font cache and much else in
+ * globals: one rendering at a time, all in one context made on first use
+ * and kept for the life of the process (graphviz leaks part of every
+ * context it makes, and its text layout reads what a freed context
+ * left behind). */
 static GMutex gvc_lock;
+static GVC_t *gvc_context;     /* (owned) (nullable) under gvc_lock, never freed */
 static GString *gvc_messages;  /* (owned) (nullable) under gvc_lock */
 
 static int
@@ -45,11 +49,11 @@ _mode_graph_render_dot (const char  *dot,
   GBytes *ret = NULL;
   agusererrf old_handler;
   Agraph_t *graph;
-  GVC_t *gvc;
 
   gvc_messages = g_string_new (NULL);
   old_handler = agseterrf (collect_message);
-  gvc = gvContext ();
+  if (gvc_context == NULL)
+    gvc_context = gvContext ();
 
   graph = agmemread (dot);
   if (graph == NULL)
@@ -57,7 +61,7 @@ _mode_graph_render_dot (const char  *dot,
       g_set_error (error, MODE_ERROR, MODE_ERROR_FAILED,
                    _("graphviz could not read the graph: %s"), messages_or_unknown ());
     }
-  else if (gvLayout (gvc, graph, "dot") != 0)
+  else if (gvLayout (gvc_context, graph, "dot") != 0)
     {
       g_set_error (error, MODE_ERROR, MODE_ERROR_FAILED,
                    _("graphviz could not lay out the graph: %s"), messages_or_unknown ());
@@ -67,7 +71,7 @@ _mode_graph_render_dot (const char  *dot,
       char *data = NULL;
       unsigned int length = 0;
 
-      if (gvRenderData (gvc, graph, format, &data, &length) == 0 && data != NULL)
+      if (gvRenderData (gvc_context, graph, format, &data, &length) == 0 && data != NULL)
         ret = g_bytes_new (data, length);
       else
         g_set_error (error, MODE_ERROR, MODE_ERROR_FAILED,
@@ -75,12 +79,11 @@ _mode_graph_render_dot (const char  *dot,
                      format, messages_or_unknown ());
       if (data != NULL)
         gvFreeRenderData (data);
-      gvFreeLayout (gvc, graph);
+      gvFreeLayout (gvc_context, graph);
     }
 
   if (graph != NULL)
     agclose (graph);
-  gvFreeContext (gvc);
   agseterrf (old_handler);
   g_string_free (g_steal_pointer (&gvc_messages), TRUE);
 
