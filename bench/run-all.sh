@@ -20,4 +20,6 @@ run crash_supervisor 100 5000 1000
 run start_stop_flat 100000
 run start_stop_flat 1000000
 run memory 1000000
+run graph_dot 10000 10
+run graph_dot 100000 10
 # thread_call needs ModeServiceThread, which is not written yet
