@@ -704,12 +704,56 @@ bench_thread_call (guint n)
 
 /* }}} */
 
+/* graph_dot {{{ */
+
+/* A tree of N services, each with up to B children, made into a
+ * ModeGraph and written as DOT: both should be linear in N. */
+static int
+bench_graph_dot (guint n,
+                 guint fanout)
+{
+  g_autoptr(GPtrArray) services = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(ModeGraph) graph = NULL;
+  g_autofree char *dot = NULL;
+  gdouble graph_ms, dot_ms;
+  gint64 start;
+
+  n = MAX (n, 1);
+  fanout = MAX (fanout, 1);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *label = g_strdup_printf ("Service \"%u\"", i);
+      ModeService *service = g_object_new (MODE_TYPE_SERVICE, "label", label, NULL);
+
+      g_ptr_array_add (services, service);
+      if (i > 0)
+        mode_service_add_dependency (g_ptr_array_index (services, (i - 1) / fanout), service);
+    }
+
+  start = g_get_monotonic_time ();
+  graph = mode_node_as_graph (mode_service_get_beacon (g_ptr_array_index (services, 0)));
+  graph_ms = ms_since (start);
+
+  start = g_get_monotonic_time ();
+  dot = mode_graph_to_dot (graph);
+  dot_ms = ms_since (start);
+
+  g_print ("{\"impl\": \"mode-glib\", \"bench\": \"graph_dot\", \"nodes\": %u, \"fanout\": %u, "
+           "\"as_graph_ms\": %.3f, \"to_dot_ms\": %.3f, \"dot_bytes\": %zu, "
+           "\"as_graph_us_per_node\": %.4f, \"to_dot_us_per_node\": %.4f}\n",
+           n, fanout, graph_ms, dot_ms, strlen (dot),
+           graph_ms * 1000 / n, dot_ms * 1000 / n);
+  return 0;
+}
+
+/* }}} */
+
 static int
 usage (void)
 {
   g_printerr ("usage: mode-bench start_stop_flat N | start_stop_tree B D | restart R C |\n"
               "                  futures S L | timers N SECONDS | memory N |\n"
-              "                  crash_supervisor S C Q | thread_call N\n");
+              "                  crash_supervisor S C Q | thread_call N | graph_dot N B\n");
   return 2;
 }
 
@@ -743,6 +787,8 @@ main (int   argc,
 
   if (g_str_equal (bench, "thread_call"))
     return bench_thread_call (arg_uint (argv, argc, 2, 10000));
+  if (g_str_equal (bench, "graph_dot"))
+    return bench_graph_dot (arg_uint (argv, argc, 2, 100000), arg_uint (argv, argc, 3, 10));
 
   return usage ();
 }

@@ -21,3 +21,5 @@ run crash_supervisor 100 5000 1000
 run start_stop_flat 100000
 run start_stop_flat 1000000
 run memory 1000000
+run graph_dot 10000 10
+run graph_dot 100000 10

@@ -5,7 +5,14 @@
  * An App whose dependencies are a Websockets service, a Webserver and a
  * UserCache with a timer that removes expired entries, run by a
  * ModeWorker. Stop it with Ctrl-C.
+ *
+ * With --graph PATH the App draws its tree of services at startup, as
+ * Mode's tutorial does: PATH ending in .dot gets the graph in the DOT
+ * language, "-" prints that to standard output, any other extension
+ * (image.png, tree.svg) is rendered by graphviz.
  */
+
+#include <string.h>
 
 #include <mode-glib/mode-glib.h>
 
@@ -160,10 +167,45 @@ app_on_init_dependencies (ModeService *service)
   return deps;
 }
 
+static char *graph_path;  /* (owned) (nullable) from --graph */
+
+static void
+write_graph (ModeService *service)
+{
+  ModeNode *root = mode_node_get_root (mode_service_get_beacon (service));
+  g_autoptr(ModeGraph) graph = mode_node_as_graph (root);
+  g_autoptr(GError) error = NULL;
+  const char *dot = strrchr (graph_path, '.');
+  const char *format = dot != NULL && dot[1] != '\0' ? dot + 1 : "png";
+
+  if (g_str_equal (graph_path, "-"))
+    {
+      g_autofree char *text = mode_graph_to_dot (graph);
+
+      g_print ("%s", text);
+      return;
+    }
+
+  g_message ("Writing graph to %s", graph_path);
+  if (g_str_equal (format, "dot"))
+    {
+      g_autofree char *text = mode_graph_to_dot (graph);
+
+      g_file_set_contents (graph_path, text, -1, &error);
+    }
+  else
+    mode_graph_render (graph, format, graph_path, &error);
+
+  if (error != NULL)
+    g_printerr ("Cannot write %s: %s\n", graph_path, error->message);
+}
+
 static gboolean
 app_on_start (ModeService *service, GCancellable *cancellable, GError **error)
 {
   g_message ("App is starting");
+  if (graph_path != NULL)
+    write_graph (service);
   return TRUE;
 }
 
@@ -186,9 +228,31 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(ModeWorker) worker = mode_worker_new ();
-  g_autoptr(ModeService) app = g_object_new (TUTORIAL_TYPE_APP, NULL);
+  g_autoptr(ModeWorker) worker = NULL;
+  g_autoptr(ModeService) app = NULL;
+  g_autoptr(GOptionContext) options = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  GOptionEntry entries[] = {
+    { "graph", 0, 0, G_OPTION_ARG_FILENAME, &graph_path,
+      "Draw the tree of services at startup (.dot, .png, .svg, or - for DOT on stdout)", "PATH" },
+    { NULL }
+  };
+  int status;
 
+  /* Take --graph out; the worker parses the rest. */
+  g_option_context_add_main_entries (options, entries, NULL);
+  g_option_context_set_ignore_unknown_options (options, TRUE);
+  g_option_context_set_help_enabled (options, FALSE);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 64;
+    }
+
+  worker = mode_worker_new ();
+  app = g_object_new (TUTORIAL_TYPE_APP, NULL);
   mode_worker_add_service (worker, app);
-  return mode_worker_execute_from_commandline (worker, argc, argv);
+  status = mode_worker_execute_from_commandline (worker, argc, argv);
+  g_clear_pointer (&graph_path, g_free);
+  return status;
 }

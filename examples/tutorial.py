@@ -1,7 +1,12 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """The tutorial of Mode's README, in Python over GObject-Introspection.
-Stop it with Ctrl-C."""
+Stop it with Ctrl-C.
+
+With --graph PATH the App draws its tree of services at startup, as
+Mode's tutorial does: PATH ending in .dot gets the graph in the DOT
+language, "-" prints that to standard output, any other extension
+(image.png, tree.svg) is rendered by graphviz."""
 
 import sys
 import time
@@ -9,7 +14,26 @@ import time
 import gi
 
 gi.require_version("Mode", "1.0")
-from gi.repository import Mode  # noqa: E402
+from gi.repository import GLib, Mode  # noqa: E402
+
+graph_path = None
+
+
+def write_graph(service):
+    graph = service.props.beacon.get_root().as_graph()
+    if graph_path == "-":
+        print(graph.to_dot(), end="", flush=True)
+        return
+    print(f"Writing graph to {graph_path}", flush=True)
+    _, dot, ext = graph_path.rpartition(".")
+    try:
+        if dot and ext == "dot":
+            with open(graph_path, "w", encoding="utf-8") as fh:
+                fh.write(graph.to_dot())
+        else:
+            graph.render(ext if dot and ext else "png", graph_path)
+    except (GLib.Error, OSError) as error:
+        print(f"Cannot write {graph_path}: {error}", file=sys.stderr)
 
 
 class Websockets(Mode.Service):
@@ -45,9 +69,28 @@ class App(Mode.Service):
 
     def do_on_start(self, cancellable):
         print("App is starting", flush=True)
+        if graph_path is not None:
+            write_graph(self)
+
+
+def take_graph_option(argv):
+    """Takes --graph PATH (or --graph=PATH) out of argv; the worker parses
+    the rest."""
+    global graph_path
+    rest = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--graph":
+            graph_path = next(args, None)
+        elif arg.startswith("--graph="):
+            graph_path = arg[len("--graph="):]
+        else:
+            rest.append(arg)
+    return rest
 
 
 if __name__ == "__main__":
+    argv = take_graph_option(sys.argv)
     worker = Mode.Worker()
     worker.add_service(App(label="App"))
-    sys.exit(worker.execute_from_commandline(sys.argv))
+    sys.exit(worker.execute_from_commandline(argv))

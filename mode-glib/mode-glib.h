@@ -17,6 +17,7 @@
 #include "mode-clock.h"
 #include "mode-event.h"
 #include "mode-node.h"
+#include "mode-graph.h"
 #include "mode-timer.h"
 #include "mode-service.h"
 #include "mode-bucket.h"

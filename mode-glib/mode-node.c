@@ -509,3 +509,51 @@ mode_node_walk (ModeNode     *self,
     if (!func (node, user_data))
       break;
 }
+
+/**
+ * mode_node_as_graph:
+ * @self: a #ModeNode
+ *
+ * Makes a #ModeGraph of the tree below @self, @self included: Mode's
+ * `as_graph`. The nodes of the graph are the data of the tree's nodes,
+ * usually the services (a node whose data is gone stands for itself),
+ * added breadth first, with an edge from each one to each of its
+ * children. Take the tree's root, mode_node_get_root(), to draw the
+ * whole program.
+ *
+ * Returns: (transfer full): a new #ModeGraph
+ *
+ * Since: 0.1
+ */
+ModeGraph *
+mode_node_as_graph (ModeNode *self)
+{
+  g_autoptr(GPtrArray) queue = NULL;
+  ModeGraph *graph;
+
+  g_return_val_if_fail (MODE_IS_NODE (self), NULL);
+
+  graph = mode_graph_new ();
+  queue = g_ptr_array_new ();
+  g_ptr_array_add (queue, self);
+
+  for (guint head = 0; head < queue->len; head++)
+    {
+      ModeNode *node = g_ptr_array_index (queue, head);
+      GObject *object = node->data != NULL ? node->data : G_OBJECT (node);
+
+      mode_graph_add_arc (graph, object);
+      if (node->children == NULL)
+        continue;
+
+      for (guint i = 0; i < node->children->len; i++)
+        {
+          ModeNode *child = g_ptr_array_index (node->children, i);
+
+          mode_graph_add_edge (graph, object, child->data != NULL ? child->data : G_OBJECT (child));
+          g_ptr_array_add (queue, child);
+        }
+    }
+
+  return graph;
+}

@@ -12,6 +12,7 @@
 #include <glib-object.h>
 
 #include "mode-version-macros.h"
+#include "mode-graph.h"
 
 G_BEGIN_DECLS
 
@@ -73,5 +74,7 @@ MODE_AVAILABLE_IN_ALL
 void         mode_node_walk         (ModeNode     *self,
                                      ModeNodeFunc  func,
                                      gpointer      user_data);
+MODE_AVAILABLE_IN_ALL
+ModeGraph   *mode_node_as_graph     (ModeNode     *self);
 
 G_END_DECLS
