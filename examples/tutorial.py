@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """The tutorial of Mode's README, in Python over GObject-Introspection.
-Stop it with Ctrl-C.
+The Webserver serves HTTP from a thread of its own (--web-port PORT,
+--web-bind ADDRESS); the App is a proxy whose service is made when it
+starts. Stop it with Ctrl-C.
 
 With --graph PATH the App draws its tree of services at startup, as
 Mode's tutorial does: PATH ending in .dot gets the graph in the DOT
@@ -13,10 +15,13 @@ import time
 
 import gi
 
+gi.require_version("Gio", "2.0")
 gi.require_version("Mode", "1.0")
-from gi.repository import GLib, Mode  # noqa: E402
+from gi.repository import Gio, GLib, Mode  # noqa: E402
 
 graph_path = None
+web_port = 8000
+web_bind = "127.0.0.1"
 
 
 def write_graph(service):
@@ -44,9 +49,52 @@ class Websockets(Mode.Service):
         print("Websockets: closing", flush=True)
 
 
-class Webserver(Mode.Service):
+class Webserver(Mode.ServiceThread):
+    """Serves HTTP from its own thread: on_start runs there, and so does
+    the GSocketService it makes."""
+
+    def __init__(self, bind, port, **kwargs):
+        super().__init__(**kwargs)
+        self.bind = bind
+        self.port = port
+        self.server = None
+        self.requests = 0
+
     def do_on_start(self, cancellable):
-        print("Webserver: listening", flush=True)
+        self.server = Gio.SocketService.new()
+        address = Gio.InetSocketAddress.new_from_string(self.bind, self.port)
+        ok, effective = self.server.add_address(
+            address, Gio.SocketType.STREAM, Gio.SocketProtocol.TCP, None)
+        self.server.connect("incoming", self.on_incoming)
+        self.server.start()
+        print(f"Webserver: serving on http://{self.bind}:{effective.get_port()}/",
+              file=sys.stderr, flush=True)
+
+    def on_incoming(self, server, connection, source):
+        lines = Gio.DataInputStream.new(connection.get_input_stream())
+        request, _ = lines.read_line_utf8(None)
+        while True:
+            line, _ = lines.read_line_utf8(None)
+            if not line or not line.strip():
+                break
+        self.requests += 1
+        words = (request or "").split()
+        body = (f"Hello from mode-glib's tutorial\n"
+                f"request: {' '.join(words[:2])}\n"
+                f"served by: Webserver, request {self.requests}\n").encode()
+        head = (f"HTTP/1.0 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+        connection.get_output_stream().write_all(head + body, None)
+        connection.close(None)
+        return True
+
+    def do_on_stop(self, cancellable):
+        if self.server is not None:
+            self.server.stop()
+            self.server.close()
+            self.server = None
+        print(f"Webserver: closed after {self.requests} requests",
+              file=sys.stderr, flush=True)
 
 
 class UserCache(Mode.Service):
@@ -61,10 +109,12 @@ class UserCache(Mode.Service):
         print(f"UserCache: {len(self.users)} users left", flush=True)
 
 
-class App(Mode.Service):
+class AppService(Mode.Service):
+    """What the App stands for: made when the App is first used."""
+
     def do_on_init_dependencies(self):
         return [Websockets(label="Websockets"),
-                Webserver(label="Webserver"),
+                Webserver(web_bind, web_port, label="Webserver"),
                 UserCache(label="UserCache")]
 
     def do_on_start(self, cancellable):
@@ -73,24 +123,32 @@ class App(Mode.Service):
             write_graph(self)
 
 
-def take_graph_option(argv):
-    """Takes --graph PATH (or --graph=PATH) out of argv; the worker parses
-    the rest."""
-    global graph_path
+class App(Mode.ServiceProxy):
+    def do_create_service(self):
+        return AppService(label="AppService")
+
+
+def take_options(argv):
+    """Takes the tutorial's options (--graph, --web-port, --web-bind, as
+    --opt VALUE or --opt=VALUE) out of argv; the worker parses the rest."""
+    global graph_path, web_port, web_bind
+    values = {}
     rest = []
     args = iter(argv)
     for arg in args:
-        if arg == "--graph":
-            graph_path = next(args, None)
-        elif arg.startswith("--graph="):
-            graph_path = arg[len("--graph="):]
+        name, eq, value = arg.partition("=")
+        if name in ("--graph", "--web-port", "--web-bind"):
+            values[name] = value if eq else next(args, None)
         else:
             rest.append(arg)
+    graph_path = values.get("--graph", graph_path)
+    web_port = int(values.get("--web-port", web_port))
+    web_bind = values.get("--web-bind", web_bind)
     return rest
 
 
 if __name__ == "__main__":
-    argv = take_graph_option(sys.argv)
+    argv = take_options(sys.argv)
     worker = Mode.Worker()
     worker.add_service(App(label="App"))
     sys.exit(worker.execute_from_commandline(argv))

@@ -27,7 +27,7 @@ static GMutex      test_log_lock;
 static GPtrArray  *test_log_lines;        /* (element-type utf8) */
 static gboolean    test_log_quiet_warnings;
 
-static GLogWriterOutput
+G_GNUC_UNUSED static GLogWriterOutput
 test_log_writer (GLogLevelFlags   level,
                  const GLogField *fields,
                  gsize            n_fields,
@@ -110,7 +110,7 @@ static GMutex     test_trace_lock;
 static GPtrArray *test_trace;
 
 static void test_trace_add (const char *format,
-                            ...) G_GNUC_PRINTF (1, 2);
+                            ...) G_GNUC_PRINTF (1, 2) G_GNUC_UNUSED;
 
 static void
 test_trace_add (const char *format,
@@ -157,7 +157,7 @@ test_trace_take (void)
 
 /* Waiting {{{ */
 
-static gboolean
+G_GNUC_UNUSED static gboolean
 test_timed_out (gpointer data)
 {
   g_error ("%s: nothing happened in %d s", (const char *) data, TEST_TIMEOUT_SECONDS);
