@@ -404,12 +404,13 @@ static inline void
 notify_property (ModeService *self,
                  GParamSpec  *pspec)
 {
-  /* a handler of "notify::name" or of every "notify": GLib matches the
-   * detail exactly, so both are asked for */
+  /* Any handler of "notify", of "notify::name" or of every property:
+   * one lookup (g_signal_has_handler_pending() matches the detail
+   * exactly, so it would take two), and GObject then sends the
+   * notification to those it is for. */
   if (G_OBJECT_GET_CLASS (self)->notify != NULL ||
-      g_signal_has_handler_pending (self, notify_signal_id,
-                                    g_param_spec_get_name_quark (pspec), FALSE) ||
-      g_signal_has_handler_pending (self, notify_signal_id, 0, FALSE))
+      g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal_id,
+                             0, NULL, NULL, NULL) != 0)
     g_object_notify_by_pspec (G_OBJECT (self), pspec);
 }
 
