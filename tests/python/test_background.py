@@ -18,23 +18,6 @@ USEC = 1_000_000
 # Main context helpers
 
 
-@pytest.fixture
-def bg_context():
-    """A fresh main context, thread-default for the test."""
-    context = GLib.MainContext.new()
-    context.push_thread_default()
-    try:
-        yield context
-    finally:
-        drain(context)
-        context.pop_thread_default()
-
-
-@pytest.fixture
-def clock():
-    return Mode.Clock.new_manual()
-
-
 def drain(context):
     while context.iteration(False):
         pass
@@ -91,9 +74,9 @@ class Recorder(Mode.Service):
 # Tasks
 
 
-def test_spawn(bg_context, clock):
+def test_spawn(context, clock):
     service = Recorder(clock=clock, label="svc")
-    start(bg_context, service)
+    start(context, service)
     kept = []
 
     def later(svc, task):
@@ -105,30 +88,30 @@ def test_spawn(bg_context, clock):
     service.spawn("later", later)
     service.spawn("later", later)
     assert len(kept) == 2
-    drain(bg_context)
+    drain(context)
     assert service.get_n_tasks() == 2
 
     # completed later, from Python
     kept.pop(0).return_boolean(True)
-    run_until(bg_context, lambda: service.get_n_tasks() == 1)
+    run_until(context, lambda: service.get_n_tasks() == 1)
     kept.pop(0).return_boolean(True)
-    run_until(bg_context, lambda: service.get_n_tasks() == 0)
+    run_until(context, lambda: service.get_n_tasks() == 0)
     assert not service.get_crashed()
 
-    stop(bg_context, service)
+    stop(context, service)
 
 
-def test_task_error_crashes(bg_context, clock):
+def test_task_error_crashes(context, clock):
     service = Recorder(clock=clock, label="svc")
-    start(bg_context, service)
+    start(context, service)
 
     def cancelled(svc, task):
         task.return_error(GLib.Error.new_literal(
             Gio.io_error_quark(), "cancelled", Gio.IOErrorEnum.CANCELLED))
 
     service.spawn("cancelled", cancelled)
-    run_until(bg_context, lambda: service.get_n_tasks() == 0)
-    drain(bg_context)
+    run_until(context, lambda: service.get_n_tasks() == 0)
+    drain(context)
     assert not service.get_crashed()
 
     def failing(svc, task):
@@ -136,18 +119,18 @@ def test_task_error_crashes(bg_context, clock):
             Gio.io_error_quark(), "no access", Gio.IOErrorEnum.PERMISSION_DENIED))
 
     service.spawn("failing", failing)
-    run_until(bg_context, service.get_crashed)
+    run_until(context, service.get_crashed)
     reason = service.props.crash_reason
     assert reason.matches(Gio.io_error_quark(), Gio.IOErrorEnum.PERMISSION_DENIED)
     assert reason.message == "no access"
     assert service.get_state() == Mode.ServiceState.CRASHED
 
-    stop(bg_context, service)
+    stop(context, service)
 
 
-def test_stop_cancels_tasks(bg_context, clock):
+def test_stop_cancels_tasks(context, clock):
     service = Recorder(clock=clock, label="svc")
-    start(bg_context, service)
+    start(context, service)
 
     def waiting(svc, task):
         def on_cancel(cancellable):
@@ -158,15 +141,15 @@ def test_stop_cancels_tasks(bg_context, clock):
         GObject.Object.connect(task.get_cancellable(), "cancelled", on_cancel)
 
     service.spawn("waiting", waiting)
-    drain(bg_context)
+    drain(context)
     assert service.get_n_tasks() == 1
-    stop(bg_context, service)
+    stop(context, service)
     assert service.trace == ["on_start", "task cancelled", "on_shutdown"]
     assert service.get_n_tasks() == 0
     assert not service.get_crashed()
 
 
-def test_add_task(bg_context, clock):
+def test_add_task(context, clock):
     service = Recorder(clock=clock, label="svc")
 
     def work(svc, task):
@@ -176,12 +159,12 @@ def test_add_task(bg_context, clock):
     service.add_task("work", work)
 
     # after on_start, on every start
-    start(bg_context, service)
+    start(context, service)
     assert service.trace == ["on_start", "task"]
-    restart(bg_context, service)
+    restart(context, service)
     assert service.trace == ["on_start", "task", "on_shutdown", "on_start", "task"]
-    run_until(bg_context, lambda: service.get_n_tasks() == 0)
-    stop(bg_context, service)
+    run_until(context, lambda: service.get_n_tasks() == 0)
+    stop(context, service)
 
 
 # Class tasks registered from Python, after the classes were made: the
@@ -208,30 +191,30 @@ Mode.ServiceClass.add_task_full(TaskDerived, "derived", record_task("derived"))
 Mode.ServiceClass.add_task_full(TaskBase, "base", record_task("base"))
 
 
-def test_class_tasks(bg_context, clock):
+def test_class_tasks(context, clock):
     base = TaskBase(clock=clock, label="base")
     derived = TaskDerived(clock=clock, label="derived")
 
-    start(bg_context, base)
+    start(context, base)
     assert base.trace == ["on_start", "base"]
 
     # the base class's task first, though it was registered last
-    start(bg_context, derived)
+    start(context, derived)
     assert derived.trace == ["on_start", "base", "derived"]
 
     derived.trace.clear()
-    restart(bg_context, derived)
+    restart(context, derived)
     assert derived.trace == ["on_shutdown", "on_start", "base", "derived"]
 
     for service in (base, derived):
-        run_until(bg_context, lambda: service.get_n_tasks() == 0)
-        stop(bg_context, service)
+        run_until(context, lambda: service.get_n_tasks() == 0)
+        stop(context, service)
 
 
 # Timers
 
 
-def test_timer_on_manual_clock(bg_context, clock):
+def test_timer_on_manual_clock(context, clock):
     service = Mode.Service(clock=clock, label="svc")
     dues = []
 
@@ -245,15 +228,15 @@ def test_timer_on_manual_clock(bg_context, clock):
     assert timer.get_name() == "tick"
     assert timer.props.interval == 1.0
 
-    advance(bg_context, clock, 5 * USEC)
+    advance(context, clock, 5 * USEC)
     assert dues == []
     epoch = clock.get_time()
-    start(bg_context, service)
+    start(context, service)
 
-    advance(bg_context, clock, USEC - 1)
+    advance(context, clock, USEC - 1)
     assert dues == []
     for n in range(1, 6):
-        advance(bg_context, clock, 1 if n == 1 else USEC)
+        advance(context, clock, 1 if n == 1 else USEC)
         assert dues[-1] == epoch + n * USEC
     assert timer.props.iteration == 5
     assert timer.get_iteration() == 5
@@ -262,8 +245,8 @@ def test_timer_on_manual_clock(bg_context, clock):
     assert [t.get_name() for t in service.get_timers()] == ["tick"]
 
     # stopped with the service
-    stop(bg_context, service)
-    advance(bg_context, clock, 10 * USEC)
+    stop(context, service)
+    advance(context, clock, 10 * USEC)
     assert len(dues) == 5
 
 
@@ -287,32 +270,32 @@ Mode.ServiceClass.add_timer_full(TimerBase, "base-timer", 1.0, record_tick)
 Mode.ServiceClass.add_timer_full(TimerDerived, "derived-timer", 2.0, record_tick)
 
 
-def test_class_timers(bg_context, clock):
+def test_class_timers(context, clock):
     base = TimerBase(clock=clock, label="base")
     derived = TimerDerived(clock=clock, label="derived")
     epoch = clock.get_time()
-    start(bg_context, base)
-    start(bg_context, derived)
+    start(context, base)
+    start(context, derived)
     assert [t.get_name() for t in base.get_timers()] == ["base-timer"]
     assert [t.get_name() for t in derived.get_timers()] == ["base-timer", "derived-timer"]
 
-    advance(bg_context, clock, USEC)
-    advance(bg_context, clock, USEC)
+    advance(context, clock, USEC)
+    advance(context, clock, USEC)
     assert base.ticks == [("base-timer", epoch + USEC), ("base-timer", epoch + 2 * USEC)]
     assert sorted(derived.ticks) == [("base-timer", epoch + USEC),
                                      ("base-timer", epoch + 2 * USEC),
                                      ("derived-timer", epoch + 2 * USEC)]
 
-    stop(bg_context, base)
-    stop(bg_context, derived)
+    stop(context, base)
+    stop(context, derived)
 
 
 # Sleep
 
 
-def test_sleep(bg_context, clock):
+def test_sleep(context, clock):
     service = Mode.Service(clock=clock, label="svc")
-    start(bg_context, service)
+    start(context, service)
     results = []
 
     def done(svc, result):
@@ -323,35 +306,35 @@ def test_sleep(bg_context, clock):
 
     # True once the time passed on the service's clock
     service.sleep_async(1.0, None, done)
-    advance(bg_context, clock, USEC - 1)
+    advance(context, clock, USEC - 1)
     assert results == []
     clock.advance(1)
-    run_until(bg_context, lambda: results)
+    run_until(context, lambda: results)
     assert results.pop() is True
 
     # cancelled
     cancellable = Gio.Cancellable()
     service.sleep_async(10.0, cancellable, done)
-    drain(bg_context)
+    drain(context)
     cancellable.cancel()
-    run_until(bg_context, lambda: results)
+    run_until(context, lambda: results)
     error = results.pop()
     assert isinstance(error, GLib.Error)
     assert error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)
 
     # False when the service stops first
     service.sleep_async(10.0, None, done)
-    drain(bg_context)
+    drain(context)
     assert results == []
-    stop(bg_context, service)
-    run_until(bg_context, lambda: results)
+    stop(context, service)
+    run_until(context, lambda: results)
     assert results.pop() is False
 
 
 # Events and waits
 
 
-def test_event(bg_context):
+def test_event(context):
     event = Mode.Event.new()
     assert not event.is_set()
     results = []
@@ -360,20 +343,20 @@ def test_event(bg_context):
         results.append(ev.wait_finish(result))
 
     event.wait_async(None, done)
-    drain(bg_context)
+    drain(context)
     assert results == []
     event.set()
     assert event.is_set()
-    run_until(bg_context, lambda: results)
+    run_until(context, lambda: results)
     assert results == [True]
     event.clear()
     assert not event.is_set()
 
 
-def test_wait(bg_context, clock):
+def test_wait(context, clock):
     service = Mode.Service(clock=clock, label="svc")
     event = Mode.Event.new()
-    start(bg_context, service)
+    start(context, service)
     results = []
 
     def done(svc, result):
@@ -384,28 +367,28 @@ def test_wait(bg_context, clock):
 
     # True when the event is set
     service.wait_async(event, -1, None, done)
-    drain(bg_context)
+    drain(context)
     assert results == []
     event.set()
-    run_until(bg_context, lambda: results)
+    run_until(context, lambda: results)
     assert results.pop() is True
     event.clear()
 
     # Mode.Error.TIMEOUT when the timeout passes first
     service.wait_async(event, 2.0, None, done)
-    advance(bg_context, clock, 2 * USEC - 1)
+    advance(context, clock, 2 * USEC - 1)
     assert results == []
     clock.advance(1)
-    run_until(bg_context, lambda: results)
+    run_until(context, lambda: results)
     error = results.pop()
     assert isinstance(error, GLib.Error)
     assert error.matches(Mode.error_quark(), Mode.Error.TIMEOUT)
 
     # False when the service stops first
     service.wait_async(event, -1, None, done)
-    drain(bg_context)
-    stop(bg_context, service)
-    run_until(bg_context, lambda: results)
+    drain(context)
+    stop(context, service)
+    run_until(context, lambda: results)
     assert results.pop() is False
 
 
@@ -424,26 +407,26 @@ class CleanupService(Recorder):
         return True
 
 
-def test_cleanups(bg_context, clock):
+def test_cleanups(context, clock):
     service = CleanupService(clock=clock, label="svc")
-    start(bg_context, service)
+    start(context, service)
     service.add_cleanup(lambda svc: svc.trace.append("extra"))
 
     # last added first, before on_shutdown
-    stop(bg_context, service)
+    stop(context, service)
     assert service.trace == ["on_start", "extra", "c3", "c2", "c1", "on_shutdown"]
 
     # forgotten once run; on_start adds its own again
     service.trace.clear()
-    restart(bg_context, service)
-    stop(bg_context, service)
+    restart(context, service)
+    stop(context, service)
     assert service.trace == ["on_start", "c3", "c2", "c1", "on_shutdown"]
 
 
 # Diagnostics
 
 
-def test_diag_flags(bg_context, clock):
+def test_diag_flags(context, clock):
     service = Mode.Service(clock=clock, label="svc")
     assert service.diag_get_flags() == []
     assert service.diag_get_last_transition("zeta") == 0
@@ -466,18 +449,18 @@ def test_diag_flags(bg_context, clock):
     assert service.diag_get_last_transition("mid") == 3 * USEC
 
 
-def test_describe(bg_context, clock):
+def test_describe(context, clock):
     root = Mode.Service(clock=clock, label="Root")
     child = Mode.Service(clock=clock, label="Child")
     root.add_dependency(child)
     root.add_timer("tick", 1.0, lambda svc, timer: None)
     kept = []
 
-    start(bg_context, root)
+    start(context, root)
     root.spawn("worker", lambda svc, task: kept.append(task))
     root.diag_set_flag("busy")
-    advance(bg_context, clock, USEC)
-    advance(bg_context, clock, USEC)
+    advance(context, clock, USEC)
+    advance(context, clock, USEC)
 
     lines = root.describe().rstrip("\n").split("\n")
     assert lines[0] == "Root [running]"
@@ -491,5 +474,5 @@ def test_describe(bg_context, clock):
     assert len(lines) == 5
 
     kept.pop().return_boolean(True)
-    run_until(bg_context, lambda: root.get_n_tasks() == 0)
-    stop(bg_context, root)
+    run_until(context, lambda: root.get_n_tasks() == 0)
+    stop(context, root)

@@ -10,34 +10,8 @@ from gi.repository import GLib, GObject, Mode  # noqa: E402
 
 import pytest  # noqa: E402
 
+from modetest import call, start, stop  # noqa: E402,F401
 
-@pytest.fixture
-def context():
-    ctx = GLib.MainContext.new()
-    ctx.push_thread_default()
-    try:
-        yield ctx
-    finally:
-        while ctx.iteration(False):
-            pass
-        ctx.pop_thread_default()
-
-
-def call(ctx, start, finish, *args):
-    """Runs an _async/_finish pair and returns what finish returns."""
-    results = []
-    start(*args, None, lambda obj, res: results.append(res))
-    while not results:
-        ctx.iteration(True)
-    return finish(results[0])
-
-
-def start(ctx, service):
-    return call(ctx, service.start_async, service.start_finish)
-
-
-def stop(ctx, service):
-    return call(ctx, service.stop_async, service.stop_finish)
 
 
 events = []

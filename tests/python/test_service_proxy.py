@@ -10,31 +10,7 @@ gi.require_version("Mode", "1.0")
 
 from gi.repository import Gio, GLib, Mode  # noqa: E402
 
-import pytest  # noqa: E402
-
-
-@pytest.fixture
-def context():
-    ctx = GLib.MainContext.new()
-    ctx.push_thread_default()
-    try:
-        yield ctx
-    finally:
-        for _ in range(1000):
-            if not ctx.iteration(False):
-                break
-        ctx.pop_thread_default()
-
-
-def run(ctx, start, finish):
-    results = []
-    start(None, lambda obj, res: results.append(res))
-    for _ in range(1000):
-        if results:
-            break
-        ctx.iteration(False)
-    assert results, f"{start.__name__} did not complete"
-    return finish(results[0])
+from modetest import call as run  # noqa: E402
 
 
 class Cache(Mode.Service):

@@ -14,42 +14,7 @@ from gi.repository import Gio, GLib, GObject, Mode  # noqa: E402
 
 import pytest  # noqa: E402
 
-# A bound that only a broken test reaches, never a delay.
-TIMEOUT_SECONDS = 60
-
-
-@pytest.fixture
-def context():
-    ctx = GLib.MainContext.new()
-    ctx.push_thread_default()
-    try:
-        yield ctx
-    finally:
-        for _ in range(1000):
-            if not ctx.iteration(False):
-                break
-        ctx.pop_thread_default()
-
-
-def wait_until(ctx, done, what="it"):
-    """Iterates @ctx, blocking, until done() is true."""
-    timed_out = []
-    source = GLib.timeout_source_new_seconds(TIMEOUT_SECONDS)
-    source.set_callback(lambda *args: timed_out.append(True) or False)
-    source.attach(ctx)
-    try:
-        while not done():
-            assert not timed_out, f"{what} did not happen in {TIMEOUT_SECONDS} s"
-            ctx.iteration(True)
-    finally:
-        source.destroy()
-
-
-def run(ctx, start, finish, *args):
-    results = []
-    start(*args, None, lambda obj, res: results.append(res))
-    wait_until(ctx, lambda: results, start.__name__)
-    return finish(results[0])
+from modetest import call as run, wait_until  # noqa: E402
 
 
 class Worker(Mode.ServiceThread):

@@ -11,6 +11,8 @@ from gi.repository import GLib, Mode  # noqa: E402
 
 import pytest  # noqa: E402
 
+from modetest import call  # noqa: E402
+
 USEC = 1_000_000
 
 # How many main loop iterations a test spins at most for what the
@@ -18,39 +20,9 @@ USEC = 1_000_000
 MAX_SPINS = 10
 
 
-@pytest.fixture
-def context():
-    ctx = GLib.MainContext.new()
-    ctx.push_thread_default()
-    try:
-        yield ctx
-    finally:
-        for _ in range(1000):
-            if not ctx.iteration(False):
-                break
-        ctx.pop_thread_default()
-
-
-@pytest.fixture
-def clock():
-    return Mode.Clock.new_manual()
-
-
 def spin(ctx):
     for _ in range(MAX_SPINS):
         ctx.iteration(False)
-
-
-def call(ctx, start, finish, *args):
-    """Runs an _async/_finish pair and returns what finish returns."""
-    results = []
-    start(*args, None, lambda obj, res: results.append(res))
-    for _ in range(1000):
-        if results:
-            break
-        ctx.iteration(False)
-    assert results, "the operation did not complete"
-    return finish(results[0])
 
 
 def start(ctx, service):
