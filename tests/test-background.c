@@ -6,113 +6,9 @@
 
 #include <string.h>
 
-#include <mode-glib/mode-glib.h>
+#include "test-util.h"
 
 #define USEC(seconds) ((gint64) ((seconds) * G_USEC_PER_SEC + 0.5))
-
-/* Log capture {{{
- *
- * The library logs through g_log_structured(), which
- * g_test_expect_message() does not see on GLib 2.74: a writer function
- * keeps the messages of the "Mode" domain for the tests to look at, and
- * shows them only with --verbose (warnings and worse always show).
- */
-
-static GMutex     log_mutex;
-static GPtrArray *log_lines;   /* (element-type utf8), under log_mutex */
-
-static GLogWriterOutput
-capture_writer (GLogLevelFlags   level,
-                const GLogField *fields,
-                gsize            n_fields,
-                gpointer         user_data)
-{
-  const char *domain = NULL;
-  char *message = NULL;
-
-  for (gsize i = 0; i < n_fields; i++)
-    {
-      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
-        domain = fields[i].value;
-      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
-        {
-          g_free (message);
-          message = fields[i].length < 0 ? g_strdup (fields[i].value)
-                                         : g_strndup (fields[i].value, fields[i].length);
-        }
-    }
-
-  if (g_strcmp0 (domain, "Mode") == 0 && message != NULL)
-    {
-      g_mutex_lock (&log_mutex);
-      g_ptr_array_add (log_lines, g_steal_pointer (&message));
-      g_mutex_unlock (&log_mutex);
-    }
-  g_free (message);
-
-  if (g_test_verbose () || g_strcmp0 (domain, "Mode") != 0 ||
-      (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) != 0)
-    return g_log_writer_default (level, fields, n_fields, user_data);
-
-  return G_LOG_WRITER_HANDLED;
-}
-
-static void
-log_clear (void)
-{
-  g_mutex_lock (&log_mutex);
-  g_ptr_array_set_size (log_lines, 0);
-  g_mutex_unlock (&log_mutex);
-}
-
-/* Whether a message of the "Mode" domain matched @pattern (a glob). */
-static gboolean
-log_contains (const char *pattern)
-{
-  gboolean found = FALSE;
-
-  g_mutex_lock (&log_mutex);
-  for (guint i = 0; i < log_lines->len && !found; i++)
-    found = g_pattern_match_simple (pattern, g_ptr_array_index (log_lines, i));
-  g_mutex_unlock (&log_mutex);
-
-  return found;
-}
-
-/* }}} */
-
-/* Trace: what the hooks, tasks and cleanups did, in order {{{ */
-
-static GPtrArray *trace;
-
-static void trace_add (const char *format,
-                       ...) G_GNUC_PRINTF (1, 2);
-
-static void
-trace_add (const char *format,
-           ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  g_ptr_array_add (trace, g_strdup_vprintf (format, args));
-  va_end (args);
-}
-
-/* Returns the trace as one string, and empties it. */
-static char *
-trace_take (void)
-{
-  char *ret;
-
-  g_ptr_array_add (trace, NULL);
-  ret = g_strjoinv (" ", (char **) trace->pdata);
-  g_ptr_array_set_size (trace, 0);
-
-  return ret;
-}
-
-/* }}} */
 
 /* Main context helpers {{{ */
 
@@ -266,8 +162,8 @@ fixture_setup (Fixture       *f,
   f->context = g_main_context_new ();
   g_main_context_push_thread_default (f->context);
   f->clock = mode_clock_new_manual ();
-  trace = g_ptr_array_new_with_free_func (g_free);
-  log_clear ();
+  g_free (test_trace_take ());
+  test_log_clear ();
 }
 
 static void
@@ -277,7 +173,7 @@ fixture_teardown (Fixture       *f,
   drain ();
   /* every service, and so every deadline, let go of the clock */
   assert_finalized (g_steal_pointer (&f->clock));
-  g_clear_pointer (&trace, g_ptr_array_unref);
+  g_free (test_trace_take ());
   g_main_context_pop_thread_default (f->context);
   g_main_context_unref (f->context);
 }
@@ -304,7 +200,7 @@ test_service_on_start (ModeService   *service,
                        GCancellable  *cancellable,
                        GError       **error)
 {
-  trace_add ("%s:on_start", mode_service_get_label (service));
+  test_trace_add ("%s:on_start", mode_service_get_label (service));
   return TRUE;
 }
 
@@ -313,7 +209,7 @@ test_service_on_stop (ModeService   *service,
                       GCancellable  *cancellable,
                       GError       **error)
 {
-  trace_add ("%s:on_stop", mode_service_get_label (service));
+  test_trace_add ("%s:on_stop", mode_service_get_label (service));
   return TRUE;
 }
 
@@ -323,7 +219,7 @@ test_service_on_shutdown (ModeService   *service,
                           GError       **error)
 {
   n_tasks_at_shutdown = mode_service_get_n_tasks (service);
-  trace_add ("%s:on_shutdown", mode_service_get_label (service));
+  test_trace_add ("%s:on_shutdown", mode_service_get_label (service));
   return TRUE;
 }
 
@@ -366,7 +262,7 @@ static void
 record_cleanup (ModeService *service,
                 gpointer     user_data)
 {
-  trace_add ("%s", (const char *) user_data);
+  test_trace_add ("%s", (const char *) user_data);
 }
 
 static void
@@ -406,7 +302,7 @@ record_task (ModeService *service,
              GTask       *task,
              gpointer     user_data)
 {
-  trace_add ("%s", (const char *) user_data);
+  test_trace_add ("%s", (const char *) user_data);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -616,23 +512,23 @@ test_add_task (Fixture       *f,
 
   /* after on_start, before the dependencies start */
   service_start (parent);
-  first = trace_take ();
+  first = test_trace_take ();
   g_assert_cmpstr (first, ==, "parent:on_start parent:task child:on_start");
   await_n_tasks (parent, 0);
 
   /* on every start: a restart of a running service... */
   service_restart (parent);
-  second = trace_take ();
+  second = test_trace_take ();
   g_assert_true (g_str_has_suffix (second, "parent:on_start parent:task child:on_start"));
   await_n_tasks (parent, 0);
 
   /* ...and of a stopped one */
   service_stop (parent);
   g_clear_pointer (&second, g_free);
-  second = trace_take ();
+  second = test_trace_take ();
   g_assert_null (strstr (second, "task"));
   service_restart (parent);
-  third = trace_take ();
+  third = test_trace_take ();
   g_assert_cmpstr (third, ==, "parent:on_start parent:task child:on_start");
   await_n_tasks (parent, 0);
 
@@ -652,55 +548,55 @@ test_class_tasks (Fixture       *f,
   g_autofree char *text = NULL;
 
   service_start (base);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base");
   g_clear_pointer (&text, g_free);
 
   /* registered in class_init; the base class's task first */
   service_start (early);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base early");
   g_clear_pointer (&text, g_free);
 
   /* registered after class_init */
   service_start (late);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base late");
   g_clear_pointer (&text, g_free);
 
   /* every start, a restart too */
   service_restart (early);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base early");
   g_clear_pointer (&text, g_free);
   service_restart (late);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base late");
   g_clear_pointer (&text, g_free);
 
   /* the class tasks come before the instance's own */
   mode_service_add_task (early, "instance", record_task, (gpointer) "instance", NULL);
   service_restart (early);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base early instance");
   g_clear_pointer (&text, g_free);
 
   /* looked up at each start: one registered between two starts runs on
    * the second */
   service_start (later);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base");
   g_clear_pointer (&text, g_free);
   mode_service_class_add_task_full (g_type_class_peek (TEST_TYPE_TASK_LATER), "later",
                                     record_task, (gpointer) "later", NULL);
   service_restart (later);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base later");
   g_clear_pointer (&text, g_free);
 
   /* the subclasses' tasks are not the base class's */
   service_restart (base);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base");
 
   for (guint i = 0; i < 4; i++)
@@ -762,7 +658,7 @@ test_task_error (Fixture       *f,
   g_assert_true (mode_service_get_crashed (root));
   reason = mode_service_get_crash_reason (root);
   g_assert_error (reason, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
-  g_assert_true (log_contains ("*Crashed reason=*no access to the disk*"));
+  g_assert_true (test_log_contains ("*Crashed reason=*no access to the disk*"));
 
   /* a crashed service still stops */
   service_stop (root);
@@ -778,7 +674,7 @@ task_cancelled_cb (GCancellable *cancellable,
 {
   GTask *task = user_data;
 
-  trace_add ("%s:cancelled", g_task_get_name (task));
+  test_trace_add ("%s:cancelled", g_task_get_name (task));
   g_assert_true (g_task_return_error_if_cancelled (task));
   return G_SOURCE_REMOVE;
 }
@@ -807,7 +703,7 @@ test_stop_cancels_tasks (Fixture       *f,
   GAsyncResult *slot = NULL;
 
   service_start (service);
-  g_free (trace_take ());
+  g_free (test_trace_take ());
 
   mode_service_spawn (service, "t1", cancellable_task, NULL, NULL);
   mode_service_spawn (service, "t2", cancellable_task, NULL, NULL);
@@ -824,13 +720,13 @@ test_stop_cancels_tasks (Fixture       *f,
 
   /* the tasks were cancelled, and waited for before the cleanups and
    * on_shutdown */
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "svc:on_stop t1:cancelled t2:cancelled t3:cancelled cleanup svc:on_shutdown");
   g_assert_cmpuint (n_tasks_at_shutdown, ==, 0);
   g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 0);
   g_assert_false (mode_service_get_crashed (service));
   g_assert_cmpint (mode_service_get_state (service), ==, MODE_SERVICE_STATE_SHUTDOWN);
-  g_assert_false (log_contains ("*still running*"));
+  g_assert_false (test_log_contains ("*still running*"));
 
   g_clear_object (&result);
   assert_finalized (service);
@@ -861,14 +757,14 @@ test_stop_timeout (Fixture       *f,
 
   advance (f->clock, USEC (5) - 1);
   g_assert_null (slot);
-  g_assert_false (log_contains ("*still running*"));
+  g_assert_false (test_log_contains ("*still running*"));
 
   advance (f->clock, 1);
   result = await_result (&slot);
   g_assert_true (mode_service_stop_finish (service, result, &error));
   g_assert_no_error (error);
   g_assert_cmpint (mode_service_get_state (service), ==, MODE_SERVICE_STATE_SHUTDOWN);
-  g_assert_true (log_contains ("*Task stubborn still running after*"));
+  g_assert_true (test_log_contains ("*Task stubborn still running after*"));
 
   /* given up on, not forgotten: it still counts until it completes */
   g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 1);
@@ -961,7 +857,7 @@ test_many_tasks (Fixture       *f,
   g_assert_cmpuint (parked.slept_true, ==, 0);
   g_assert_cmpuint (parked.finalized, ==, N_PARKED);
   g_assert_cmpuint (parked.destroyed, ==, N_PARKED);
-  g_assert_false (log_contains ("*still running*"));
+  g_assert_false (test_log_contains ("*still running*"));
 
   assert_finalized (service);
 }
@@ -1039,7 +935,7 @@ test_spawn_in_thread (Fixture       *f,
   g_assert_cmpint (g_atomic_int_get (&blocking.returned), ==, 1);
   g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 0);
   g_assert_false (mode_service_get_crashed (service));
-  g_assert_false (log_contains ("*still running*"));
+  g_assert_false (test_log_contains ("*still running*"));
 
   await_event (blocking.freed);
   g_assert_cmpint (g_atomic_int_get (&blocking.destroyed), ==, 1);
@@ -1330,13 +1226,13 @@ test_cleanups (Fixture       *f,
   service_start (service);
   mode_service_add_cleanup (service, record_cleanup, (gpointer) "extra", count_cleanup_destroyed);
   mode_service_spawn (service, "task", cancellable_task, NULL, NULL);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "svc:on_start");
   g_clear_pointer (&text, g_free);
 
   /* after the tasks ended, last added first, before on_shutdown */
   service_stop (service);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "svc:on_stop task:cancelled extra c3 c2 c1 svc:on_shutdown");
   g_clear_pointer (&text, g_free);
   g_assert_cmpuint (cleanups_destroyed, ==, 4);
@@ -1344,24 +1240,24 @@ test_cleanups (Fixture       *f,
   /* forgotten once run: a second stop runs none, the restart's on_start
    * adds its own again, and "extra" is gone */
   service_stop (service);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "");
   g_clear_pointer (&text, g_free);
 
   service_restart (service);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "svc:on_start");
   g_clear_pointer (&text, g_free);
 
   /* a restart of a running service runs them in its stop */
   service_restart (service);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "svc:on_stop c3 c2 c1 svc:on_shutdown svc:on_start");
   g_clear_pointer (&text, g_free);
   g_assert_cmpuint (cleanups_destroyed, ==, 7);
 
   service_stop (service);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "svc:on_stop c3 c2 c1 svc:on_shutdown");
   g_assert_cmpuint (cleanups_destroyed, ==, 10);
 
@@ -1382,7 +1278,7 @@ test_cleanups_never_run (Fixture       *f,
   mode_service_add_cleanup (service, record_cleanup, (gpointer) "c2", count_cleanup_destroyed);
   assert_finalized (service);
   g_assert_cmpuint (cleanups_destroyed, ==, 2);
-  text = trace_take ();
+  text = test_trace_take ();
   g_assert_cmpstr (text, ==, "");
 }
 
@@ -1538,8 +1434,7 @@ main (int   argc,
 
   g_test_init (&argc, &argv, NULL);
 
-  log_lines = g_ptr_array_new_with_free_func (g_free);
-  g_log_set_writer_func (capture_writer, NULL, NULL);
+  test_log_init ();
 
   /* as a binding does: a class task added after class_init */
   klass = g_type_class_ref (TEST_TYPE_TASK_LATE);

@@ -6,107 +6,13 @@
 
 #include <string.h>
 
-#include <mode-glib/mode-glib.h>
+#include "test-util.h"
 
 #define USEC(seconds) ((gint64) ((seconds) * (gdouble) G_USEC_PER_SEC + 0.5))
 
 /* How many main loop iterations a test spins at most for something that
  * the supervisor does "in the next iteration": a bound, not a delay. */
 #define MAX_SPINS 10
-
-/* Log capture {{{
- *
- * The library logs through g_log_structured(), which
- * g_test_expect_message() does not see on GLib 2.74: a writer function
- * keeps the messages of the "Mode" domain for the tests to look at, and
- * shows them only with --verbose (warnings and worse always show).
- */
-
-static GPtrArray *log_lines;   /* (element-type utf8) */
-
-static GLogWriterOutput
-capture_writer (GLogLevelFlags   level,
-                const GLogField *fields,
-                gsize            n_fields,
-                gpointer         user_data)
-{
-  const char *domain = NULL;
-  char *message = NULL;
-
-  for (gsize i = 0; i < n_fields; i++)
-    {
-      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
-        domain = fields[i].value;
-      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
-        {
-          g_free (message);
-          message = fields[i].length < 0 ? g_strdup (fields[i].value)
-                                         : g_strndup (fields[i].value, fields[i].length);
-        }
-    }
-
-  if (g_strcmp0 (domain, "Mode") == 0 && message != NULL)
-    g_ptr_array_add (log_lines, g_steal_pointer (&message));
-  g_free (message);
-
-  if (g_test_verbose () || g_strcmp0 (domain, "Mode") != 0 ||
-      (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) != 0)
-    return g_log_writer_default (level, fields, n_fields, user_data);
-
-  return G_LOG_WRITER_HANDLED;
-}
-
-/* Whether a message of the "Mode" domain matched @pattern (a glob). */
-static gboolean
-log_contains (const char *pattern)
-{
-  for (guint i = 0; i < log_lines->len; i++)
-    if (g_pattern_match_simple (pattern, g_ptr_array_index (log_lines, i)))
-      return TRUE;
-
-  return FALSE;
-}
-
-/* }}} */
-
-/* Trace: what the hooks did, in order {{{ */
-
-static GPtrArray *trace;
-
-static void trace_add (const char *format,
-                       ...) G_GNUC_PRINTF (1, 2);
-
-static void
-trace_add (const char *format,
-           ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  g_ptr_array_add (trace, g_strdup_vprintf (format, args));
-  va_end (args);
-}
-
-/* Returns the trace as one string, and empties it. */
-static char *
-trace_take (void)
-{
-  char *ret;
-
-  g_ptr_array_add (trace, NULL);
-  ret = g_strjoinv (" ", (char **) trace->pdata);
-  g_ptr_array_set_size (trace, 0);
-
-  return ret;
-}
-
-#define assert_trace(expected)                          \
-  G_STMT_START {                                        \
-    g_autofree char *trace_str_ = trace_take ();        \
-    g_assert_cmpstr (trace_str_, ==, (expected));       \
-  } G_STMT_END
-
-/* }}} */
 
 /* Main context helpers {{{ */
 
@@ -220,8 +126,8 @@ fixture_setup (Fixture       *f,
   f->context = g_main_context_new ();
   g_main_context_push_thread_default (f->context);
   f->clock = mode_clock_new_manual ();
-  trace = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_set_size (log_lines, 0);
+  g_free (test_trace_take ());
+  test_log_clear ();
 }
 
 static void
@@ -231,7 +137,7 @@ fixture_teardown (Fixture       *f,
   drain ();
   /* every service, supervisor and bucket let go of the clock */
   assert_finalized (g_steal_pointer (&f->clock));
-  g_clear_pointer (&trace, g_ptr_array_unref);
+  g_free (test_trace_take ());
   g_main_context_pop_thread_default (f->context);
   g_main_context_unref (f->context);
 }
@@ -286,7 +192,7 @@ test_service_on_start (ModeService   *service,
                        GCancellable  *cancellable,
                        GError       **error)
 {
-  trace_add ("%s:start", mode_service_get_label (service));
+  test_trace_add ("%s:start", mode_service_get_label (service));
   if (TEST_SERVICE (service)->fail_restarted_start && mode_service_get_restart_count (service) > 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "%s cannot start again",
@@ -301,7 +207,7 @@ test_service_on_shutdown (ModeService   *service,
                           GCancellable  *cancellable,
                           GError       **error)
 {
-  trace_add ("%s:shutdown", mode_service_get_label (service));
+  test_trace_add ("%s:shutdown", mode_service_get_label (service));
   return TRUE;
 }
 
@@ -312,7 +218,7 @@ test_service_on_restart (ModeService   *service,
 {
   TestService *self = TEST_SERVICE (service);
 
-  trace_add ("%s:restart", mode_service_get_label (service));
+  test_trace_add ("%s:restart", mode_service_get_label (service));
   if (self->crash_on_restart != NULL)
     {
       crash (g_steal_pointer (&self->crash_on_restart), "during the sweep");
@@ -375,7 +281,7 @@ test_async_service_on_start_async (ModeService  *service,
   TestAsyncService *self = TEST_ASYNC_SERVICE (service);
   GSource *idle = g_idle_source_new ();
 
-  trace_add ("%s:start-async", mode_service_get_label (service));
+  test_trace_add ("%s:start-async", mode_service_get_label (service));
   g_assert_null (self->start_task);
   self->start_task = g_object_ref (task);
   /* on the test's context (g_idle_add() would use the global one) */
@@ -389,7 +295,7 @@ test_async_service_on_restart (ModeService   *service,
                                GCancellable  *cancellable,
                                GError       **error)
 {
-  trace_add ("%s:restart", mode_service_get_label (service));
+  test_trace_add ("%s:restart", mode_service_get_label (service));
   return TRUE;
 }
 
@@ -517,7 +423,7 @@ tree_start (Tree *t)
 {
   service_start (t->app);
   assert_states (t->all, 5, "App=running Sup=running X=running Y=running Z=running");
-  g_free (trace_take ());
+  g_free (test_trace_take ());
 }
 
 static void
@@ -698,7 +604,7 @@ test_rest_for_one (Fixture       *f,
   mode_supervisor_add (sup, b);
   mode_supervisor_add (sup, c);
   service_start (sup);
-  g_free (trace_take ());
+  g_free (test_trace_take ());
 
   crash (b, "b failed");
   assert_states (all, 4, "Sup=running A=running B=crashed C=running");
@@ -829,7 +735,7 @@ test_stop_before_sweep (Fixture       *f,
   assert_tree (&t, "App=shutdown Sup=shutdown X=crashed Y=crashed Z=shutdown");
   g_assert_cmpuint (mode_service_get_restart_count (t.x), ==, 0);
   g_assert_cmpuint (mode_supervisor_get_n_restarts (t.sup), ==, 0);
-  g_free (trace_take ());
+  g_free (test_trace_take ());
 
   tree_clear (&t);
   assert_trace ("");
@@ -857,7 +763,7 @@ test_restart_fails (Fixture       *f,
   g_assert_error (mode_service_get_crash_reason (MODE_SERVICE (t.sup)),
                   MODE_ERROR, MODE_ERROR_MAX_RESTARTS_EXCEEDED);
   g_assert_true (mode_service_get_crashed (t.app));
-  g_assert_true (log_contains ("*Z cannot start again*"));
+  g_assert_true (test_log_contains ("*Z cannot start again*"));
   assert_trace ("Z:shutdown Z:restart Z:start Z:shutdown Z:restart Z:start "
                 "Z:shutdown Z:restart Z:start");
 
@@ -899,7 +805,7 @@ test_async_restart (Fixture       *f,
   g_assert_cmpuint (mode_service_get_restart_count (a), ==, 3);
   g_assert_cmpuint (mode_service_get_restart_count (b), ==, 3);
   g_assert_null (TEST_ASYNC_SERVICE (a)->start_task);
-  g_free (trace_take ());
+  g_free (test_trace_take ());
 
   service_stop (sup);
   assert_trace ("B:shutdown A:shutdown");
@@ -956,7 +862,7 @@ test_add_before_and_after_start (Fixture       *f,
   g_assert_false (mode_service_get_crashed (MODE_SERVICE (sup)));
 
   /* they stop with the supervisor */
-  g_free (trace_take ());
+  g_free (test_trace_take ());
   service_stop (sup);
   assert_trace ("After:shutdown Before:shutdown");
 }
@@ -1025,7 +931,7 @@ test_insert (Fixture       *f,
   mode_supervisor_add_full (sup, a, MODE_RESTART_PERMANENT);
   mode_supervisor_add (sup, b);
   service_start (sup);
-  g_free (trace_take ());
+  g_free (test_trace_take ());
 
   mode_supervisor_insert (sup, 0, w);
   /* A is discarded, not stopped; W takes its place and its restart type,
@@ -1080,7 +986,7 @@ test_permanent (Fixture       *f,
   mode_supervisor_add_full (sup, p, MODE_RESTART_PERMANENT);
   g_assert_cmpint (mode_supervisor_get_restart_type (sup, p), ==, MODE_RESTART_PERMANENT);
   service_start (sup);
-  g_free (trace_take ());
+  g_free (test_trace_take ());
 
   /* a clean stop that the supervisor did not ask for: restarted */
   service_stop (p);
@@ -1096,7 +1002,7 @@ test_permanent (Fixture       *f,
   g_assert_cmpint (mode_service_get_state (p), ==, MODE_SERVICE_STATE_RUNNING);
   g_assert_cmpuint (mode_service_get_restart_count (p), ==, 2);
   g_assert_cmpuint (mode_supervisor_get_n_restarts (sup), ==, 2);
-  g_free (trace_take ());
+  g_free (test_trace_take ());
 
   /* stopped with the supervisor: not restarted */
   service_stop (sup);
@@ -1122,7 +1028,7 @@ test_transient (Fixture       *f,
   iterate ();
   g_assert_cmpint (mode_service_get_state (t), ==, MODE_SERVICE_STATE_RUNNING);
   g_assert_cmpuint (mode_service_get_restart_count (t), ==, 1);
-  g_free (trace_take ());
+  g_free (test_trace_take ());
 
   /* not after a clean stop */
   service_stop (t);
@@ -1147,7 +1053,7 @@ test_temporary (Fixture       *f,
   mode_supervisor_add (sup, other);
   g_assert_cmpint (mode_supervisor_get_restart_type (sup, t), ==, MODE_RESTART_TEMPORARY);
   service_start (sup);
-  g_free (trace_take ());
+  g_free (test_trace_take ());
 
   /* stopped, not restarted */
   crash (t, "t failed");
@@ -1175,7 +1081,7 @@ test_temporary_one_for_all (Fixture       *f,
   mode_supervisor_add_full (sup, t, MODE_RESTART_TEMPORARY);
   mode_supervisor_add (sup, other);
   service_start (sup);
-  g_free (trace_take ());
+  g_free (test_trace_take ());
 
   /* the others restart; the temporary one that crashed does not */
   crash (t, "t failed");
@@ -1401,7 +1307,7 @@ test_create_replacement (Fixture       *f,
   g_assert_cmpint (mode_supervisor_get_restart_type (t.sup, replacement), ==, MODE_RESTART_TRANSIENT);
   g_assert_cmpuint (mode_supervisor_get_n_restarts (t.sup), ==, 1);
   {
-    g_autofree char *tr = trace_take ();
+    g_autofree char *tr = test_trace_take ();
 
     g_assert_nonnull (strstr (tr, "Z:shutdown"));
     g_assert_nonnull (strstr (tr, "Z':start"));
@@ -1422,7 +1328,7 @@ test_create_replacement (Fixture       *f,
   g_assert_true (replacing->last_old == replacement);
   g_assert_cmpstr (mode_service_get_label (replacing->last_new), ==, "Z''");
   g_assert_cmpint (mode_service_get_state (replacing->last_new), ==, MODE_SERVICE_STATE_RUNNING);
-  g_free (trace_take ());
+  g_free (test_trace_take ());
 
   /* NULL: the old one is restarted */
   replacing->replace = FALSE;
@@ -1592,11 +1498,11 @@ test_restart_logged (Fixture       *f,
 
   crash (t.x, "x failed");
   iterate ();
-  g_assert_true (log_contains ("*Crashed reason=x failed*"));
+  g_assert_true (test_log_contains ("*Crashed reason=x failed*"));
   crash (t.x, "x failed");
   iterate ();
   g_assert_true (mode_service_get_crashed (MODE_SERVICE (t.sup)));
-  g_assert_true (log_contains ("*Crashed reason=*X*1*"));
+  g_assert_true (test_log_contains ("*Crashed reason=*X*1*"));
 
   tree_clear (&t);
 }
@@ -1699,8 +1605,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  log_lines = g_ptr_array_new_with_free_func (g_free);
-  g_log_set_writer_func (capture_writer, NULL, NULL);
+  test_log_init ();
 
 #define ADD(path, func) \
   g_test_add ("/supervisor/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)

@@ -3,70 +3,9 @@
  * SPDX-License-Identifier: BSD-3-Clause
  */
 
-#include <mode-glib/mode-glib.h>
+#include "test-util.h"
 
 #define USEC(seconds) ((gint64) ((seconds) * G_USEC_PER_SEC + 0.5))
-
-/* Log capture {{{
- *
- * The timers log overlaps and drift through g_log_structured(), which
- * g_test_expect_message() does not see on GLib 2.74: keep the messages
- * of the "Mode" domain, and show them only with --verbose.
- */
-
-static GMutex     log_mutex;
-static GPtrArray *log_lines;   /* (element-type utf8), under log_mutex */
-
-static GLogWriterOutput
-capture_writer (GLogLevelFlags   level,
-                const GLogField *fields,
-                gsize            n_fields,
-                gpointer         user_data)
-{
-  const char *domain = NULL;
-  char *message = NULL;
-
-  for (gsize i = 0; i < n_fields; i++)
-    {
-      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
-        domain = fields[i].value;
-      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
-        {
-          g_free (message);
-          message = fields[i].length < 0 ? g_strdup (fields[i].value)
-                                         : g_strndup (fields[i].value, fields[i].length);
-        }
-    }
-
-  if (g_strcmp0 (domain, "Mode") == 0 && message != NULL)
-    {
-      g_mutex_lock (&log_mutex);
-      g_ptr_array_add (log_lines, g_steal_pointer (&message));
-      g_mutex_unlock (&log_mutex);
-    }
-  g_free (message);
-
-  if (g_test_verbose () || g_strcmp0 (domain, "Mode") != 0 ||
-      (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) != 0)
-    return g_log_writer_default (level, fields, n_fields, user_data);
-
-  return G_LOG_WRITER_HANDLED;
-}
-
-static gboolean
-log_contains (const char *pattern)
-{
-  gboolean found = FALSE;
-
-  g_mutex_lock (&log_mutex);
-  for (guint i = 0; i < log_lines->len && !found; i++)
-    found = g_pattern_match_simple (pattern, g_ptr_array_index (log_lines, i));
-  g_mutex_unlock (&log_mutex);
-
-  return found;
-}
-
-/* }}} */
 
 /* Main context helpers {{{ */
 
@@ -348,7 +287,7 @@ test_overlap (Fixture       *f,
   g_assert_cmpuint (ticks.calls, ==, 2);
   g_assert_cmpint (ticks.last_due, ==, epoch + USEC (2));
   g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 1);
-  g_assert_true (log_contains ("*slow*overlapping*"));
+  g_assert_true (test_log_contains ("*slow*overlapping*"));
 
   /* the missed ticks are skipped, not run in a burst: the next is the
    * first due time in the future, epoch + 5 s */
@@ -796,8 +735,7 @@ main (int   argc,
 
   g_test_init (&argc, &argv, NULL);
 
-  log_lines = g_ptr_array_new_with_free_func (g_free);
-  g_log_set_writer_func (capture_writer, NULL, NULL);
+  test_log_init ();
 
   /* as a binding does: a class timer added after class_init */
   klass = g_type_class_ref (TEST_TYPE_TIMER_LATE);
