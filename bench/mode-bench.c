@@ -7,6 +7,7 @@
  * the figures compare line by line with the same workloads run on Mode.
  */
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -762,6 +763,10 @@ main (int   argc,
       char *argv[])
 {
   const char *bench;
+
+  /* as any GLib program does: the log lines are then written in the
+   * locale's charset (run-all.sh runs in C.UTF-8) */
+  setlocale (LC_ALL, "");
 
   if (argc < 2)
     return usage ();

@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 bench="${1:-_build}/bench/mode-bench"
 [ -x "$bench" ] || { echo "build first: $bench is missing" >&2; exit 1; }
 
+# A UTF-8 locale, as a deployed program has: in the C locale GLib
+# converts every log line (a crash's, say) to ASCII through iconv.
+export LC_ALL="${LC_ALL:-C.UTF-8}"
+
 run () { "$bench" "$@" 2>/dev/null; }
 
 run start_stop_flat 1000

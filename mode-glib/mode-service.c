@@ -310,10 +310,13 @@ service_logv (ModeService    *self,
               va_list         args)
 {
   ModeServicePrivate *priv = GET_PRIV (self);
-  g_autofree char *message = NULL;
-  g_autofree char *text = NULL;
+  char buffer[512];
+  g_autofree char *heap = NULL;
   const char *label = mode_service_get_label (self);
   guint depth;
+  gsize prefix;
+  int length;
+  va_list copy;
   GLogField fields[4] = {
     { "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
     { "MESSAGE", NULL, -1 },
@@ -324,23 +327,31 @@ service_logv (ModeService    *self,
   if (!log_wanted (level))
     return;
 
-  message = g_strdup_vprintf (format, args);
-
+  /* "[^--Label]: message", one dash per depth, formatted on the stack
+   * when it fits (it nearly always does) */
   depth = mode_node_get_depth (priv->beacon);
-  text = g_strdup_printf ("[^%.*s%s]: %s",
-                          (int) depth,
-                          "--------------------------------------------------------------------------------",
-                          mode_service_get_shortlabel (self),
-                          message);
-  if (depth > 80)
+  if (depth <= 80)
+    g_snprintf (buffer, sizeof buffer, "[^%.*s%s]: ", (int) depth,
+                "--------------------------------------------------------------------------------",
+                mode_service_get_shortlabel (self));
+  else
+    /* deeper than the dashes above: say how deep rather than clip */
+    g_snprintf (buffer, sizeof buffer, "[^(%u)%s]: ", depth,
+                mode_service_get_shortlabel (self));
+  prefix = strlen (buffer);
+
+  va_copy (copy, args);
+  length = g_vsnprintf (buffer + prefix, sizeof buffer - prefix, format, copy);
+  va_end (copy);
+  if (length < 0 || prefix + 1 >= sizeof buffer || (gsize) length >= sizeof buffer - prefix)
     {
-      /* deeper than the dashes above: say how deep rather than clip */
-      g_free (text);
-      text = g_strdup_printf ("[^(%u)%s]: %s", depth,
-                              mode_service_get_shortlabel (self), message);
+      g_autofree char *message = g_strdup_vprintf (format, args);
+
+      buffer[prefix] = '\0';
+      heap = g_strconcat (buffer, message, NULL);
     }
 
-  fields[1].value = text;
+  fields[1].value = heap != NULL ? heap : buffer;
   switch ((int) (level & G_LOG_LEVEL_MASK))
     {
     case G_LOG_LEVEL_ERROR:    fields[2].value = "3"; break;
@@ -396,22 +407,15 @@ hook_failed_error (ModeService *self,
 
 /* State {{{ */
 
-static guint notify_signal_id;
-
-/* Notifies a property only when something listens: most services have
- * no handler, and an emission with none still costs a start a lot. */
+/* Notifies a property. GObject (2.74 on 64-bit) returns at once when the
+ * object never had a "notify" handler, which is the case of most
+ * services; a check of our own (a signal handler lookup) cost more. */
 static inline void
 notify_property (ModeService *self,
                  GParamSpec  *pspec)
 {
-  /* Any handler of "notify", of "notify::name" or of every property:
-   * one lookup (g_signal_has_handler_pending() matches the detail
-   * exactly, so it would take two), and GObject then sends the
-   * notification to those it is for. */
-  if (G_OBJECT_GET_CLASS (self)->notify != NULL ||
-      g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal_id,
-                             0, NULL, NULL, NULL) != 0)
-    g_object_notify_by_pspec (G_OBJECT (self), pspec);
+  /* GObject (2.74) itself returns at once when nothing listens */
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
 }
 
 static ModeServiceState
@@ -4750,7 +4754,6 @@ mode_service_class_init (ModeServiceClass *klass)
                           G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
-  notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
 
   /**
    * ModeService::started:

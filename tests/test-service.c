@@ -1446,6 +1446,27 @@ test_log_levels (Fixture       *fixture,
   g_clear_pointer (&log_lines, g_ptr_array_unref);
 }
 
+/* A line longer than the stack buffer it is made in comes out whole. */
+static void
+test_log_long_line (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *label = g_strnfill (300, 'L');
+  g_autofree char *why = g_strnfill (700, 'w');
+  g_autofree char *expected = NULL;
+  g_autoptr(ModeService) service = g_object_new (MODE_TYPE_SERVICE, "label", label, NULL);
+  g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, why);
+
+  log_lines = g_ptr_array_new_with_free_func (g_free);
+  g_assert_true (START (service, NULL));
+  mode_service_crash (service, reason);
+  g_assert_true (STOP (service, NULL));
+
+  expected = g_strdup_printf ("message %s|[^%s]: Crashed reason=%s", label, label, why);
+  g_assert_true (logged (expected));
+  g_clear_pointer (&log_lines, g_ptr_array_unref);
+}
+
 static void
 count_notify (GObject    *object,
               GParamSpec *pspec,
@@ -1871,6 +1892,7 @@ main (int   argc,
   ADD ("other-thread", test_other_thread);
   ADD ("log-lines", test_log_lines);
   ADD ("log-levels", test_log_levels);
+  ADD ("log-long-line", test_log_long_line);
   ADD ("freed", test_freed);
   ADD ("programmer-errors", test_programmer_errors);
 
