@@ -19,6 +19,7 @@ typedef void (*ModeDeadlineFunc) (ModeDeadline *deadline,
 struct _ModeDeadline
 {
   gint64           due;       /* microseconds on the scheduler's clock */
+  guint64          order;     /* among those due at once: first added, first run */
   guint            position;  /* in the heap, from 1; 0: not scheduled */
   ModeDeadlineFunc func;
   gpointer         data;

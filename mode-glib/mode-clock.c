@@ -67,6 +67,7 @@ struct _ModeScheduler
   ModeClock    *clock;       /* (owned) */
   GMainContext *context;     /* (unowned): the source is attached to it */
   GPtrArray    *heap;        /* (owned) (element-type ModeDeadline): a binary min-heap */
+  guint64       added;       /* deadlines added so far: their order */
   guint         refcount;    /* under the clock's mutex */
 #ifdef HAVE_TIMERFD
   int           timerfd;
@@ -244,6 +245,17 @@ heap_set (ModeScheduler *self,
   deadline->position = i + 1;
 }
 
+/* Earlier due first; among deadlines due at once, the one added first.
+ * Without that order, timers due together (a thousand on one schedule,
+ * say) ran in an order that changed from tick to tick, and each timer's
+ * interval jittered by up to the whole batch's run time. */
+static inline gboolean
+deadline_before (const ModeDeadline *a,
+                 const ModeDeadline *b)
+{
+  return a->due < b->due || (a->due == b->due && a->order < b->order);
+}
+
 static void
 heap_sift_up (ModeScheduler *self,
               guint          i)
@@ -254,7 +266,7 @@ heap_sift_up (ModeScheduler *self,
     {
       guint parent = (i - 1) / 2;
 
-      if (HEAP (self, parent)->due <= deadline->due)
+      if (!deadline_before (deadline, HEAP (self, parent)))
         break;
       heap_set (self, i, HEAP (self, parent));
       i = parent;
@@ -275,9 +287,9 @@ heap_sift_down (ModeScheduler *self,
 
       if (child >= len)
         break;
-      if (child + 1 < len && HEAP (self, child + 1)->due < HEAP (self, child)->due)
+      if (child + 1 < len && deadline_before (HEAP (self, child + 1), HEAP (self, child)))
         child++;
-      if (deadline->due <= HEAP (self, child)->due)
+      if (!deadline_before (HEAP (self, child), deadline))
         break;
       heap_set (self, i, HEAP (self, child));
       i = child;
@@ -297,7 +309,7 @@ heap_remove_at (ModeScheduler *self,
     return;
 
   heap_set (self, i, last);
-  if (i > 0 && HEAP (self, (i - 1) / 2)->due > last->due)
+  if (i > 0 && deadline_before (last, HEAP (self, (i - 1) / 2)))
     heap_sift_up (self, i);
   else
     heap_sift_down (self, i);
@@ -509,6 +521,7 @@ _mode_scheduler_add (ModeScheduler *self,
     heap_remove_at (self, deadline->position - 1);
 
   deadline->due = due;
+  deadline->order = self->added++;
   g_ptr_array_add (self->heap, deadline);
   heap_sift_up (self, self->heap->len - 1);
 }
