@@ -22,5 +22,6 @@
 #include "mode-bucket.h"
 #include "mode-supervisor.h"
 #include "mode-worker.h"
+#include "mode-blocking-detector.h"
 
 #undef MODE_INSIDE

@@ -14,6 +14,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include "mode-blocking-detector.h"
 #include "mode-error.h"
 #include "mode-i18n.h"
 #include "mode-service-private.h"
@@ -36,6 +37,11 @@
  * Options: `--loglevel`/`-l` LEVEL (debug, info, message, warning,
  * critical), `--logfile`/`-f` FILE, `--debug`, `--quiet`/`-q`,
  * `--blocking-timeout` SECONDS.
+ *
+ * In debug mode (`--debug`), and only then, as in Mode, the worker runs
+ * a #ModeBlockingDetector beside its services: it warns, with a
+ * backtrace where it can get one, when the main context has not come
+ * back to its loop for `--blocking-timeout` seconds (10 unless set).
  *
  * Signals: SIGINT and SIGTERM stop the worker gracefully (a second SIGINT
  * while it stops says what it still waits for); SIGUSR1 writes
@@ -77,6 +83,7 @@ typedef struct
   gdouble     blocking_timeout;
   GMainLoop  *loop;              /* (owned) (nullable): while running */
   GPtrArray  *signal_sources;    /* (owned) (nullable) (element-type GSource) */
+  ModeBlockingDetector *detector; /* (owned) (nullable): while running in debug mode */
   int         exit_status;
   guint       debug : 1;
   guint       quiet : 1;
@@ -415,6 +422,61 @@ on_sigusr2 (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The blocking detector {{{
+ *
+ * In debug mode only, as in Mode: it runs beside the tree of services,
+ * not in it, from before the first service starts until the last one
+ * stopped, so that it watches the whole run.
+ */
+
+static void
+detector_started (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!mode_service_start_finish (MODE_SERVICE (object), result, &error))
+    g_message ("[^%s]: cannot watch for blocking: %s",
+               mode_service_get_label (MODE_SERVICE (object)), error->message);
+}
+
+static void
+start_blocking_detector (ModeWorker *self)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+
+  priv->detector = mode_blocking_detector_new (priv->blocking_timeout);
+  mode_service_start_async (MODE_SERVICE (priv->detector), NULL, detector_started, NULL);
+}
+
+static void
+detector_stopped (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  mode_service_stop_finish (MODE_SERVICE (object), result, NULL);
+  *(gboolean *) data = TRUE;
+}
+
+static void
+stop_blocking_detector (ModeWorker *self)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+  GMainContext *context = mode_service_get_main_context (MODE_SERVICE (self));
+  gboolean done = FALSE;
+
+  if (priv->detector == NULL)
+    return;
+
+  mode_service_stop_async (MODE_SERVICE (priv->detector), NULL, detector_stopped, &done);
+  while (!done)
+    g_main_context_iteration (context, TRUE);
+  g_clear_object (&priv->detector);
+}
+
+/* }}} */
+
 static void
 add_signal (ModeWorker  *self,
             int          signum,
@@ -448,6 +510,7 @@ remove_signals (ModeWorker *self)
  *
  * Runs the worker with the options set as properties: sets up logging
  * (when #ModeWorker:override-logging is set) and the signal handlers,
+ * starts a #ModeBlockingDetector in debug mode (#ModeWorker:debug),
  * starts the worker and its services, runs the main loop of the
  * worker's #ModeService:main-context until a signal or a crash ends it
  * (or until everything started, unless #ModeWorker:daemon is set), stops
@@ -489,6 +552,9 @@ mode_worker_run (ModeWorker *self)
   add_signal (self, SIGUSR1, on_sigusr1);
   add_signal (self, SIGUSR2, on_sigusr2);
 
+  if (priv->debug)
+    start_blocking_detector (self);
+
   mode_service_wait_until_stopped_async (MODE_SERVICE (self), NULL, worker_should_stop, NULL);
   mode_service_start_async (MODE_SERVICE (self), NULL, worker_started, NULL);
 
@@ -498,6 +564,7 @@ mode_worker_run (ModeWorker *self)
   while (g_main_context_iteration (context, FALSE))
     ;
 
+  stop_blocking_detector (self);
   remove_signals (self);
   g_clear_pointer (&priv->loop, g_main_loop_unref);
   g_main_context_pop_thread_default (context);
@@ -990,7 +1057,9 @@ mode_worker_class_init (ModeWorkerClass *klass)
    * ModeWorker:blocking-timeout:
    *
    * In debug mode, how long the main loop may be blocked, in seconds,
-   * before the worker warns.
+   * before the worker warns: the #ModeBlockingDetector:timeout of the
+   * detector the worker runs in debug mode. Without #ModeWorker:debug,
+   * as in Mode, nothing watches the main loop.
    *
    * Since: 0.1
    */

@@ -33,6 +33,7 @@ typedef enum
   ACTION_SIGINT,
   ACTION_SIGUSR1,   /* then SIGTERM, once the worker handled it */
   ACTION_SIGUSR2,   /* then SIGTERM, once the worker handled it */
+  ACTION_BLOCK,     /* blocks the main context for 1.5 s, then SIGTERM */
 } Action;
 
 #define TEST_TYPE_SERVICE (test_service_get_type ())
@@ -110,6 +111,11 @@ do_action (gpointer data)
         add_low_priority (context, g_unix_signal_source_new (signum), then_sigterm, NULL);
         raise (signum);
       }
+      break;
+
+    case ACTION_BLOCK:
+      g_usleep (G_USEC_PER_SEC * 3 / 2);
+      raise (SIGTERM);
       break;
 
     case ACTION_NONE:
@@ -453,6 +459,36 @@ test_sigusr2 (void)
 
 /* }}} */
 
+/* Blocking detection {{{ */
+
+static void
+test_blocking_debug (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_BLOCK, TRUE, "--debug", "--blocking-timeout", "0.2", NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
+  g_test_trap_assert_stderr ("*WARNING]: [^ModeBlockingDetector]: Blocking detected: main context *"
+                             "(blocking timeout 0.20 seconds)*");
+}
+
+static void
+test_blocking_not_debug (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_BLOCK, TRUE, "--blocking-timeout", "0.2", NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
+  /* as in Mode, only debug mode watches the main loop */
+  g_test_trap_assert_stderr_unmatched ("*Blocking detected*");
+}
+
+/* }}} */
+
 int
 main (int   argc,
       char *argv[])
@@ -471,6 +507,8 @@ main (int   argc,
   g_test_add_func ("/worker/signal/sigint", test_sigint);
   g_test_add_func ("/worker/signal/sigusr1", test_sigusr1);
   g_test_add_func ("/worker/signal/sigusr2", test_sigusr2);
+  g_test_add_func ("/worker/blocking/debug", test_blocking_debug);
+  g_test_add_func ("/worker/blocking/not-debug", test_blocking_not_debug);
 
   return g_test_run ();
 }
