@@ -8,6 +8,7 @@ mode_packages=(
   gtk-doc-tools docbook-xml docbook-xsl xsltproc
   valac gjs python3-gi python3-pytest
   gettext valgrind
+  libsystemd-dev
 )
 
 mode_install_deps () {
