@@ -624,21 +624,30 @@ read_notify (GSocket *socket,
   return g_string_free (out, FALSE);
 }
 
+/* Runs the worker of the current test in a subprocess with
+ * NOTIFY_SOCKET and WATCHDOG_USEC set, and returns what it sent. */
+static char *
+trap_notified (const char *watchdog_usec)
+{
+  g_autoptr(GSocket) socket = NULL;
+  char *dir = NULL;
+
+  socket = listen_for_notify (&dir);
+  g_setenv ("WATCHDOG_USEC", watchdog_usec, TRUE);
+  trap ();
+  return read_notify (socket, dir);
+}
+
 static void
 test_systemd_notify (void)
 {
-  g_autoptr(GSocket) socket = NULL;
   g_autofree char *sent = NULL;
-  char *dir = NULL;
 
   if (g_test_subprocess ())
     exit_with (run_worker (ACTION_SIGTERM, TRUE, NULL));
 
-  socket = listen_for_notify (&dir);
   /* 100 s: the worker pings at once, and then every 50 s */
-  g_setenv ("WATCHDOG_USEC", "100000000", TRUE);
-  trap ();
-  sent = read_notify (socket, dir);
+  sent = trap_notified ("100000000");
 
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
@@ -657,25 +666,38 @@ test_systemd_notify (void)
 static void
 test_systemd_watchdog (void)
 {
-  g_autoptr(GSocket) socket = NULL;
   g_autofree char *sent = NULL;
-  char *dir = NULL;
 
   if (g_test_subprocess ())
     exit_with (run_worker (ACTION_BLOCK, TRUE, NULL));
 
-  socket = listen_for_notify (&dir);
   /* pings every 50 ms from the main context (none while it is blocked
    * for 1.5 s: that is what systemd's watchdog is for) */
-  g_setenv ("WATCHDOG_USEC", "100000", TRUE);
-  trap ();
-  sent = read_notify (socket, dir);
+  sent = trap_notified ("100000");
 
   g_test_trap_assert_passed ();
 #if HAVE_LIBSYSTEMD
   g_assert_true (g_str_has_prefix (sent, "WATCHDOG=1\n"));
   g_assert_nonnull (strstr (sent, "READY=1\n"));
   g_assert_nonnull (strstr (sent, "STOPPING=1\n"));
+#else
+  g_assert_cmpstr (sent, ==, "");
+#endif
+}
+
+static void
+test_systemd_crash (void)
+{
+  g_autofree char *sent = NULL;
+
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_CRASH, TRUE, NULL));
+
+  sent = trap_notified ("100000000");
+
+  g_test_trap_assert_failed ();
+#if HAVE_LIBSYSTEMD
+  g_assert_true (g_str_has_suffix (sent, "STOPPING=1\nSTATUS=Stopping\nSTATUS=Label crashed: boom\n"));
 #else
   g_assert_cmpstr (sent, ==, "");
 #endif
@@ -707,6 +729,7 @@ main (int   argc,
   g_test_add_func ("/worker/blocking/not-debug", test_blocking_not_debug);
   g_test_add_func ("/worker/systemd/notify", test_systemd_notify);
   g_test_add_func ("/worker/systemd/watchdog", test_systemd_watchdog);
+  g_test_add_func ("/worker/systemd/crash", test_systemd_crash);
 
   return g_test_run ();
 }
