@@ -96,11 +96,15 @@ struct _ModeBlockingDetector
   char        *prefix;          /* (owned) (nullable): "[^--Label]: " */
   gboolean     backtraces;      /* the SIGURG handler is ours */
 
+  gint64       epoch;           /* monotonic time of the start */
+
+  /* The context and the watchdog share two atomics; the mutex and the
+   * condition only let the watchdog sleep and wake early on a stop. (On
+   * Linux GMutex is a bare futex that ThreadSanitizer does not see.) */
   GMutex       mutex;
   GCond        cond;
-  gint64       last_ping;       /* monotonic time of the last tick; under mutex */
-  gint64       reported_ping;   /* last_ping of the stretch already reported; under mutex */
-  gboolean     stop;            /* under mutex */
+  guint        last_tick;       /* atomic: ms after epoch of the last tick, modulo 2^32 */
+  gint         stop;            /* atomic */
 
   GThread     *thread;          /* (owned) (nullable): the watchdog */
   GSource     *ping;            /* (owned) (nullable) */
@@ -315,29 +319,33 @@ static gpointer
 watchdog (gpointer data)
 {
   ModeBlockingDetector *self = data;
+  guint reported_tick = G_MAXUINT;    /* last_tick of the stretch already reported */
 
-  g_mutex_lock (&self->mutex);
-  while (!self->stop)
+  while (!g_atomic_int_get (&self->stop))
     {
       gint64 since;
+      guint tick;
+      guint now;
 
-      g_cond_wait_until (&self->cond, &self->mutex,
-                         g_get_monotonic_time () + self->interval_usec);
-      if (self->stop)
+      g_mutex_lock (&self->mutex);
+      if (!g_atomic_int_get (&self->stop))
+        g_cond_wait_until (&self->cond, &self->mutex,
+                           g_get_monotonic_time () + self->interval_usec);
+      g_mutex_unlock (&self->mutex);
+      if (g_atomic_int_get (&self->stop))
         break;
 
-      /* The tick after last_ping was due one interval later; the context
-       * has been blocked since then at least. */
-      since = g_get_monotonic_time () - self->last_ping - self->interval_usec;
-      if (since > self->timeout_usec && self->reported_ping != self->last_ping)
+      /* The tick after the last one was due one interval later; the
+       * context has been blocked since then at least. */
+      tick = g_atomic_int_get (&self->last_tick);
+      now = (guint) ((g_get_monotonic_time () - self->epoch) / 1000);
+      since = (now - tick) * (gint64) 1000 - self->interval_usec;
+      if (since > self->timeout_usec && tick != reported_tick)
         {
-          self->reported_ping = self->last_ping;
-          g_mutex_unlock (&self->mutex);
+          reported_tick = tick;
           report_blocking (self, since);
-          g_mutex_lock (&self->mutex);
         }
     }
-  g_mutex_unlock (&self->mutex);
 
   return NULL;
 }
@@ -349,9 +357,7 @@ ping (gpointer data)
   ModeBlockingDetector *self = data;
   gint detections;
 
-  g_mutex_lock (&self->mutex);
-  self->last_ping = g_get_monotonic_time ();
-  g_mutex_unlock (&self->mutex);
+  g_atomic_int_set (&self->last_tick, (guint) ((g_get_monotonic_time () - self->epoch) / 1000));
 
   detections = g_atomic_int_get (&self->detections);
   if (detections != self->notified)
@@ -370,7 +376,7 @@ stop_watching (ModeBlockingDetector *self)
     return;
 
   g_mutex_lock (&self->mutex);
-  self->stop = TRUE;
+  g_atomic_int_set (&self->stop, TRUE);
   g_cond_signal (&self->cond);
   g_mutex_unlock (&self->mutex);
   g_clear_pointer (&self->thread, g_thread_join);
@@ -411,11 +417,10 @@ mode_blocking_detector_on_start (ModeService   *service,
   interval_ms = (guint) (self->interval_usec / 1000);
   self->backtraces = capture_install ();
 
-  g_mutex_lock (&self->mutex);
+  /* no watchdog runs: plain stores, published by the thread's creation */
+  self->epoch = g_get_monotonic_time ();
+  self->last_tick = 0;
   self->stop = FALSE;
-  self->last_ping = g_get_monotonic_time ();
-  self->reported_ping = 0;
-  g_mutex_unlock (&self->mutex);
 
   self->ping = g_timeout_source_new (interval_ms);
   g_source_set_static_name (self->ping, "[mode] blocking detector ping");
