@@ -25,5 +25,6 @@
 #include "mode-service-thread.h"
 #include "mode-service-proxy.h"
 #include "mode-worker.h"
+#include "mode-blocking-detector.h"
 
 #undef MODE_INSIDE

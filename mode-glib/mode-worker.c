@@ -14,9 +14,11 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include "mode-blocking-detector.h"
 #include "mode-error.h"
 #include "mode-i18n.h"
 #include "mode-service-private.h"
+#include "mode-systemd-private.h"
 #include "mode-worker.h"
 
 /**
@@ -37,10 +39,24 @@
  * critical), `--logfile`/`-f` FILE, `--debug`, `--quiet`/`-q`,
  * `--blocking-timeout` SECONDS.
  *
+ * In debug mode (`--debug`), and only then, as in Mode, the worker runs
+ * a #ModeBlockingDetector beside its services: it warns, with a
+ * backtrace where it can get one, when the main context has not come
+ * back to its loop for `--blocking-timeout` seconds (10 unless set).
+ *
  * Signals: SIGINT and SIGTERM stop the worker gracefully (a second SIGINT
  * while it stops says what it still waits for); SIGUSR1 writes
  * mode_service_describe() of the whole tree to stderr; SIGUSR2 turns
  * debug logging on and off.
+ *
+ * Under systemd (`Type=notify`), the worker tells the service manager
+ * `READY=1` once every service started, `STOPPING=1` when it begins to
+ * stop, a one-line `STATUS=` with each, and, when the unit sets
+ * `WatchdogSec=`, sends `WATCHDOG=1` from its main context every half of
+ * that interval, so that a blocked main loop lets systemd's watchdog
+ * fire. This needs libsystemd at build time (the `systemd` feature);
+ * without it, a worker started with `NOTIFY_SOCKET` set says once that it
+ * cannot notify (%MODE_ERROR_UNSUPPORTED) and runs on.
  *
  * The worker installs its log writer only when
  * #ModeWorker:override-logging is set (the default), so that an
@@ -77,12 +93,18 @@ typedef struct
   gdouble     blocking_timeout;
   GMainLoop  *loop;              /* (owned) (nullable): while running */
   GPtrArray  *signal_sources;    /* (owned) (nullable) (element-type GSource) */
+  ModeBlockingDetector *detector; /* (owned) (nullable): while running in debug mode */
+  GSource    *watchdog;          /* (owned) (nullable): WATCHDOG=1 pings */
+  GMutex      crash_mutex;
+  ModeService *crash_origin;     /* (owned) (nullable): under crash_mutex */
+  gulong      crash_hook;        /* while running */
   int         exit_status;
   guint       debug : 1;
   guint       quiet : 1;
   guint       daemon : 1;
   guint       override_logging : 1;
   guint       stopping : 1;
+  guint       notify_failed : 1;
 } ModeWorkerPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (ModeWorker, mode_worker, MODE_TYPE_SERVICE)
@@ -291,6 +313,170 @@ toggle_debug_logging (void)
 
 /* }}} */
 
+/* The service manager {{{
+ *
+ * What systemd hears, through mode-systemd.c: READY=1 once every service
+ * started, STOPPING=1 when the stop begins, STATUS= lines, and WATCHDOG=1
+ * from a source on the worker's context, so that a blocked context stops
+ * the pings.
+ */
+
+static void
+worker_notify (ModeWorker *self,
+               const char *format,
+               ...) G_GNUC_PRINTF (2, 3);
+
+static void
+worker_notify (ModeWorker *self,
+               const char *format,
+               ...)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = NULL;
+  va_list args;
+
+  va_start (args, format);
+  state = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  /* said once: the next ones would fail the same way */
+  if (!_mode_systemd_notify (state, &error) && !priv->notify_failed)
+    {
+      priv->notify_failed = TRUE;
+      g_message ("[^%s]: %s", mode_service_get_label (MODE_SERVICE (self)), error->message);
+    }
+}
+
+static void
+notify_ready (ModeWorker *self)
+{
+  g_autoptr(GPtrArray) services = mode_service_get_dependencies (MODE_SERVICE (self));
+  g_autoptr(GString) status = g_string_new (NULL);
+
+  for (guint i = 0; i < services->len; i++)
+    g_string_append_printf (status, "%s%s", i > 0 ? ", " : "",
+                            mode_service_get_label (g_ptr_array_index (services, i)));
+  worker_notify (self, "READY=1\nSTATUS=Running: %s", status->str);
+}
+
+static gboolean
+on_watchdog (gpointer data)
+{
+  worker_notify (data, "WATCHDOG=1");
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_watchdog (ModeWorker *self)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+  guint64 interval = _mode_systemd_watchdog_interval ();
+
+  if (interval == 0)
+    return;
+
+  /* at once, then every half of what the manager asked for */
+  worker_notify (self, "WATCHDOG=1");
+  priv->watchdog = g_timeout_source_new ((guint) MAX (interval / 1000, 1));
+  g_source_set_static_name (priv->watchdog, "[mode] worker systemd watchdog");
+  g_source_set_priority (priv->watchdog, G_PRIORITY_HIGH);
+  g_source_set_callback (priv->watchdog, on_watchdog, self, NULL);
+  g_source_attach (priv->watchdog, mode_service_get_main_context (MODE_SERVICE (self)));
+}
+
+static void
+stop_watchdog (ModeWorker *self)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+
+  if (priv->watchdog != NULL)
+    g_source_destroy (priv->watchdog);
+  g_clear_pointer (&priv->watchdog, g_source_unref);
+}
+
+/* }}} */
+
+/* The origin of a crash {{{
+ *
+ * A crash marks a whole tree with one reason; the worker's crash line
+ * names the service where it began. Every service's ::crashed emission
+ * goes through the hook: the one whose parent was not crashed yet began
+ * a crash (its tree is marked after it, parents before children). The
+ * worker itself is the origin only when no crash it is part of began
+ * below it. Services of a #ModeServiceThread crash in their own thread,
+ * hence the mutex.
+ */
+
+static gboolean
+same_reason (const GError *a,
+             const GError *b)
+{
+  return a != NULL && b != NULL && a->domain == b->domain && a->code == b->code &&
+         g_strcmp0 (a->message, b->message) == 0;
+}
+
+static gboolean
+on_crashed_emission (GSignalInvocationHint *hint,
+                     guint                  n_params,
+                     const GValue          *params,
+                     gpointer               data)
+{
+  ModeWorker *self = data;
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+  ModeService *service = g_value_get_object (&params[0]);
+  ModeNode *beacon = mode_service_get_beacon (service);
+  ModeNode *parent = mode_node_get_parent (beacon);
+  GObject *parent_service = parent != NULL ? mode_node_get_data (parent) : NULL;
+
+  if (mode_node_get_root (beacon) != mode_service_get_beacon (MODE_SERVICE (self)))
+    return TRUE;
+
+  g_mutex_lock (&priv->crash_mutex);
+  if (service == MODE_SERVICE (self))
+    {
+      if (priv->crash_origin == NULL ||
+          !mode_service_get_crashed (priv->crash_origin) ||
+          !same_reason (mode_service_get_crash_reason (priv->crash_origin),
+                        g_value_get_boxed (&params[1])))
+        g_set_object (&priv->crash_origin, service);
+    }
+  else if (parent_service == NULL || !MODE_IS_SERVICE (parent_service) ||
+           !mode_service_get_crashed (MODE_SERVICE (parent_service)))
+    g_set_object (&priv->crash_origin, service);
+  g_mutex_unlock (&priv->crash_mutex);
+
+  return TRUE;
+}
+
+static void
+watch_crashes (ModeWorker *self)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+
+  priv->crash_hook = g_signal_add_emission_hook (g_signal_lookup ("crashed", MODE_TYPE_SERVICE), 0,
+                                                 on_crashed_emission, self, NULL);
+}
+
+/* Returns the label of the service where the worker's crash began. */
+static char *
+unwatch_crashes (ModeWorker *self)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+  g_autoptr(ModeService) origin = NULL;
+
+  g_signal_remove_emission_hook (g_signal_lookup ("crashed", MODE_TYPE_SERVICE), priv->crash_hook);
+  priv->crash_hook = 0;
+
+  g_mutex_lock (&priv->crash_mutex);
+  origin = g_steal_pointer (&priv->crash_origin);
+  g_mutex_unlock (&priv->crash_mutex);
+
+  return g_strdup (mode_service_get_label (origin != NULL ? origin : MODE_SERVICE (self)));
+}
+
+/* }}} */
+
 /* Running {{{ */
 
 static void
@@ -327,6 +513,7 @@ worker_stop (ModeWorker *self)
   if (priv->stopping)
     return;
   priv->stopping = TRUE;
+  worker_notify (self, "STOPPING=1\nSTATUS=Stopping");
   mode_service_stop_async (MODE_SERVICE (self), NULL, worker_stopped, NULL);
 }
 
@@ -358,6 +545,7 @@ worker_started (GObject      *object,
     }
 
   worker_say (self, _("Worker ready"));
+  notify_ready (self);
 
   if (!priv->daemon)
     worker_stop (self);
@@ -415,6 +603,61 @@ on_sigusr2 (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The blocking detector {{{
+ *
+ * In debug mode only, as in Mode: it runs beside the tree of services,
+ * not in it, from before the first service starts until the last one
+ * stopped, so that it watches the whole run.
+ */
+
+static void
+detector_started (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!mode_service_start_finish (MODE_SERVICE (object), result, &error))
+    g_message ("[^%s]: cannot watch for blocking: %s",
+               mode_service_get_label (MODE_SERVICE (object)), error->message);
+}
+
+static void
+start_blocking_detector (ModeWorker *self)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+
+  priv->detector = mode_blocking_detector_new (priv->blocking_timeout);
+  mode_service_start_async (MODE_SERVICE (priv->detector), NULL, detector_started, NULL);
+}
+
+static void
+detector_stopped (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  mode_service_stop_finish (MODE_SERVICE (object), result, NULL);
+  *(gboolean *) data = TRUE;
+}
+
+static void
+stop_blocking_detector (ModeWorker *self)
+{
+  ModeWorkerPrivate *priv = GET_PRIV (self);
+  GMainContext *context = mode_service_get_main_context (MODE_SERVICE (self));
+  gboolean done = FALSE;
+
+  if (priv->detector == NULL)
+    return;
+
+  mode_service_stop_async (MODE_SERVICE (priv->detector), NULL, detector_stopped, &done);
+  while (!done)
+    g_main_context_iteration (context, TRUE);
+  g_clear_object (&priv->detector);
+}
+
+/* }}} */
+
 static void
 add_signal (ModeWorker  *self,
             int          signum,
@@ -448,6 +691,7 @@ remove_signals (ModeWorker *self)
  *
  * Runs the worker with the options set as properties: sets up logging
  * (when #ModeWorker:override-logging is set) and the signal handlers,
+ * starts a #ModeBlockingDetector in debug mode (#ModeWorker:debug),
  * starts the worker and its services, runs the main loop of the
  * worker's #ModeService:main-context until a signal or a crash ends it
  * (or until everything started, unless #ModeWorker:daemon is set), stops
@@ -465,6 +709,7 @@ mode_worker_run (ModeWorker *self)
   ModeWorkerPrivate *priv;
   GMainContext *context;
   g_autoptr(GError) error = NULL;
+  g_autofree char *origin = NULL;
   const GError *reason;
 
   g_return_val_if_fail (MODE_IS_WORKER (self), MODE_WORKER_EXIT_FAILURE);
@@ -489,6 +734,11 @@ mode_worker_run (ModeWorker *self)
   add_signal (self, SIGUSR1, on_sigusr1);
   add_signal (self, SIGUSR2, on_sigusr2);
 
+  if (priv->debug)
+    start_blocking_detector (self);
+  start_watchdog (self);
+  watch_crashes (self);
+
   mode_service_wait_until_stopped_async (MODE_SERVICE (self), NULL, worker_should_stop, NULL);
   mode_service_start_async (MODE_SERVICE (self), NULL, worker_started, NULL);
 
@@ -498,6 +748,9 @@ mode_worker_run (ModeWorker *self)
   while (g_main_context_iteration (context, FALSE))
     ;
 
+  origin = unwatch_crashes (self);
+  stop_watchdog (self);
+  stop_blocking_detector (self);
   remove_signals (self);
   g_clear_pointer (&priv->loop, g_main_loop_unref);
   g_main_context_pop_thread_default (context);
@@ -505,7 +758,8 @@ mode_worker_run (ModeWorker *self)
   reason = mode_service_get_crash_reason (MODE_SERVICE (self));
   if (mode_service_get_crashed (MODE_SERVICE (self)) && reason != NULL)
     {
-      g_printerr (_("%s crashed: %s\n"), mode_service_get_label (MODE_SERVICE (self)), reason->message);
+      g_printerr (_("%s crashed: %s\n"), origin, reason->message);
+      worker_notify (self, "STATUS=%s crashed: %s", origin, reason->message);
       return MODE_WORKER_EXIT_FAILURE;
     }
 
@@ -855,6 +1109,7 @@ mode_worker_finalize (GObject *object)
 
   g_clear_pointer (&priv->loglevel, g_free);
   g_clear_pointer (&priv->logfile, g_free);
+  g_mutex_clear (&priv->crash_mutex);
 
   G_OBJECT_CLASS (mode_worker_parent_class)->finalize (object);
 }
@@ -990,7 +1245,9 @@ mode_worker_class_init (ModeWorkerClass *klass)
    * ModeWorker:blocking-timeout:
    *
    * In debug mode, how long the main loop may be blocked, in seconds,
-   * before the worker warns.
+   * before the worker warns: the #ModeBlockingDetector:timeout of the
+   * detector the worker runs in debug mode. Without #ModeWorker:debug,
+   * as in Mode, nothing watches the main loop.
    *
    * Since: 0.1
    */
@@ -1031,6 +1288,7 @@ mode_worker_init (ModeWorker *self)
   ModeWorkerPrivate *priv = GET_PRIV (self);
 
   priv->blocking_timeout = 10.0;
+  g_mutex_init (&priv->crash_mutex);
   priv->daemon = TRUE;
   priv->override_logging = TRUE;
 }

@@ -8,7 +8,7 @@ mode_packages=(
   gtk-doc-tools docbook-xml docbook-xsl xsltproc
   valac gjs python3-gi python3-pytest
   gettext valgrind ca-certificates
-  libgraphviz-dev
+  libgraphviz-dev libsystemd-dev
 )
 
 mode_install_deps () {

@@ -8,6 +8,8 @@
  * returned before it exits with it.
  */
 
+#include "config.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
@@ -33,6 +36,7 @@ typedef enum
   ACTION_SIGINT,
   ACTION_SIGUSR1,   /* then SIGTERM, once the worker handled it */
   ACTION_SIGUSR2,   /* then SIGTERM, once the worker handled it */
+  ACTION_BLOCK,     /* blocks the main context for 1.5 s, then SIGTERM */
 } Action;
 
 #define TEST_TYPE_SERVICE (test_service_get_type ())
@@ -110,6 +114,11 @@ do_action (gpointer data)
         add_low_priority (context, g_unix_signal_source_new (signum), then_sigterm, NULL);
         raise (signum);
       }
+      break;
+
+    case ACTION_BLOCK:
+      g_usleep (G_USEC_PER_SEC * 3 / 2);
+      raise (SIGTERM);
       break;
 
     case ACTION_NONE:
@@ -268,9 +277,88 @@ test_crash (void)
   trap ();
   g_test_trap_assert_failed ();
   g_test_trap_assert_stdout ("*Worker ready*exit status 1*");
-  g_test_trap_assert_stderr ("*crashed: boom*");
+  /* the service that crashed, not the worker */
+  g_test_trap_assert_stderr ("*\nLabel crashed: boom\n*");
+  g_test_trap_assert_stderr_unmatched ("*ModeWorker crashed*");
   g_test_trap_assert_stderr ("*[^-Label]: Crashed reason=boom*");
   g_assert_cmpint (MODE_WORKER_EXIT_FAILURE, ==, 1);
+}
+
+/* Worker -> Parent -> Label, and Label crashes: the whole tree is marked
+ * crashed with its reason, and the worker names Label. */
+static void
+test_crash_origin (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(ModeWorker) worker = mode_worker_new ();
+      g_autoptr(ModeService) parent = mode_service_new ();
+      g_autoptr(ModeService) service = g_object_new (TEST_TYPE_SERVICE, "label", "Label", NULL);
+      g_autoptr(ModeService) sibling = mode_service_new ();
+      int status;
+
+      mode_service_set_label (parent, "Parent");
+      mode_service_set_label (sibling, "Sibling");
+      TEST_SERVICE (service)->action = ACTION_CRASH;
+      mode_service_add_dependency (parent, sibling);
+      mode_service_add_dependency (parent, service);
+      mode_worker_add_service (worker, parent);
+
+      status = mode_worker_run (worker);
+      g_assert_true (mode_service_get_crashed (parent));
+      g_assert_true (mode_service_get_crashed (sibling));
+      g_clear_object (&worker);
+      g_clear_object (&parent);
+      g_clear_object (&service);
+      g_clear_object (&sibling);
+      exit_with (status);
+    }
+
+  trap ();
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 1*");
+  g_test_trap_assert_stderr ("*\nLabel crashed: boom\n*");
+  g_test_trap_assert_stderr_unmatched ("*Parent crashed*");
+  g_test_trap_assert_stderr_unmatched ("*Sibling crashed*");
+  g_test_trap_assert_stderr_unmatched ("*ModeWorker crashed*");
+}
+
+/* The worker crashed itself: it is the origin. */
+static gboolean
+crash_worker (gpointer data)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "bust");
+
+  mode_service_crash (data, error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_crash_worker (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(ModeWorker) worker = mode_worker_new ();
+      g_autoptr(ModeService) service = mode_service_new ();
+      GSource *source = g_idle_source_new ();
+      int status;
+
+      mode_service_set_label (service, "Label");
+      mode_worker_add_service (worker, service);
+      add_low_priority (mode_service_get_main_context (MODE_SERVICE (worker)), source,
+                        crash_worker, worker);
+
+      status = mode_worker_run (worker);
+      g_clear_object (&worker);
+      g_clear_object (&service);
+      exit_with (status);
+    }
+
+  trap ();
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout ("*exit status 1*");
+  g_test_trap_assert_stderr ("*\nModeWorker crashed: bust\n*");
+  g_test_trap_assert_stderr_unmatched ("*Label crashed*");
 }
 
 /* }}} */
@@ -453,6 +541,170 @@ test_sigusr2 (void)
 
 /* }}} */
 
+/* Blocking detection {{{ */
+
+static void
+test_blocking_debug (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_BLOCK, TRUE, "--debug", "--blocking-timeout", "0.2", NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
+  g_test_trap_assert_stderr ("*WARNING]: [^ModeBlockingDetector]: Blocking detected: main context *"
+                             "(blocking timeout 0.20 seconds)*");
+}
+
+static void
+test_blocking_not_debug (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_BLOCK, TRUE, "--blocking-timeout", "0.2", NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
+  /* as in Mode, only debug mode watches the main loop */
+  g_test_trap_assert_stderr_unmatched ("*Blocking detected*");
+}
+
+/* }}} */
+
+/* systemd {{{ */
+
+/* Binds a datagram socket in a temporary directory, as the service
+ * manager does, and points NOTIFY_SOCKET at it for the subprocess. */
+static GSocket *
+listen_for_notify (char **dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autofree char *path = NULL;
+  GSocket *socket;
+
+  *dir = g_dir_make_tmp ("mode-test-notify-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (*dir, "notify", NULL);
+
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_assert_no_error (error);
+  address = g_unix_socket_address_new (path);
+  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+  g_assert_no_error (error);
+  g_socket_set_blocking (socket, FALSE);
+
+  g_setenv ("NOTIFY_SOCKET", path, TRUE);
+  return socket;
+}
+
+/* Everything the subprocess sent, one message a line. */
+static char *
+read_notify (GSocket *socket,
+             char    *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "notify", NULL);
+  GString *out = g_string_new (NULL);
+  char buf[4096];
+  gssize n;
+
+  while ((n = g_socket_receive (socket, buf, sizeof buf - 1, NULL, NULL)) > 0)
+    {
+      buf[n] = '\0';
+      g_string_append_printf (out, "%s\n", buf);
+    }
+
+  g_unsetenv ("NOTIFY_SOCKET");
+  g_unsetenv ("WATCHDOG_USEC");
+  g_socket_close (socket, NULL);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (dir);
+
+  return g_string_free (out, FALSE);
+}
+
+/* Runs the worker of the current test in a subprocess with
+ * NOTIFY_SOCKET and WATCHDOG_USEC set, and returns what it sent. */
+static char *
+trap_notified (const char *watchdog_usec)
+{
+  g_autoptr(GSocket) socket = NULL;
+  char *dir = NULL;
+
+  socket = listen_for_notify (&dir);
+  g_setenv ("WATCHDOG_USEC", watchdog_usec, TRUE);
+  trap ();
+  return read_notify (socket, dir);
+}
+
+static void
+test_systemd_notify (void)
+{
+  g_autofree char *sent = NULL;
+
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_SIGTERM, TRUE, NULL));
+
+  /* 100 s: the worker pings at once, and then every 50 s */
+  sent = trap_notified ("100000000");
+
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
+#if HAVE_LIBSYSTEMD
+  g_test_trap_assert_stderr_unmatched ("*Cannot notify*");
+  g_assert_cmpstr (sent, ==,
+                   "WATCHDOG=1\n"
+                   "READY=1\nSTATUS=Running: Label\n"
+                   "STOPPING=1\nSTATUS=Stopping\n");
+#else
+  g_test_trap_assert_stderr ("*Cannot notify the service manager: built without libsystemd*");
+  g_assert_cmpstr (sent, ==, "");
+#endif
+}
+
+static void
+test_systemd_watchdog (void)
+{
+  g_autofree char *sent = NULL;
+
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_BLOCK, TRUE, NULL));
+
+  /* pings every 50 ms from the main context (none while it is blocked
+   * for 1.5 s: that is what systemd's watchdog is for) */
+  sent = trap_notified ("100000");
+
+  g_test_trap_assert_passed ();
+#if HAVE_LIBSYSTEMD
+  g_assert_true (g_str_has_prefix (sent, "WATCHDOG=1\n"));
+  g_assert_nonnull (strstr (sent, "READY=1\n"));
+  g_assert_nonnull (strstr (sent, "STOPPING=1\n"));
+#else
+  g_assert_cmpstr (sent, ==, "");
+#endif
+}
+
+static void
+test_systemd_crash (void)
+{
+  g_autofree char *sent = NULL;
+
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_CRASH, TRUE, NULL));
+
+  sent = trap_notified ("100000000");
+
+  g_test_trap_assert_failed ();
+#if HAVE_LIBSYSTEMD
+  g_assert_true (g_str_has_suffix (sent, "STOPPING=1\nSTATUS=Stopping\nSTATUS=Label crashed: boom\n"));
+#else
+  g_assert_cmpstr (sent, ==, "");
+#endif
+}
+
+/* }}} */
+
 int
 main (int   argc,
       char *argv[])
@@ -465,12 +717,19 @@ main (int   argc,
   g_test_add_func ("/worker/options/quiet", test_quiet);
   g_test_add_func ("/worker/run-once", test_run_once);
   g_test_add_func ("/worker/crash", test_crash);
+  g_test_add_func ("/worker/crash/origin", test_crash_origin);
+  g_test_add_func ("/worker/crash/worker", test_crash_worker);
   g_test_add_func ("/worker/log/format", test_log_format);
   g_test_add_func ("/worker/log/file", test_logfile);
   g_test_add_func ("/worker/signal/sigterm", test_sigterm);
   g_test_add_func ("/worker/signal/sigint", test_sigint);
   g_test_add_func ("/worker/signal/sigusr1", test_sigusr1);
   g_test_add_func ("/worker/signal/sigusr2", test_sigusr2);
+  g_test_add_func ("/worker/blocking/debug", test_blocking_debug);
+  g_test_add_func ("/worker/blocking/not-debug", test_blocking_not_debug);
+  g_test_add_func ("/worker/systemd/notify", test_systemd_notify);
+  g_test_add_func ("/worker/systemd/watchdog", test_systemd_watchdog);
+  g_test_add_func ("/worker/systemd/crash", test_systemd_crash);
 
   return g_test_run ();
 }

@@ -140,7 +140,8 @@ def test_crash(script):
     assert status == 1, err
     assert "Worker ready" in out
     assert "App shut down" in out
-    assert "crashed: boom" in err
+    # the service where the crash began, not the worker
+    assert "\nApp crashed: boom\n" in err
     assert "[^-App]: Crashed reason=boom" in err
 
 
