@@ -622,12 +622,29 @@ detector_started (GObject      *object,
                mode_service_get_label (MODE_SERVICE (object)), error->message);
 }
 
+/* The detector's warning comes from its watchdog thread while the tree
+ * is blocked, when reading the tree would race with the blocked code;
+ * once the context runs again (when #ModeBlockingDetector:detections is
+ * notified, in the worker's context), the tree's state follows. */
+static void
+detector_detected (GObject    *object,
+                   GParamSpec *pspec,
+                   gpointer    data)
+{
+  ModeWorker *self = data;
+  g_autofree char *text = mode_service_describe (MODE_SERVICE (self));
+
+  g_message (_("The services after the block:\n%s"), text);
+}
+
 static void
 start_blocking_detector (ModeWorker *self)
 {
   ModeWorkerPrivate *priv = GET_PRIV (self);
 
   priv->detector = mode_blocking_detector_new (priv->blocking_timeout);
+  g_signal_connect_object (priv->detector, "notify::detections",
+                           G_CALLBACK (detector_detected), self, 0);
   mode_service_start_async (MODE_SERVICE (priv->detector), NULL, detector_started, NULL);
 }
 

@@ -554,6 +554,8 @@ test_blocking_debug (void)
   g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
   g_test_trap_assert_stderr ("*WARNING]: [^ModeBlockingDetector]: Blocking detected: main context *"
                              "(blocking timeout 0.20 seconds)*");
+  /* once the context runs again, the state of the tree */
+  g_test_trap_assert_stderr ("*Blocking detected*The services after the block:\nModeWorker [running]*");
 }
 
 static void
