@@ -53,6 +53,10 @@
  * wait for it, those made once it began to stop fail with
  * %MODE_ERROR_STOPPED.
  *
+ * While its thread runs, the service holds a reference to itself: a
+ * service thread that was started must be stopped, or it runs on after
+ * its last user let it go.
+ *
  * A keepalive notices a thread that stops coming back to its main loop:
  * when it has not answered for #ModeServiceThread:keepalive-timeout
  * seconds, a warning naming the service is logged, and a message when it
