@@ -51,6 +51,18 @@ const LazyRecorder = GObject.registerClass(class LazyRecorder extends Mode.Servi
 });
 
 const tests = [
+    ['a tree of services as a graph, sorted and written as DOT', async () => {
+        const root = new Recorder({label: 'Root'});
+        const child = new Recorder({label: 'Child "quoted"'});
+        root.add_dependency(child);
+        const graph = root.beacon.as_graph();
+        const order = graph.topsort().map(s => s.label);
+        if (order.join(',') !== 'Child "quoted",Root')
+            throw new Error(`topsort: ${order}`);
+        const dot = graph.to_dot();
+        if (!dot.startsWith('digraph') || !dot.includes('label="Child \\"quoted\\""'))
+            throw new Error(`dot: ${dot}`);
+    }],
     ['a C service thread is started and stopped from JS', async () => {
         const t = Mode.ServiceThread.new();
         if (t.thread_running)
