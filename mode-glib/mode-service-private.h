@@ -45,7 +45,11 @@ void        _mode_service_begin               (ModeService *self,
  * or the tree itself; the delegate calls _mode_service_propagate_crash()
  * where they live. A class whose state is another service's (a proxy)
  * sets @resolve: the engine's getters, dependency calls, crash and
- * set_shutdown act on the service it returns (transfer none). */
+ * set_shutdown act on the service it returns (transfer none). A class
+ * whose context does not always run (a thread's, between its runs) sets
+ * @run_in_context: the engine's calls from other threads (crash,
+ * set_shutdown, wait_until_stopped, dependency calls) go there rather
+ * than to the service's context. */
 typedef struct
 {
   void (*begin)           (ModeService  *self,
@@ -55,6 +59,10 @@ typedef struct
   void (*propagate_crash) (ModeService  *self,
                            const GError *reason);
   ModeService *(*resolve) (ModeService  *self);
+  void (*run_in_context)  (ModeService    *self,
+                           GSourceFunc     func,
+                           gpointer        data,
+                           GDestroyNotify  destroy);
 } ModeServiceDelegate;
 
 void        _mode_service_class_set_delegate  (ModeServiceClass          *klass,

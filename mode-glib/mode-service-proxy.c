@@ -235,6 +235,7 @@ static const ModeServiceDelegate proxy_delegate = {
   .begin = delegate_begin,
   .propagate_crash = NULL,
   .resolve = delegate_resolve,
+  .run_in_context = NULL,
 };
 
 /* The service crashed: for the world outside, the proxy did. */

@@ -108,6 +108,7 @@ typedef struct
   GArray       *stop_waiters;    /* (owned) (element-type Waiter) */
   GArray       *next_waiters;    /* (owned) (element-type Waiter): a restart after the stop */
   GSource      *keepalive_check; /* (owned) (nullable) */
+  GQueue        deferred;        /* (element-type Call): calls that wait for the thread's end */
   gint64        stalled_since;   /* 0 while the thread answers */
 
   /* Used in the thread only, while it runs. */
@@ -143,6 +144,7 @@ static GParamSpec *properties[N_PROPS];
 
 static void launch          (ModeServiceThread *self,
                              ModeOpKind         kind);
+static void run_deferred_calls (ModeServiceThread *self);
 static void complete        (ModeServiceThread *self,
                              GArray            *waiters,
                              const GError      *error);
@@ -568,6 +570,7 @@ thread_exited_in_parent (gpointer data)
     }
 
   complete (self, priv->stop_waiters, message->error);
+  run_deferred_calls (self);
 
   if (priv->next_waiters->len > 0)
     {
@@ -896,10 +899,115 @@ delegate_propagate_crash (ModeService  *service,
         message_new (self, reason), message_free);
 }
 
+typedef struct
+{
+  ModeServiceThread *self;      /* (owned) */
+  GSourceFunc        func;
+  gpointer           data;
+  GDestroyNotify     destroy;
+} Call;
+
+static void
+call_free (gpointer data)
+{
+  Call *call = data;
+
+  if (call->destroy != NULL)
+    call->destroy (call->data);
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+/* Moves @call's data into a new Call: @call keeps nothing to free. */
+static Call *
+call_copy (Call *call)
+{
+  Call *copy = g_memdup2 (call, sizeof *call);
+
+  g_object_ref (copy->self);
+  call->destroy = NULL;
+  return copy;
+}
+
+static gboolean call_in_parent (gpointer data);
+
+/* In the parent, once the thread ended: the calls that waited for it. */
+static void
+run_deferred_calls (ModeServiceThread *self)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  Call *call;
+
+  while (priv->state == THREAD_IDLE && (call = g_queue_pop_head (&priv->deferred)) != NULL)
+    {
+      call_in_parent (call);
+      call_free (call);
+    }
+}
+
+/* In the parent, where the thread is launched and joined: the thread's
+ * context runs the call while there is a thread; with none, nothing
+ * else touches the service, and the call runs here. */
+static gboolean
+call_in_parent (gpointer data)
+{
+  Call *call = data;
+  ModeServiceThreadPrivate *priv = GET_PRIV (call->self);
+
+  switch (priv->state)
+    {
+    case THREAD_LAUNCHING:
+    case THREAD_RUNNING:
+      /* before any stop this parent posts later, hence before the end */
+      g_main_context_invoke_full (priv->thread_context, G_PRIORITY_DEFAULT,
+                                  call->func, call->data, call->destroy);
+      call->destroy = NULL;
+      break;
+
+    case THREAD_STOPPING:
+      /* the thread may be past its last iteration: after its end */
+      g_queue_push_tail (&priv->deferred, call_copy (call));
+      break;
+
+    case THREAD_IDLE:
+    default:
+      call->func (call->data);
+      break;
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+delegate_run_in_context (ModeService    *service,
+                         GSourceFunc     func,
+                         gpointer        data,
+                         GDestroyNotify  destroy)
+{
+  ModeServiceThread *self = MODE_SERVICE_THREAD (service);
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  Call *call = g_new (Call, 1);
+
+  call->self = g_object_ref (self);
+  call->func = func;
+  call->data = data;
+  call->destroy = destroy;
+
+  if (in_context (priv->parent_context))
+    {
+      call_in_parent (call);
+      call_free (call);
+      return;
+    }
+
+  post (priv->parent_context, call_in_parent, call, call_free);
+}
+
 static const ModeServiceDelegate thread_delegate = {
   .begin = delegate_begin,
   .propagate_crash = delegate_propagate_crash,
   .resolve = NULL,
+  .run_in_context = delegate_run_in_context,
 };
 
 /* }}} */
@@ -1214,6 +1322,7 @@ mode_service_thread_finalize (GObject *object)
 
   while ((call = g_queue_pop_head (&priv->calls)) != NULL)
     thread_call_fail (self, call);
+  g_queue_clear_full (&priv->deferred, call_free);
 
   keepalive_stop (self);
   g_clear_pointer (&priv->loop, g_main_loop_unref);
@@ -1402,6 +1511,7 @@ mode_service_thread_init (ModeServiceThread *self)
   priv->accepting = TRUE;
   g_mutex_init (&priv->lock);
   g_queue_init (&priv->calls);
+  g_queue_init (&priv->deferred);
 }
 
 /* }}} */

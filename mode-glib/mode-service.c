@@ -1964,11 +1964,21 @@ run_in_context (ModeService    *self,
 {
   ModeServicePrivate *priv = GET_PRIV (self);
 
+  const ModeServiceDelegate *delegate;
+
   if (service_in_context (self))
     {
       func (data);
       if (destroy != NULL)
         destroy (data);
+      return;
+    }
+
+  /* a service whose context is not always running says where calls go */
+  delegate = SERVICE_DELEGATE (self);
+  if (G_UNLIKELY (delegate != NULL && delegate->run_in_context != NULL))
+    {
+      delegate->run_in_context (self, func, data, destroy);
       return;
     }
 

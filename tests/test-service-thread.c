@@ -485,6 +485,56 @@ test_dependency_of_parent (void)
   g_free (test_trace_take ());
 }
 
+/* Calls of the engine that are not lifecycle operations, made while the
+ * service has no thread, run in the parent: they do not wait for a
+ * thread that may never run again. */
+static gint waited_in_thread;
+
+static gpointer
+wait_from_thread (gpointer data)
+{
+  ModeService *service = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  gboolean ok;
+
+  g_main_context_push_thread_default (context);
+  mode_service_wait_until_stopped_async (service, NULL, test_store_result, &result);
+  test_wait_result (result);
+  ok = mode_service_wait_until_stopped_finish (service, result, NULL);
+  g_main_context_pop_thread_default (context);
+
+  g_atomic_int_set (&waited_in_thread, 1);
+  g_main_context_wakeup (NULL);
+  return GINT_TO_POINTER (ok);
+}
+
+static void
+test_calls_without_thread (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Idle");
+  g_autoptr(TestThread) never = test_thread_new ("Never");
+  g_autoptr(GAsyncResult) waited = NULL;
+  g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "down");
+  GThread *waiter;
+
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+
+  /* from the parent, and from a third thread, after the stop */
+  mode_service_wait_until_stopped_async (MODE_SERVICE (svc), NULL, test_store_result, &waited);
+  test_wait_result (waited);
+  g_assert_true (mode_service_wait_until_stopped_finish (MODE_SERVICE (svc), waited, NULL));
+  waiter = g_thread_new ("waiter", wait_from_thread, svc);
+  test_wait_until (test_flag_is_set, &waited_in_thread, "the wait in another thread");  /* the parent runs it */
+  g_assert_true (GPOINTER_TO_INT (g_thread_join (waiter)));
+
+  /* a crash of a service that never ran */
+  mode_service_crash (MODE_SERVICE (never), reason);
+  g_assert_true (mode_service_get_crashed (MODE_SERVICE (never)));
+  g_free (test_trace_take ());
+}
+
 /* }}} */
 
 /* Calls {{{ */
@@ -988,6 +1038,7 @@ main (int    argc,
   g_test_add_func ("/service-thread/stop-while-starting", test_stop_while_starting);
   g_test_add_func ("/service-thread/restart", test_restart);
   g_test_add_func ("/service-thread/dependency-of-parent", test_dependency_of_parent);
+  g_test_add_func ("/service-thread/calls-without-thread", test_calls_without_thread);
   g_test_add_func ("/service-thread/call", test_call);
   g_test_add_func ("/service-thread/call-cancelled", test_call_cancelled);
   g_test_add_func ("/service-thread/call-after-stop", test_call_after_stop);
