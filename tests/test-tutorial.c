@@ -170,6 +170,8 @@ test_port_in_use (void)
   tutorial_start (&tutorial, port);
   g_assert_cmpint (tutorial_wait_exit (&tutorial), ==, 1);
   g_assert_nonnull (strstr (tutorial.output->str, "Address already in use"));
+  /* the crash line names where the crash began: in the service thread */
+  g_assert_nonnull (strstr (tutorial.output->str, "\nWebserver crashed: "));
   g_assert_null (strstr (tutorial.output->str, "Webserver: serving on"));
   tutorial_clear (&tutorial);
 }
