@@ -2,8 +2,9 @@
 # The test command: installs what it needs, builds mode-glib with
 # warnings as errors, runs every suite (C, Python, GJS, Vala, docs), the
 # C tests under valgrind and under ASan/UBSan, and ends with one line
-# "N passed, N failed". The C tests also run under ThreadSanitizer,
-# against a GLib built with it.
+# "N passed, N failed" over every test case of every run (and the
+# configure and build steps). The C tests also run under
+# ThreadSanitizer, against a GLib built with it.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -15,7 +16,9 @@ passed=0
 failed=0
 skipped=0
 
-# Adds the results of a meson test run, from its JSON log.
+# Adds the results of a meson test run, from its JSON log: each test
+# case counts, as TAP lines (C, GJS, Vala) or pytest's summary say; a
+# program that crashed or timed out without saying counts as one failure.
 count_results () {
   local log="$1/meson-logs/testlog$2.json"
   if [ ! -f "$log" ]; then
@@ -24,17 +27,41 @@ count_results () {
     return
   fi
   read -r p f s < <(/usr/bin/python3 - "$log" <<'PY'
-import json, sys
+import json, re, sys
 p = f = s = 0
 for line in open(sys.argv[1]):
     line = line.strip()
     if not line:
         continue
-    r = json.loads(line).get("result")
-    if r in ("OK", "EXPECTEDFAIL"):
-        p += 1
-    elif r == "SKIP":
+    test = json.loads(line)
+    out = test.get("stdout") or ""
+    ok = test.get("result") in ("OK", "EXPECTEDFAIL")
+    tap = re.findall(r"^(ok|not ok) \d+[^\n]*", out, re.M)
+    summary = re.search(r"^=+ (.*) in [0-9.]+s", out, re.M)
+    if tap:
+        case_failures = 0
+        for line_ in re.finditer(r"^(ok|not ok) \d+([^\n]*)", out, re.M):
+            if line_.group(1) == "not ok":
+                case_failures += 1
+            elif "# SKIP" in line_.group(2):
+                s += 1
+            else:
+                p += 1
+        f += case_failures
+        if not ok and case_failures == 0:
+            f += 1
+    elif summary:
+        counts = dict((k, int(n)) for n, k in re.findall(r"(\d+) (passed|failed|skipped|errors?)", summary.group(1)))
+        p += counts.get("passed", 0)
+        s += counts.get("skipped", 0)
+        bad = counts.get("failed", 0) + counts.get("error", 0) + counts.get("errors", 0)
+        f += bad
+        if not ok and bad == 0:
+            f += 1
+    elif test.get("result") == "SKIP":
         s += 1
+    elif ok:
+        p += 1
     else:
         f += 1
 print(p, f, s)
