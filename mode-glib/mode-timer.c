@@ -21,9 +21,10 @@
  *
  * The schedule is absolute: tick n is due at the start time plus n
  * intervals, whatever the earlier ticks cost, so a timer never drifts.
- * A tick that comes late is counted in #ModeTimer:drifting-late (and
- * #ModeTimer:drifting) when it is later than 30% of the interval (at most
- * 1.2 s); a function that runs past the next due time is counted in
+ * A tick that comes late (or early) by 30% of the interval or more (by
+ * 1.2 s at most), as Mode measures it, is counted in
+ * #ModeTimer:drifting-late (or #ModeTimer:drifting-early) and
+ * #ModeTimer:drifting; a function that runs past the next due time is counted in
  * #ModeTimer:overlaps, and the ticks it made the timer miss are skipped
  * rather than run in a burst. Both are logged, as Mode's timers do.
  *
