@@ -23,9 +23,11 @@
  *
  * A service that stands for another one, which its
  * #ModeServiceProxyClass.create_service makes the first time it is
- * needed (not when the proxy is made): a proxy can be put in a tree,
- * supervised or run by a #ModeWorker cheaply, and the real service is
- * only made once something starts it or asks about it.
+ * needed, not when the proxy is made: when the proxy is started, asked
+ * about its state, or put in a tree (mode_service_add_dependency(),
+ * mode_supervisor_add(), mode_worker_add_service()), as Mode's proxies
+ * make theirs when their beacon is first wanted. Making a proxy, for
+ * example at the top level of a program, costs nothing.
  *
  * Everything of #ModeService goes to that service: start, stop,
  * restart, maybe_start, wait_until_stopped, crash and set_shutdown; the
@@ -35,10 +37,12 @@
  * #ModeService:crash-reason and #ModeService:restart-count, whose
  * notifications the proxy repeats; and the signals
  * #ModeService::started, #ModeService::stopped and
- * #ModeService::crashed, which the proxy emits again. The proxy keeps
- * its own label (its type name unless set), its place in the tree and
- * its supervisor: when the service crashes, the proxy's supervisor, or
- * the rest of the proxy's tree, hears of it as a crash of the proxy.
+ * #ModeService::crashed, which the proxy emits again; and the beacon:
+ * the service takes the proxy's place in the tree of services, so the
+ * proxy adds no level to the log lines or the graph, as in Mode. The
+ * proxy keeps its own label (its type name unless set) and its
+ * supervisor: when the service crashes, the proxy's supervisor, or the
+ * rest of the tree, hears of it as a crash of the proxy.
  *
  * |[<!-- language="C" -->
  * static ModeService *
@@ -163,9 +167,9 @@ ensure_service (ModeServiceProxy *self)
 
   priv->service = service;
 
-  /* in the tree under the proxy; its crashes come to the proxy */
-  mode_node_reattach (mode_service_get_beacon (service),
-                      mode_service_get_beacon (MODE_SERVICE (self)));
+  /* Its crashes come to the proxy. Its beacon is the proxy's (the
+   * proxy's own node stays out of the tree): where the proxy is put in a
+   * tree, the service is. */
   mode_service_set_supervisor (service, MODE_SERVICE (self));
 
   g_signal_connect_object (service, "notify", G_CALLBACK (service_notify), self, 0);

@@ -194,6 +194,10 @@ service_resolve (ModeService *self)
   return self;
 }
 
+/* @self's place in the beacon tree: a proxy's is its service's, as in
+ * Mode, so that the proxy adds no level to the tree. */
+#define SERVICE_BEACON(self) (GET_PRIV (service_resolve (self))->beacon)
+
 enum {
   PROP_0,
   PROP_STATE,
@@ -2515,7 +2519,7 @@ mark_crashed_tree (ModeService  *self,
   /* Collect first: the signals run user code that may change the tree. */
   collect_dependencies (self, here, services, remote, seen);
   if (whole_tree)
-    mode_node_traverse (mode_node_get_root (priv->beacon),
+    mode_node_traverse (mode_node_get_root (SERVICE_BEACON (self)),
                         collect_beacon_service, &collect);
 
   for (guint i = 0; i < services->len; i++)
@@ -3422,8 +3426,12 @@ depends_on (ModeService *self,
             ModeService *target,
             GHashTable  *seen)
 {
-  ModeServicePrivate *priv = GET_PRIV (self);
+  ModeServicePrivate *priv;
 
+  if (self == target)
+    return TRUE;
+  self = service_resolve (self);  /* a proxy depends on what its service does */
+  priv = GET_PRIV (self);
   if (self == target)
     return TRUE;
   if (priv->children == NULL || !g_hash_table_add (seen, self))
@@ -3483,7 +3491,7 @@ mode_service_add_dependency (ModeService *self,
 
   self = service_resolve (self);
   priv = GET_PRIV (self);
-  spriv = GET_PRIV (service);
+  spriv = GET_PRIV (service_resolve (service));
 
   if (G_UNLIKELY (self == service))
     {
@@ -3494,7 +3502,7 @@ mode_service_add_dependency (ModeService *self,
     }
 
   /* A service that has a parent may already be ours. */
-  if (mode_node_get_parent (spriv->beacon) != NULL && has_dependency (self, service))
+  if (mode_node_get_parent (SERVICE_BEACON (service)) != NULL && has_dependency (self, service))
     return service;
 
   if (spriv->children != NULL && spriv->children->len > 0)
@@ -3517,7 +3525,7 @@ mode_service_add_dependency (ModeService *self,
     priv->children = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (priv->children, g_object_ref (service));
 
-  mode_node_reattach (spriv->beacon, priv->beacon);
+  mode_node_reattach (SERVICE_BEACON (service), priv->beacon);
 
   return service;
 }
@@ -3652,13 +3660,12 @@ removed_dependency_stopped (ModeService  *child,
   GTask *task = data;
   ModeService *self = service_resolve (g_task_get_source_object (task));
   ModeServicePrivate *priv = GET_PRIV (self);
-  ModeServicePrivate *cpriv = GET_PRIV (child);
 
   if (error != NULL)
     service_log (self, G_LOG_LEVEL_MESSAGE, "Error while stopping child %s: %s",
                  mode_service_get_label (child), error->message);
 
-  mode_node_detach (cpriv->beacon, priv->beacon);
+  mode_node_detach (SERVICE_BEACON (child), priv->beacon);
   g_ptr_array_remove (priv->children, child);
 
   g_task_return_boolean (task, TRUE);
@@ -3763,9 +3770,9 @@ _mode_service_replace_dependency (ModeService *self,
       if (g_ptr_array_index (priv->children, i) != old)
         continue;
 
-      mode_node_detach (GET_PRIV (old)->beacon, priv->beacon);
+      mode_node_detach (SERVICE_BEACON (old), priv->beacon);
       g_ptr_array_index (priv->children, i) = g_object_ref (service);
-      mode_node_reattach (GET_PRIV (service)->beacon, priv->beacon);
+      mode_node_reattach (SERVICE_BEACON (service), priv->beacon);
       g_object_unref (old);
       return;
     }
@@ -3783,7 +3790,7 @@ _mode_service_detach_dependency (ModeService *self,
   if (priv->children == NULL || !has_dependency (self, service))
     return;
 
-  mode_node_detach (GET_PRIV (service)->beacon, priv->beacon);
+  mode_node_detach (SERVICE_BEACON (service), priv->beacon);
   g_ptr_array_remove (priv->children, service);
 }
 
@@ -4164,7 +4171,7 @@ mode_service_get_beacon (ModeService *self)
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
 
-  return GET_PRIV (self)->beacon;
+  return SERVICE_BEACON (self);
 }
 
 /**
@@ -4500,7 +4507,7 @@ mode_service_get_property (GObject    *object,
       break;
 
     case PROP_BEACON:
-      g_value_set_object (value, priv->beacon);
+      g_value_set_object (value, SERVICE_BEACON (self));
       break;
 
     case PROP_SUPERVISOR:

@@ -153,9 +153,9 @@ test_lazy_creation (void)
   g_assert_true (mode_service_proxy_get_service (p) == real);
   g_assert_cmpuint (proxy->created, ==, 1);
 
-  /* it sits under the proxy in the tree */
-  g_assert_true (mode_node_get_parent (mode_service_get_beacon (real)) ==
-                 mode_service_get_beacon (MODE_SERVICE (proxy)));
+  /* the proxy's place in the tree is its service's: it adds no level */
+  g_assert_true (mode_service_get_beacon (MODE_SERVICE (proxy)) == mode_service_get_beacon (real));
+  g_assert_true (mode_node_get_data (mode_service_get_beacon (MODE_SERVICE (proxy))) == (GObject *) real);
   g_free (test_trace_take ());
 }
 
@@ -280,11 +280,16 @@ test_in_a_tree (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *description = NULL;
 
-  mode_service_add_dependency (root, MODE_SERVICE (proxy));
+  /* put in a tree, as in Mode, the service takes the proxy's place */
   g_assert_false (mode_service_proxy_has_service (MODE_SERVICE_PROXY (proxy)));
+  mode_service_add_dependency (root, MODE_SERVICE (proxy));
+  assert_trace ("create");
+  g_assert_cmpuint (mode_node_get_depth (mode_service_get_beacon (MODE_SERVICE (proxy))), ==, 1);
+  g_assert_true (mode_node_get_parent (mode_service_get_beacon (MODE_SERVICE (proxy))) ==
+                 mode_service_get_beacon (root));
 
   g_assert_true (start_sync (root, &error));
-  assert_trace ("start:Root create start:Real");
+  assert_trace ("start:Root start:Real");
 
   description = mode_service_describe (root);
   g_assert_nonnull (strstr (description, "TestLazy (proxy)"));

@@ -66,8 +66,12 @@ def test_service_made_on_first_use(context):
 def test_proxy_in_a_tree_and_crash(context):
     root = Mode.Service(label="Root")
     proxy = LazyCache()
-    root.add_dependency(proxy)
     assert not proxy.has_service()
+    root.add_dependency(proxy)
+    # as in Mode, the service takes the proxy's place in the tree
+    assert proxy.has_service()
+    assert proxy.props.beacon.get_parent() == root.props.beacon
+    assert proxy.props.beacon.get_depth() == 1
 
     assert run(context, root.start_async, root.start_finish)
     assert proxy.log == ["start"]
