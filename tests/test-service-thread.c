@@ -878,6 +878,43 @@ test_supervised (void)
   g_free (test_trace_take ());
 }
 
+static gboolean
+both_restarted (gpointer data)
+{
+  TestThread **pair = data;
+
+  return g_atomic_int_get (&pair[0]->started_in_thread) == 2 &&
+         g_atomic_int_get (&pair[1]->started_in_thread) == 2;
+}
+
+/* One for all: the supervisor stops both threads, then restarts both. */
+static void
+test_supervised_one_for_all (void)
+{
+  g_autoptr(ModeSupervisor) sup = mode_supervisor_new (MODE_SUPERVISOR_ONE_FOR_ALL);
+  g_autoptr(TestThread) a = test_thread_new ("A");
+  g_autoptr(TestThread) b = test_thread_new ("B");
+  TestThread *pair[2] = { a, b };
+
+  mode_supervisor_add (sup, MODE_SERVICE (a));
+  mode_supervisor_add (sup, MODE_SERVICE (b));
+  g_assert_true (start_sync (MODE_SERVICE (sup), NULL));
+
+  mode_service_thread_cast (MODE_SERVICE_THREAD (a), crash_in_thread, NULL, NULL);
+  test_wait_until (both_restarted, pair, "both restarts");
+
+  g_assert_cmpint (a->stopped_in_thread, ==, 1);
+  g_assert_cmpint (b->stopped_in_thread, ==, 1);
+  g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (a)), ==, 1);
+  g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (b)), ==, 1);
+  g_assert_false (mode_service_get_crashed (MODE_SERVICE (sup)));
+
+  g_assert_true (stop_sync (MODE_SERVICE (sup), NULL));
+  g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (a)));
+  g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (b)));
+  g_free (test_trace_take ());
+}
+
 /* }}} */
 
 /* Keepalive {{{ */
@@ -1046,6 +1083,7 @@ main (int    argc,
   g_test_add_func ("/service-thread/call-from-other-thread", test_call_from_other_thread);
   g_test_add_func ("/service-thread/crash-propagates", test_crash_propagates);
   g_test_add_func ("/service-thread/supervised", test_supervised);
+  g_test_add_func ("/service-thread/supervised-one-for-all", test_supervised_one_for_all);
   g_test_add_func ("/service-thread/no-leaks", test_no_leaks);
   g_test_add_func ("/service-thread/no-leaks-new-services", test_no_leaks_new_services);
   g_test_add_func ("/service-thread/keepalive", test_keepalive);
