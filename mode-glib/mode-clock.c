@@ -68,6 +68,8 @@ struct _ModeScheduler
   GMainContext *context;     /* (unowned): the source is attached to it */
   GPtrArray    *heap;        /* (owned) (element-type ModeDeadline): a binary min-heap */
   guint64       added;       /* deadlines added so far: their order */
+  guint         behind : 1;  /* the last dispatch left deadlines due: yield once */
+  guint         yielding : 1;/* this iteration is the lower priorities' */
   guint         refcount;    /* under the clock's mutex */
 #ifdef HAVE_TIMERFD
   int           timerfd;
@@ -345,6 +347,19 @@ scheduler_prepare (GSource *source,
 
   *timeout = -1;
 
+  /* Overloaded (the deadlines of one dispatch took so long that others
+   * came due meanwhile), a source of high priority that is always ready
+   * would starve every other source of the context, the signal handlers
+   * that stop the program among them: every other iteration is theirs. */
+  if (self->behind)
+    {
+      self->behind = FALSE;
+      self->yielding = TRUE;
+      *timeout = 0;
+      return FALSE;
+    }
+  self->yielding = FALSE;
+
   if (self->heap->len == 0)
     return FALSE;
 
@@ -390,6 +405,9 @@ scheduler_check (GSource *source)
     }
 #endif
 
+  if (self->yielding)
+    return FALSE;
+
   return self->heap->len > 0 && HEAP (self, 0)->due <= clock_now (self->clock);
 }
 
@@ -410,6 +428,8 @@ scheduler_dispatch (GSource     *source,
       heap_remove_at (self, 0);
       deadline->func (deadline, deadline->data);
     }
+
+  self->behind = self->heap->len > 0 && HEAP (self, 0)->due <= clock_now (self->clock);
 
   return G_SOURCE_CONTINUE;
 }

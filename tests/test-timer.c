@@ -599,6 +599,63 @@ test_class_timers (Fixture       *f,
   assert_finalized (base);
 }
 
+/* Timers whose functions together take longer than their interval are
+ * always due: they must not starve the rest of the context (a signal
+ * handler that would stop the program, say). */
+static void
+advance_a_lot (ModeService *service,
+               ModeTimer   *timer,
+               gpointer     user_data)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+  mode_clock_advance (mode_service_get_clock (service), USEC (0.6));
+}
+
+static gboolean
+note_idle (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_overload_yields (Fixture       *f,
+                      gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "busy");
+  guint calls = 0;
+  gboolean idle_ran = FALSE;
+  guint calls_before;
+  GSource *idle;
+
+  mode_service_add_timer (service, "first", 1.0, advance_a_lot, &calls, NULL);
+  mode_service_add_timer (service, "second", 1.0, advance_a_lot, &calls, NULL);
+  mode_service_add_timer (service, "third", 1.0, advance_a_lot, &calls, NULL);
+  service_start (service);
+  advance (f->clock, USEC (1));
+  g_assert_cmpuint (calls, >=, 2);
+
+  /* always behind now: a tick of the three costs 1.8 intervals */
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, note_idle, &idle_ran, NULL);
+  g_source_attach (idle, f->context);
+  g_source_unref (idle);
+  for (guint i = 0; i < 10 && !idle_ran; i++)
+    g_main_context_iteration (f->context, FALSE);
+  g_assert_true (idle_ran);
+
+  /* and the timers go on */
+  calls_before = calls;
+  for (guint i = 0; i < 10; i++)
+    g_main_context_iteration (f->context, FALSE);
+  g_assert_cmpuint (calls, >, calls_before);
+
+  service_stop (service);
+  assert_finalized (service);
+}
+
 static void
 test_add_while_running (Fixture       *f,
                         gconstpointer  data)
@@ -753,6 +810,7 @@ main (int   argc,
   ADD ("stop-restart", test_stop_restart);
   ADD ("class-timers", test_class_timers);
   ADD ("add-while-running", test_add_while_running);
+  ADD ("overload-yields", test_overload_yields);
   g_test_add_data_func ("/timer/default-clock", NULL, test_default_clock);
 
 #undef ADD
