@@ -196,3 +196,31 @@ def test_restart_runs_a_new_thread(context):
     assert svc.names() == ["start", "thread-started", "stop", "thread-stop",
                            "start", "thread-started"]
     assert run(context, svc.stop_async, svc.stop_finish)
+
+
+class Inner(Mode.Service):
+    def __init__(self, log, **kwargs):
+        super().__init__(**kwargs)
+        self.log = log
+
+    def do_on_start(self, cancellable):
+        self.log.append(("inner-start", threading.get_ident()))
+
+
+class WithInner(Worker):
+    def do_on_init_dependencies(self):
+        # made in the service's thread: it lives in the thread's context
+        self.inner = Inner(self.hooks, label="Inner")
+        return [self.inner]
+
+
+def test_dependencies_made_in_the_thread_run_there(context):
+    svc = WithInner(label="PyOuter")
+    assert run(context, svc.start_async, svc.start_finish)
+    assert svc.inner.get_main_context() == svc.props.thread_context
+    assert svc.inner.get_state() == Mode.ServiceState.RUNNING
+    names = svc.names()
+    assert names == ["start", "inner-start", "thread-started"]
+    assert len(svc.thread_ids()) == 1
+    assert run(context, svc.stop_async, svc.stop_finish)
+    assert svc.inner.get_state() == Mode.ServiceState.SHUTDOWN
