@@ -60,6 +60,7 @@ typedef struct
   ModeService     *service;   /* (owned) */
   ModeRestartType  type;
   gulong           stopped_handler;
+  guint            pending : 1;  /* ended, in the sweep under way */
 } Child;
 
 typedef enum
@@ -77,6 +78,7 @@ typedef struct
 typedef struct
 {
   GPtrArray              *children;   /* (owned) (element-type Child) */
+  GHashTable             *by_service; /* (owned): ModeService -> its Child, for the crashes */
   GPtrArray              *pending;    /* (owned) (element-type ModeService): ended services to handle */
   GArray                 *actions;    /* (owned) (nullable) (element-type Action): the sweep */
   ModeBucket             *bucket;     /* (owned) (nullable): made on first restart */
@@ -123,6 +125,10 @@ find_child (ModeSupervisor *self,
             guint          *index)
 {
   ModeSupervisorPrivate *priv = GET_PRIV (self);
+
+  /* a crash asks which child: at once, whatever the number of children */
+  if (index == NULL)
+    return g_hash_table_lookup (priv->by_service, service);
 
   for (guint i = 0; i < priv->children->len; i++)
     {
@@ -330,15 +336,10 @@ plan_restart (ModeSupervisor *self,
   g_object_unref (replacement);
 }
 
-static gboolean
-is_pending (GPtrArray   *ended,
-            ModeService *service)
-{
-  for (guint i = 0; i < ended->len; i++)
-    if (g_ptr_array_index (ended, i) == service)
-      return TRUE;
-  return FALSE;
-}
+static void plan_sweep (ModeSupervisor *self,
+                        GPtrArray      *ended,
+                        guint           first,
+                        gboolean        any_restart);
 
 static void
 sweep (ModeSupervisor *self)
@@ -353,11 +354,20 @@ sweep (ModeSupervisor *self)
   if (mode_service_get_should_stop (MODE_SERVICE (self)))
     return;
 
+  /* flag the children that ended: the loops below ask each child */
+  for (guint i = 0; i < ended->len; i++)
+    {
+      Child *child = find_child (self, g_ptr_array_index (ended, i), NULL);
+
+      if (child != NULL)
+        child->pending = TRUE;
+    }
+
   for (guint i = 0; i < priv->children->len; i++)
     {
       Child *child = g_ptr_array_index (priv->children, i);
 
-      if (!is_pending (ended, child->service))
+      if (!child->pending)
         continue;
       if (first == G_MAXUINT)
         first = i;
@@ -367,6 +377,22 @@ sweep (ModeSupervisor *self)
 
   if (first == G_MAXUINT)
     return;
+
+  plan_sweep (self, ended, first, any_restart);
+
+  for (guint i = 0; i < priv->children->len; i++)
+    ((Child *) g_ptr_array_index (priv->children, i))->pending = FALSE;
+
+  run_actions (self);
+}
+
+static void
+plan_sweep (ModeSupervisor *self,
+            GPtrArray      *ended,
+            guint           first,
+            gboolean        any_restart)
+{
+  ModeSupervisorPrivate *priv = GET_PRIV (self);
 
   g_object_ref (self);
   priv->sweeping = TRUE;
@@ -380,7 +406,7 @@ sweep (ModeSupervisor *self)
         {
           Child *child = g_ptr_array_index (priv->children, i);
 
-          if (!is_pending (ended, child->service))
+          if (!child->pending)
             continue;
           if (child->type == MODE_RESTART_TEMPORARY)
             add_action (self, ACTION_STOP, child->service);
@@ -407,9 +433,9 @@ sweep (ModeSupervisor *self)
           {
             Child *child = g_ptr_array_index (priv->children, i);
 
-            if (child->type == MODE_RESTART_TEMPORARY && is_pending (ended, child->service))
+            if (child->type == MODE_RESTART_TEMPORARY && child->pending)
               continue;
-            plan_restart (self, i, is_pending (ended, child->service));
+            plan_restart (self, i, child->pending);
           }
       }
       break;
@@ -439,8 +465,6 @@ sweep (ModeSupervisor *self)
       }
       break;
     }
-
-  run_actions (self);
 }
 
 static gboolean
@@ -508,6 +532,7 @@ mode_supervisor_dispose (GObject *object)
   if (priv->children != NULL)
     for (guint i = 0; i < priv->children->len; i++)
       mode_service_set_supervisor (((Child *) g_ptr_array_index (priv->children, i))->service, NULL);
+  g_clear_pointer (&priv->by_service, g_hash_table_unref);
   g_clear_pointer (&priv->children, g_ptr_array_unref);
   g_clear_pointer (&priv->pending, g_ptr_array_unref);
   g_clear_object (&priv->bucket);
@@ -639,6 +664,7 @@ mode_supervisor_init (ModeSupervisor *self)
   ModeSupervisorPrivate *priv = GET_PRIV (self);
 
   priv->children = g_ptr_array_new_with_free_func (child_free);
+  priv->by_service = g_hash_table_new (NULL, NULL);
   priv->pending = g_ptr_array_new_with_free_func (g_object_unref);
   priv->max_restarts = 100;
   priv->over = 1.0;
@@ -705,6 +731,7 @@ mode_supervisor_add_full (ModeSupervisor  *self,
   if (restart_type == MODE_RESTART_PERMANENT)
     child->stopped_handler = g_signal_connect (service, "stopped", G_CALLBACK (child_stopped), self);
   g_ptr_array_add (priv->children, child);
+  g_hash_table_insert (priv->by_service, service, child);
 
   if (priv->strategy != MODE_SUPERVISOR_CRASHING)
     mode_service_set_supervisor (service, MODE_SERVICE (self));
@@ -758,6 +785,7 @@ mode_supervisor_discard (ModeSupervisor *self,
   g_object_ref (service);
   if (mode_service_get_supervisor (service) == MODE_SERVICE (self))
     mode_service_set_supervisor (service, NULL);
+  g_hash_table_remove (priv->by_service, service);
   g_ptr_array_remove_index (priv->children, index);
   g_ptr_array_remove (priv->pending, service);
   _mode_service_detach_dependency (MODE_SERVICE (self), service);
@@ -801,7 +829,9 @@ mode_supervisor_insert (ModeSupervisor *self,
     mode_service_set_supervisor (old, NULL);
   _mode_service_replace_dependency (MODE_SERVICE (self), old, service);
 
+  g_hash_table_remove (priv->by_service, old);
   child->service = g_object_ref (service);
+  g_hash_table_insert (priv->by_service, service, child);
   g_object_unref (old);
   if (child->type == MODE_RESTART_PERMANENT)
     child->stopped_handler = g_signal_connect (service, "stopped", G_CALLBACK (child_stopped), self);
