@@ -8,77 +8,14 @@
 
 #include "test-util.h"
 
-#define USEC(seconds) ((gint64) ((seconds) * G_USEC_PER_SEC + 0.5))
-
 /* Main context helpers {{{ */
-
-typedef struct
-{
-  GMainContext *context;
-  ModeClock    *clock;
-} Fixture;
-
-/* One iteration of the thread-default context (the test's own; NULL
- * would be the global default context). */
-static gboolean
-iterate (gboolean may_block)
-{
-  return g_main_context_iteration (g_main_context_get_thread_default (), may_block);
-}
-
-static void
-drain (void)
-{
-  while (iterate (FALSE))
-    ;
-}
-
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  g_assert_null (*slot);
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-await_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    iterate (TRUE);
-
-  return g_steal_pointer (slot);
-}
 
 static void
 await_n_tasks (ModeService *service,
                guint        n_tasks)
 {
   while (mode_service_get_n_tasks (service) != n_tasks)
-    iterate (TRUE);
-}
-
-/* Advances the manual clock and runs what became due. */
-static void
-advance (ModeClock *clock,
-         gint64     microseconds)
-{
-  mode_clock_advance (clock, microseconds);
-  drain ();
-}
-
-static void
-assert_finalized (gpointer object)
-{
-  GObject *weak = object;
-
-  g_object_add_weak_pointer (weak, (gpointer *) &weak);
-  g_object_unref (object);
-  drain ();
-  g_assert_null (weak);
+    test_iterate (TRUE);
 }
 
 /* For objects that another thread may still hold for a moment: waits
@@ -107,75 +44,7 @@ await_finalized (gpointer object)
   g_object_weak_ref (object, finalized_notify, &finalized);
   g_object_unref (object);
   while (!g_atomic_int_get (&finalized.finalized))
-    iterate (TRUE);
-}
-
-static void
-service_start (ModeService *service)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  gboolean ok;
-
-  mode_service_start_async (service, NULL, store_result, &slot);
-  result = await_result (&slot);
-  ok = mode_service_start_finish (service, result, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-}
-
-static void
-service_stop (ModeService *service)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  gboolean ok;
-
-  mode_service_stop_async (service, NULL, store_result, &slot);
-  result = await_result (&slot);
-  ok = mode_service_stop_finish (service, result, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-}
-
-static void
-service_restart (ModeService *service)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  gboolean ok;
-
-  mode_service_restart_async (service, NULL, store_result, &slot);
-  result = await_result (&slot);
-  ok = mode_service_restart_finish (service, result, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-}
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->context = g_main_context_new ();
-  g_main_context_push_thread_default (f->context);
-  f->clock = mode_clock_new_manual ();
-  g_free (test_trace_take ());
-  test_log_clear ();
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  drain ();
-  /* every service, and so every deadline, let go of the clock */
-  assert_finalized (g_steal_pointer (&f->clock));
-  g_free (test_trace_take ());
-  g_main_context_pop_thread_default (f->context);
-  g_main_context_unref (f->context);
+    test_iterate (TRUE);
 }
 
 /* }}} */
@@ -443,12 +312,12 @@ later_complete_one (Later *later)
   g_object_add_weak_pointer (G_OBJECT (task), (gpointer *) &weak);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
-  drain ();
+  test_drain ();
   g_assert_null (weak);
 }
 
 static void
-test_spawn (Fixture       *f,
+test_spawn (TestFixture       *f,
             gconstpointer  data)
 {
   ModeService *service = test_service_new (f->clock, "svc");
@@ -456,7 +325,7 @@ test_spawn (Fixture       *f,
   GTask *task;
 
   later_init (&later);
-  service_start (service);
+  test_start_ok (service);
   g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 0);
 
   /* the function runs now; the task runs until it is completed */
@@ -474,7 +343,7 @@ test_spawn (Fixture       *f,
   mode_service_spawn (service, "later", later_func, &later, later_destroyed);
   mode_service_spawn (service, "later", later_func, &later, later_destroyed);
   g_assert_cmpuint (later.calls, ==, 3);
-  drain ();
+  test_drain ();
   g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 3);
   g_assert_cmpuint (later.destroyed, ==, 0);
 
@@ -492,13 +361,13 @@ test_spawn (Fixture       *f,
   await_n_tasks (service, 0);
   g_assert_false (mode_service_get_crashed (service));
 
-  service_stop (service);
-  assert_finalized (service);
+  test_stop_ok (service);
+  test_assert_finalized (service);
   g_ptr_array_unref (later.tasks);
 }
 
 static void
-test_add_task (Fixture       *f,
+test_add_task (TestFixture       *f,
                gconstpointer  data)
 {
   ModeService *parent = test_service_new (f->clock, "parent");
@@ -511,34 +380,34 @@ test_add_task (Fixture       *f,
   mode_service_add_task (parent, "work", record_task, (gpointer) "parent:task", NULL);
 
   /* after on_start, before the dependencies start */
-  service_start (parent);
+  test_start_ok (parent);
   first = test_trace_take ();
   g_assert_cmpstr (first, ==, "parent:on_start parent:task child:on_start");
   await_n_tasks (parent, 0);
 
   /* on every start: a restart of a running service... */
-  service_restart (parent);
+  test_restart_ok (parent);
   second = test_trace_take ();
   g_assert_true (g_str_has_suffix (second, "parent:on_start parent:task child:on_start"));
   await_n_tasks (parent, 0);
 
   /* ...and of a stopped one */
-  service_stop (parent);
+  test_stop_ok (parent);
   g_clear_pointer (&second, g_free);
   second = test_trace_take ();
   g_assert_null (strstr (second, "task"));
-  service_restart (parent);
+  test_restart_ok (parent);
   third = test_trace_take ();
   g_assert_cmpstr (third, ==, "parent:on_start parent:task child:on_start");
   await_n_tasks (parent, 0);
 
-  service_stop (parent);
+  test_stop_ok (parent);
   g_object_unref (child);
-  assert_finalized (parent);
+  test_assert_finalized (parent);
 }
 
 static void
-test_class_tasks (Fixture       *f,
+test_class_tasks (TestFixture       *f,
                   gconstpointer  data)
 {
   ModeService *base = g_object_new (TEST_TYPE_TASK_BASE, "clock", f->clock, NULL);
@@ -547,55 +416,55 @@ test_class_tasks (Fixture       *f,
   ModeService *later = g_object_new (TEST_TYPE_TASK_LATER, "clock", f->clock, NULL);
   g_autofree char *text = NULL;
 
-  service_start (base);
+  test_start_ok (base);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base");
   g_clear_pointer (&text, g_free);
 
   /* registered in class_init; the base class's task first */
-  service_start (early);
+  test_start_ok (early);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base early");
   g_clear_pointer (&text, g_free);
 
   /* registered after class_init */
-  service_start (late);
+  test_start_ok (late);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base late");
   g_clear_pointer (&text, g_free);
 
   /* every start, a restart too */
-  service_restart (early);
+  test_restart_ok (early);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base early");
   g_clear_pointer (&text, g_free);
-  service_restart (late);
+  test_restart_ok (late);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base late");
   g_clear_pointer (&text, g_free);
 
   /* the class tasks come before the instance's own */
   mode_service_add_task (early, "instance", record_task, (gpointer) "instance", NULL);
-  service_restart (early);
+  test_restart_ok (early);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base early instance");
   g_clear_pointer (&text, g_free);
 
   /* looked up at each start: one registered between two starts runs on
    * the second */
-  service_start (later);
+  test_start_ok (later);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base");
   g_clear_pointer (&text, g_free);
   mode_service_class_add_task_full (g_type_class_peek (TEST_TYPE_TASK_LATER), "later",
                                     record_task, (gpointer) "later", NULL);
-  service_restart (later);
+  test_restart_ok (later);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base later");
   g_clear_pointer (&text, g_free);
 
   /* the subclasses' tasks are not the base class's */
-  service_restart (base);
+  test_restart_ok (base);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "base");
 
@@ -604,8 +473,8 @@ test_class_tasks (Fixture       *f,
       ModeService *service = (ModeService *[]) { base, early, late, later }[i];
 
       await_n_tasks (service, 0);
-      service_stop (service);
-      assert_finalized (service);
+      test_stop_ok (service);
+      test_assert_finalized (service);
     }
 }
 
@@ -627,7 +496,7 @@ cancelled_task (ModeService *service,
 }
 
 static void
-test_task_error (Fixture       *f,
+test_task_error (TestFixture       *f,
                  gconstpointer  data)
 {
   ModeService *root = test_service_new (f->clock, "root");
@@ -635,12 +504,12 @@ test_task_error (Fixture       *f,
   const GError *reason;
 
   mode_service_add_dependency (root, child);
-  service_start (root);
+  test_start_ok (root);
 
   /* cancelled: not a failure */
   mode_service_spawn (child, "cancelled", cancelled_task, NULL, NULL);
   await_n_tasks (child, 0);
-  drain ();
+  test_drain ();
   g_assert_false (mode_service_get_crashed (child));
   g_assert_false (mode_service_get_crashed (root));
   g_assert_cmpint (mode_service_get_state (child), ==, MODE_SERVICE_STATE_RUNNING);
@@ -648,7 +517,7 @@ test_task_error (Fixture       *f,
   /* any other error crashes the service, and without a supervisor the tree */
   mode_service_spawn (child, "failing", fail_task, (gpointer) "the disk", NULL);
   while (!mode_service_get_crashed (child))
-    iterate (TRUE);
+    test_iterate (TRUE);
   g_assert_cmpuint (mode_service_get_n_tasks (child), ==, 0);
   g_assert_cmpint (mode_service_get_state (child), ==, MODE_SERVICE_STATE_CRASHED);
   reason = mode_service_get_crash_reason (child);
@@ -661,10 +530,10 @@ test_task_error (Fixture       *f,
   g_assert_true (test_log_contains ("*Crashed reason=*no access to the disk*"));
 
   /* a crashed service still stops */
-  service_stop (root);
+  test_stop_ok (root);
   g_assert_true (mode_service_get_crashed (root));
   g_object_unref (child);
-  assert_finalized (root);
+  test_assert_finalized (root);
 }
 
 /* A task that ends when its cancellable fires, in a later iteration. */
@@ -693,7 +562,7 @@ cancellable_task (ModeService *service,
 }
 
 static void
-test_stop_cancels_tasks (Fixture       *f,
+test_stop_cancels_tasks (TestFixture       *f,
                          gconstpointer  data)
 {
   ModeService *service = test_service_new (f->clock, "svc");
@@ -702,19 +571,19 @@ test_stop_cancels_tasks (Fixture       *f,
   g_autofree char *text = NULL;
   GAsyncResult *slot = NULL;
 
-  service_start (service);
+  test_start_ok (service);
   g_free (test_trace_take ());
 
   mode_service_spawn (service, "t1", cancellable_task, NULL, NULL);
   mode_service_spawn (service, "t2", cancellable_task, NULL, NULL);
   mode_service_spawn (service, "t3", cancellable_task, NULL, NULL);
   mode_service_add_cleanup (service, record_cleanup, (gpointer) "cleanup", NULL);
-  drain ();
+  test_drain ();
   g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 3);
 
   n_tasks_at_shutdown = G_MAXUINT;
-  mode_service_stop_async (service, NULL, store_result, &slot);
-  result = await_result (&slot);
+  mode_service_stop_async (service, NULL, test_store_result, &slot);
+  result = test_await_result (&slot);
   g_assert_true (mode_service_stop_finish (service, result, &error));
   g_assert_no_error (error);
 
@@ -729,11 +598,11 @@ test_stop_cancels_tasks (Fixture       *f,
   g_assert_false (test_log_contains ("*still running*"));
 
   g_clear_object (&result);
-  assert_finalized (service);
+  test_assert_finalized (service);
 }
 
 static void
-test_stop_timeout (Fixture       *f,
+test_stop_timeout (TestFixture       *f,
                    gconstpointer  data)
 {
   ModeService *service = test_service_new (f->clock, "svc");
@@ -744,23 +613,23 @@ test_stop_timeout (Fixture       *f,
 
   later_init (&later);
   mode_service_set_shutdown_timeout (service, 5.0);
-  service_start (service);
+  test_start_ok (service);
 
   /* it never looks at its cancellable */
   mode_service_spawn (service, "stubborn", later_func, &later, later_destroyed);
-  advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
 
-  mode_service_stop_async (service, NULL, store_result, &slot);
-  drain ();
+  mode_service_stop_async (service, NULL, test_store_result, &slot);
+  test_drain ();
   g_assert_null (slot);
   g_assert_cmpint (mode_service_get_state (service), ==, MODE_SERVICE_STATE_STOPPING);
 
-  advance (f->clock, USEC (5) - 1);
+  test_advance (f->clock, USEC (5) - 1);
   g_assert_null (slot);
   g_assert_false (test_log_contains ("*still running*"));
 
-  advance (f->clock, 1);
-  result = await_result (&slot);
+  test_advance (f->clock, 1);
+  result = test_await_result (&slot);
   g_assert_true (mode_service_stop_finish (service, result, &error));
   g_assert_no_error (error);
   g_assert_cmpint (mode_service_get_state (service), ==, MODE_SERVICE_STATE_SHUTDOWN);
@@ -775,7 +644,7 @@ test_stop_timeout (Fixture       *f,
   g_assert_false (mode_service_get_crashed (service));
 
   g_clear_object (&result);
-  assert_finalized (service);
+  test_assert_finalized (service);
   g_ptr_array_unref (later.tasks);
 }
 
@@ -832,34 +701,34 @@ parked_task (ModeService *service,
 }
 
 static void
-test_many_tasks (Fixture       *f,
+test_many_tasks (TestFixture       *f,
                  gconstpointer  data)
 {
   ModeService *service = test_service_new (f->clock, "svc");
 
   memset (&parked, 0, sizeof parked);
-  service_start (service);
+  test_start_ok (service);
 
   for (guint i = 0; i < N_PARKED; i++)
     mode_service_spawn (service, "parked", parked_task, NULL, parked_destroyed);
-  drain ();
+  test_drain ();
   g_assert_cmpuint (parked.started, ==, N_PARKED);
   g_assert_cmpuint (mode_service_get_n_tasks (service), ==, N_PARKED);
-  advance (f->clock, USEC (9.9));
+  test_advance (f->clock, USEC (9.9));
   g_assert_cmpuint (mode_service_get_n_tasks (service), ==, N_PARKED);
   g_assert_cmpuint (parked.finalized, ==, 0);
 
   /* the stop wakes them all; no time passes on the clock */
-  service_stop (service);
+  test_stop_ok (service);
   g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 0);
-  drain ();
+  test_drain ();
   g_assert_cmpuint (parked.slept_false, ==, N_PARKED);
   g_assert_cmpuint (parked.slept_true, ==, 0);
   g_assert_cmpuint (parked.finalized, ==, N_PARKED);
   g_assert_cmpuint (parked.destroyed, ==, N_PARKED);
   g_assert_false (test_log_contains ("*still running*"));
 
-  assert_finalized (service);
+  test_assert_finalized (service);
 }
 
 /* Blocking work in a worker thread, that waits for its cancellable. */
@@ -907,15 +776,15 @@ await_event (ModeEvent *event)
   GAsyncResult *slot = NULL;
   gboolean ok;
 
-  mode_event_wait_async (event, NULL, store_result, &slot);
-  result = await_result (&slot);
+  mode_event_wait_async (event, NULL, test_store_result, &slot);
+  result = test_await_result (&slot);
   ok = mode_event_wait_finish (event, result, &error);
   g_assert_no_error (error);
   g_assert_true (ok);
 }
 
 static void
-test_spawn_in_thread (Fixture       *f,
+test_spawn_in_thread (TestFixture       *f,
                       gconstpointer  data)
 {
   ModeService *service = test_service_new (f->clock, "svc");
@@ -925,13 +794,13 @@ test_spawn_in_thread (Fixture       *f,
   blocking.returned = 0;
   blocking.destroyed = 0;
 
-  service_start (service);
+  test_start_ok (service);
   mode_service_spawn_in_thread (service, "blocking", blocking_func, &blocking, blocking_destroyed);
   await_event (blocking.running);
   g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 1);
   g_assert_cmpint (g_atomic_int_get (&blocking.returned), ==, 0);
 
-  service_stop (service);
+  test_stop_ok (service);
   g_assert_cmpint (g_atomic_int_get (&blocking.returned), ==, 1);
   g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 0);
   g_assert_false (mode_service_get_crashed (service));
@@ -941,7 +810,7 @@ test_spawn_in_thread (Fixture       *f,
   g_assert_cmpint (g_atomic_int_get (&blocking.destroyed), ==, 1);
 
   /* the worker thread lets go of the events a moment after it set them */
-  assert_finalized (service);
+  test_assert_finalized (service);
   await_finalized (g_steal_pointer (&blocking.running));
   await_finalized (g_steal_pointer (&blocking.freed));
 }
@@ -951,7 +820,7 @@ test_spawn_in_thread (Fixture       *f,
 /* Sleep and wait {{{ */
 
 static void
-test_sleep (Fixture       *f,
+test_sleep (TestFixture       *f,
             gconstpointer  data)
 {
   ModeService *service = test_service_new (f->clock, "svc");
@@ -962,76 +831,76 @@ test_sleep (Fixture       *f,
   GAsyncResult *result;
   GError *error = NULL;
 
-  service_start (service);
-  service_start (crashing);
+  test_start_ok (service);
+  test_start_ok (crashing);
 
   /* TRUE once the time passed on the service's clock */
-  mode_service_sleep_async (service, 1.0, NULL, store_result, &slot);
-  drain ();
+  mode_service_sleep_async (service, 1.0, NULL, test_store_result, &slot);
+  test_drain ();
   g_assert_null (slot);
-  advance (f->clock, USEC (1) - 1);
+  test_advance (f->clock, USEC (1) - 1);
   g_assert_null (slot);
   mode_clock_advance (f->clock, 1);
-  result = await_result (&slot);
+  result = test_await_result (&slot);
   g_assert_true (mode_service_sleep_finish (service, result, &error));
   g_assert_no_error (error);
   g_object_unref (result);
 
-  mode_service_sleep_async (service, 0.0, NULL, store_result, &slot);
-  result = await_result (&slot);
+  mode_service_sleep_async (service, 0.0, NULL, test_store_result, &slot);
+  result = test_await_result (&slot);
   g_assert_true (mode_service_sleep_finish (service, result, &error));
   g_assert_no_error (error);
   g_object_unref (result);
 
   /* cancelled meanwhile */
-  mode_service_sleep_async (service, 10.0, cancellable, store_result, &slot);
-  drain ();
+  mode_service_sleep_async (service, 10.0, cancellable, test_store_result, &slot);
+  test_drain ();
   g_assert_null (slot);
   g_cancellable_cancel (cancellable);
-  result = await_result (&slot);
+  result = test_await_result (&slot);
   g_assert_false (mode_service_sleep_finish (service, result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   g_object_unref (result);
 
   /* cancelled already */
-  mode_service_sleep_async (service, 10.0, cancellable, store_result, &slot);
-  result = await_result (&slot);
+  mode_service_sleep_async (service, 10.0, cancellable, test_store_result, &slot);
+  result = test_await_result (&slot);
   g_assert_false (mode_service_sleep_finish (service, result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   g_object_unref (result);
 
   /* FALSE when the service crashes meanwhile */
-  mode_service_sleep_async (crashing, 10.0, NULL, store_result, &slot);
-  drain ();
+  mode_service_sleep_async (crashing, 10.0, NULL, test_store_result, &slot);
+  test_drain ();
   g_assert_null (slot);
   mode_service_crash (crashing, reason);
-  result = await_result (&slot);
+  result = test_await_result (&slot);
   g_assert_false (mode_service_sleep_finish (crashing, result, &error));
   g_assert_no_error (error);
   g_object_unref (result);
 
   /* FALSE when the service stops meanwhile */
-  mode_service_sleep_async (service, 10.0, NULL, store_result, &slot);
-  drain ();
+  mode_service_sleep_async (service, 10.0, NULL, test_store_result, &slot);
+  test_drain ();
   g_assert_null (slot);
-  service_stop (service);
-  result = await_result (&slot);
+  test_stop_ok (service);
+  result = test_await_result (&slot);
   g_assert_false (mode_service_sleep_finish (service, result, &error));
   g_assert_no_error (error);
   g_object_unref (result);
 
   /* FALSE at once when it should stop already */
-  mode_service_sleep_async (service, 10.0, NULL, store_result, &slot);
-  result = await_result (&slot);
+  mode_service_sleep_async (service, 10.0, NULL, test_store_result, &slot);
+  result = test_await_result (&slot);
   g_assert_false (mode_service_sleep_finish (service, result, &error));
   g_assert_no_error (error);
   g_object_unref (result);
 
-  service_stop (crashing);
-  assert_finalized (crashing);
-  assert_finalized (service);
+  test_stop_ok (crashing);
+  test_assert_finalized (crashing);
+  test_assert_finalized (service);
 }
 
 /* A sleep called from another thread: it runs on the service's clock and
@@ -1073,29 +942,29 @@ sleep_in_thread (gpointer data)
   mode_service_sleep_async (ts->service, 1.0, NULL, thread_slept, ts);
   mode_event_set (ts->queued);
   while (!mode_event_is_set (ts->slept))
-    iterate (TRUE);
+    test_iterate (TRUE);
 
-  drain ();
+  test_drain ();
   g_main_context_pop_thread_default (ts->context);
   return NULL;
 }
 
 static void
-test_sleep_from_thread (Fixture       *f,
+test_sleep_from_thread (TestFixture       *f,
                         gconstpointer  data)
 {
   ModeService *service = test_service_new (f->clock, "svc");
   ThreadSleep ts = { 0, };
   GThread *thread;
 
-  service_start (service);
+  test_start_ok (service);
   ts.service = service;
   ts.queued = mode_event_new ();
   ts.slept = mode_event_new ();
 
   thread = g_thread_new ("sleeper", sleep_in_thread, &ts);
   await_event (ts.queued);
-  drain ();
+  test_drain ();
   g_assert_false (mode_event_is_set (ts.slept));
 
   /* the deadline is on the service's clock, in the service's context */
@@ -1107,10 +976,10 @@ test_sleep_from_thread (Fixture       *f,
   g_thread_join (thread);
   g_main_context_unref (ts.context);
 
-  service_stop (service);
-  assert_finalized (service);
-  assert_finalized (ts.queued);
-  assert_finalized (ts.slept);
+  test_stop_ok (service);
+  test_assert_finalized (service);
+  test_assert_finalized (ts.queued);
+  test_assert_finalized (ts.slept);
 }
 
 static gboolean
@@ -1118,13 +987,13 @@ wait_result (ModeService   *service,
              GAsyncResult **slot,
              GError       **error)
 {
-  g_autoptr(GAsyncResult) result = await_result (slot);
+  g_autoptr(GAsyncResult) result = test_await_result (slot);
 
   return mode_service_wait_finish (service, result, error);
 }
 
 static void
-test_wait (Fixture       *f,
+test_wait (TestFixture       *f,
            gconstpointer  data)
 {
   ModeService *service = test_service_new (f->clock, "svc");
@@ -1135,26 +1004,26 @@ test_wait (Fixture       *f,
   GAsyncResult *slot = NULL;
   GError *error = NULL;
 
-  service_start (service);
-  service_start (crashing);
+  test_start_ok (service);
+  test_start_ok (crashing);
 
   /* TRUE when the event is set */
-  mode_service_wait_async (service, event, -1, NULL, store_result, &slot);
-  advance (f->clock, USEC (1000));
+  mode_service_wait_async (service, event, -1, NULL, test_store_result, &slot);
+  test_advance (f->clock, USEC (1000));
   g_assert_null (slot);
   mode_event_set (event);
   g_assert_true (wait_result (service, &slot, &error));
   g_assert_no_error (error);
 
   /* ...and at once when it is set already */
-  mode_service_wait_async (service, event, 1.0, NULL, store_result, &slot);
+  mode_service_wait_async (service, event, 1.0, NULL, test_store_result, &slot);
   g_assert_true (wait_result (service, &slot, &error));
   g_assert_no_error (error);
   mode_event_clear (event);
 
   /* MODE_ERROR_TIMEOUT when the timeout passes first */
-  mode_service_wait_async (service, event, 2.0, NULL, store_result, &slot);
-  advance (f->clock, USEC (2) - 1);
+  mode_service_wait_async (service, event, 2.0, NULL, test_store_result, &slot);
+  test_advance (f->clock, USEC (2) - 1);
   g_assert_null (slot);
   mode_clock_advance (f->clock, 1);
   g_assert_false (wait_result (service, &slot, &error));
@@ -1162,7 +1031,7 @@ test_wait (Fixture       *f,
   g_clear_error (&error);
 
   /* ...with no event too */
-  mode_service_wait_async (service, NULL, 0.5, NULL, store_result, &slot);
+  mode_service_wait_async (service, NULL, 0.5, NULL, test_store_result, &slot);
   mode_clock_advance (f->clock, USEC (0.5));
   g_assert_false (wait_result (service, &slot, &error));
   g_assert_error (error, MODE_ERROR, MODE_ERROR_TIMEOUT);
@@ -1170,13 +1039,13 @@ test_wait (Fixture       *f,
 
   /* an event set after a timeout does not complete the wait again */
   mode_event_set (event);
-  drain ();
+  test_drain ();
   g_assert_null (slot);
   mode_event_clear (event);
 
   /* G_IO_ERROR_CANCELLED */
-  mode_service_wait_async (service, event, 10.0, cancellable, store_result, &slot);
-  drain ();
+  mode_service_wait_async (service, event, 10.0, cancellable, test_store_result, &slot);
+  test_drain ();
   g_assert_null (slot);
   g_cancellable_cancel (cancellable);
   g_assert_false (wait_result (service, &slot, &error));
@@ -1184,30 +1053,30 @@ test_wait (Fixture       *f,
   g_clear_error (&error);
 
   /* FALSE when the service crashes first */
-  mode_service_wait_async (crashing, event, -1, NULL, store_result, &slot);
-  drain ();
+  mode_service_wait_async (crashing, event, -1, NULL, test_store_result, &slot);
+  test_drain ();
   g_assert_null (slot);
   mode_service_crash (crashing, reason);
   g_assert_false (wait_result (crashing, &slot, &error));
   g_assert_no_error (error);
 
   /* FALSE when the service stops first, with or without an event */
-  mode_service_wait_async (service, event, -1, NULL, store_result, &slot);
-  drain ();
+  mode_service_wait_async (service, event, -1, NULL, test_store_result, &slot);
+  test_drain ();
   g_assert_null (slot);
-  service_stop (service);
+  test_stop_ok (service);
   g_assert_false (wait_result (service, &slot, &error));
   g_assert_no_error (error);
 
-  mode_service_wait_async (service, NULL, -1, NULL, store_result, &slot);
+  mode_service_wait_async (service, NULL, -1, NULL, test_store_result, &slot);
   g_assert_false (wait_result (service, &slot, &error));
   g_assert_no_error (error);
 
   /* nothing waits on the event any longer */
-  assert_finalized (event);
-  service_stop (crashing);
-  assert_finalized (crashing);
-  assert_finalized (service);
+  test_assert_finalized (event);
+  test_stop_ok (crashing);
+  test_assert_finalized (crashing);
+  test_assert_finalized (service);
 }
 
 /* }}} */
@@ -1215,7 +1084,7 @@ test_wait (Fixture       *f,
 /* Cleanups {{{ */
 
 static void
-test_cleanups (Fixture       *f,
+test_cleanups (TestFixture       *f,
                gconstpointer  data)
 {
   ModeService *service = g_object_new (TEST_TYPE_CLEANUP_SERVICE, "clock", f->clock,
@@ -1223,7 +1092,7 @@ test_cleanups (Fixture       *f,
   g_autofree char *text = NULL;
 
   cleanups_destroyed = 0;
-  service_start (service);
+  test_start_ok (service);
   mode_service_add_cleanup (service, record_cleanup, (gpointer) "extra", count_cleanup_destroyed);
   mode_service_spawn (service, "task", cancellable_task, NULL, NULL);
   text = test_trace_take ();
@@ -1231,7 +1100,7 @@ test_cleanups (Fixture       *f,
   g_clear_pointer (&text, g_free);
 
   /* after the tasks ended, last added first, before on_shutdown */
-  service_stop (service);
+  test_stop_ok (service);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "svc:on_stop task:cancelled extra c3 c2 c1 svc:on_shutdown");
   g_clear_pointer (&text, g_free);
@@ -1239,34 +1108,34 @@ test_cleanups (Fixture       *f,
 
   /* forgotten once run: a second stop runs none, the restart's on_start
    * adds its own again, and "extra" is gone */
-  service_stop (service);
+  test_stop_ok (service);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "");
   g_clear_pointer (&text, g_free);
 
-  service_restart (service);
+  test_restart_ok (service);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "svc:on_start");
   g_clear_pointer (&text, g_free);
 
   /* a restart of a running service runs them in its stop */
-  service_restart (service);
+  test_restart_ok (service);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "svc:on_stop c3 c2 c1 svc:on_shutdown svc:on_start");
   g_clear_pointer (&text, g_free);
   g_assert_cmpuint (cleanups_destroyed, ==, 7);
 
-  service_stop (service);
+  test_stop_ok (service);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "svc:on_stop c3 c2 c1 svc:on_shutdown");
   g_assert_cmpuint (cleanups_destroyed, ==, 10);
 
-  assert_finalized (service);
+  test_assert_finalized (service);
   g_assert_cmpuint (cleanups_destroyed, ==, 10);
 }
 
 static void
-test_cleanups_never_run (Fixture       *f,
+test_cleanups_never_run (TestFixture       *f,
                          gconstpointer  data)
 {
   ModeService *service = test_service_new (f->clock, "svc");
@@ -1276,7 +1145,7 @@ test_cleanups_never_run (Fixture       *f,
   cleanups_destroyed = 0;
   mode_service_add_cleanup (service, record_cleanup, (gpointer) "c1", count_cleanup_destroyed);
   mode_service_add_cleanup (service, record_cleanup, (gpointer) "c2", count_cleanup_destroyed);
-  assert_finalized (service);
+  test_assert_finalized (service);
   g_assert_cmpuint (cleanups_destroyed, ==, 2);
   text = test_trace_take ();
   g_assert_cmpstr (text, ==, "");
@@ -1296,7 +1165,7 @@ assert_strv (char       **strv,
 }
 
 static void
-test_diag (Fixture       *f,
+test_diag (TestFixture       *f,
            gconstpointer  data)
 {
   ModeService *service = test_service_new (f->clock, "svc");
@@ -1309,9 +1178,9 @@ test_diag (Fixture       *f,
   g_assert_cmpint (mode_service_diag_get_last_transition (service, "zeta"), ==, 0);
   g_assert_false (mode_service_diag_has_flag (service, "zeta"));
 
-  advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
   mode_service_diag_set_flag (service, "zeta");
-  advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
   mode_service_diag_set_flag (service, "alpha");
   mode_service_diag_set_flag (service, "mid");
 
@@ -1324,7 +1193,7 @@ test_diag (Fixture       *f,
   g_assert_cmpint (mode_service_diag_get_last_transition (service, "zeta"), ==, USEC (1));
   g_assert_cmpint (mode_service_diag_get_last_transition (service, "alpha"), ==, USEC (2));
 
-  advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
   mode_service_diag_unset_flag (service, "mid");
   g_assert_false (mode_service_diag_has_flag (service, "mid"));
   flags = mode_service_diag_get_flags (service);
@@ -1339,13 +1208,13 @@ test_diag (Fixture       *f,
   assert_strv (flags, "alpha zeta");
   g_clear_pointer (&flags, g_strfreev);
 
-  advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
   mode_service_diag_set_flag (service, "mid");
   flags = mode_service_diag_get_flags (service);
   assert_strv (flags, "alpha mid zeta");
   g_assert_cmpint (mode_service_diag_get_last_transition (service, "mid"), ==, USEC (4));
 
-  assert_finalized (service);
+  test_assert_finalized (service);
 }
 
 static void
@@ -1377,7 +1246,7 @@ assert_line_seconds (const char *line,
 }
 
 static void
-test_describe (Fixture       *f,
+test_describe (TestFixture       *f,
                gconstpointer  data)
 {
   ModeService *root = g_object_new (MODE_TYPE_SERVICE, "clock", f->clock, "label", "Root", NULL);
@@ -1390,13 +1259,13 @@ test_describe (Fixture       *f,
   mode_service_add_dependency (root, child);
   mode_service_add_timer (root, "tick", 1.0, tick_nothing, NULL, NULL);
 
-  advance (f->clock, USEC (10));
-  service_start (root);
+  test_advance (f->clock, USEC (10));
+  test_start_ok (root);
   mode_service_spawn (root, "worker", later_func, &later, NULL);
   mode_service_diag_set_flag (root, "busy");
-  advance (f->clock, USEC (1));
-  advance (f->clock, USEC (1));
-  advance (f->clock, USEC (0.5));
+  test_advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (0.5));
 
   text = mode_service_describe (root);
   g_strchomp (text);
@@ -1413,14 +1282,14 @@ test_describe (Fixture       *f,
   g_assert_cmpstr (lines[4], ==, "  Child [running]");
 
   later_complete_one (&later);
-  service_stop (root);
+  test_stop_ok (root);
   g_clear_pointer (&text, g_free);
   text = mode_service_describe (root);
   g_assert_true (g_str_has_prefix (text, "Root [shutdown]\n"));
   g_assert_null (strstr (text, "task worker"));
 
   g_object_unref (child);
-  assert_finalized (root);
+  test_assert_finalized (root);
   g_ptr_array_unref (later.tasks);
 }
 
@@ -1444,7 +1313,7 @@ main (int   argc,
   g_type_class_unref (g_type_class_ref (TEST_TYPE_TASK_LATER));
 
 #define ADD(path, func) \
-  g_test_add ("/background/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/background/" path, TestFixture, NULL, test_fixture_setup, func, test_fixture_teardown)
 
   ADD ("spawn", test_spawn);
   ADD ("add-task", test_add_task);

@@ -3,29 +3,9 @@
  * SPDX-License-Identifier: BSD-3-Clause
  */
 
-#include <mode-glib/mode-glib.h>
+#include "test-util.h"
 
 /* Main context helpers {{{ */
-
-typedef struct
-{
-  GMainContext *context;
-} Fixture;
-
-/* One iteration of the thread-default context (the test's own; NULL
- * would be the global default context). */
-static gboolean
-iterate (gboolean may_block)
-{
-  return g_main_context_iteration (g_main_context_get_thread_default (), may_block);
-}
-
-static void
-drain (void)
-{
-  while (iterate (FALSE))
-    ;
-}
 
 /* What a wait's callback saw: its result, and where it ran. */
 typedef struct
@@ -60,38 +40,10 @@ await_wait (ModeEvent  *event,
   g_autoptr(GAsyncResult) result = NULL;
 
   while (wait->result == NULL)
-    iterate (TRUE);
+    test_iterate (TRUE);
 
   result = g_steal_pointer (&wait->result);
   return mode_event_wait_finish (event, result, error);
-}
-
-static void
-assert_finalized (gpointer object)
-{
-  GObject *weak = object;
-
-  g_object_add_weak_pointer (weak, (gpointer *) &weak);
-  g_object_unref (object);
-  drain ();
-  g_assert_null (weak);
-}
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->context = g_main_context_new ();
-  g_main_context_push_thread_default (f->context);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  drain ();
-  g_main_context_pop_thread_default (f->context);
-  g_main_context_unref (f->context);
 }
 
 /* }}} */
@@ -99,7 +51,7 @@ fixture_teardown (Fixture       *f,
 /* Tests {{{ */
 
 static void
-test_set_clear (Fixture       *f,
+test_set_clear (TestFixture       *f,
                 gconstpointer  data)
 {
   ModeEvent *event = mode_event_new ();
@@ -115,11 +67,11 @@ test_set_clear (Fixture       *f,
   mode_event_clear (event);
   g_assert_false (mode_event_is_set (event));
 
-  assert_finalized (event);
+  test_assert_finalized (event);
 }
 
 static void
-test_wait (Fixture       *f,
+test_wait (TestFixture       *f,
            gconstpointer  data)
 {
   ModeEvent *event = mode_event_new ();
@@ -128,7 +80,7 @@ test_wait (Fixture       *f,
 
   /* completes once set */
   mode_event_wait_async (event, NULL, store_wait, &wait);
-  drain ();
+  test_drain ();
   g_assert_null (wait.result);
   mode_event_set (event);
   g_assert_true (await_wait (event, &wait, &error));
@@ -146,7 +98,7 @@ test_wait (Fixture       *f,
   /* cleared: waits again */
   mode_event_clear (event);
   mode_event_wait_async (event, NULL, store_wait, &wait);
-  drain ();
+  test_drain ();
   g_assert_null (wait.result);
   mode_event_set (event);
   g_assert_true (await_wait (event, &wait, &error));
@@ -155,17 +107,17 @@ test_wait (Fixture       *f,
 
   /* setting it again completes nothing more */
   mode_event_set (event);
-  drain ();
+  test_drain ();
   g_assert_null (wait.result);
   g_assert_cmpuint (wait.calls, ==, 3);
 
-  assert_finalized (event);
+  test_assert_finalized (event);
 }
 
 #define N_WAITERS 100
 
 static void
-test_many_waiters (Fixture       *f,
+test_many_waiters (TestFixture       *f,
                    gconstpointer  data)
 {
   ModeEvent *event = mode_event_new ();
@@ -174,13 +126,13 @@ test_many_waiters (Fixture       *f,
 
   for (guint i = 0; i < N_WAITERS; i++)
     mode_event_wait_async (event, NULL, store_wait, &waits[i]);
-  drain ();
+  test_drain ();
   for (guint i = 0; i < N_WAITERS; i++)
     g_assert_null (waits[i].result);
 
   /* one set wakes them all */
   mode_event_set (event);
-  drain ();
+  test_drain ();
   for (guint i = 0; i < N_WAITERS; i++)
     {
       g_assert_cmpuint (waits[i].calls, ==, 1);
@@ -188,7 +140,7 @@ test_many_waiters (Fixture       *f,
       g_assert_no_error (error);
     }
 
-  assert_finalized (event);
+  test_assert_finalized (event);
 }
 
 static gpointer
@@ -199,7 +151,7 @@ set_in_thread (gpointer data)
 }
 
 static void
-test_set_from_thread (Fixture       *f,
+test_set_from_thread (TestFixture       *f,
                       gconstpointer  data)
 {
   ModeEvent *event = mode_event_new ();
@@ -208,7 +160,7 @@ test_set_from_thread (Fixture       *f,
   GThread *thread;
 
   mode_event_wait_async (event, NULL, store_wait, &wait);
-  drain ();
+  test_drain ();
 
   /* the other thread's set wakes this thread's context up */
   thread = g_thread_new ("set-event", set_in_thread, event);
@@ -218,7 +170,7 @@ test_set_from_thread (Fixture       *f,
   g_assert_true (wait.thread == g_thread_self ());
   g_thread_join (thread);
 
-  assert_finalized (event);
+  test_assert_finalized (event);
 }
 
 /* A thread that waits in its own context. */
@@ -247,14 +199,14 @@ wait_in_thread (gpointer data)
   tw->result = await_wait (tw->event, &tw->wait, &error);
   g_assert_no_error (error);
 
-  drain ();
+  test_drain ();
   g_main_context_pop_thread_default (tw->context);
 
   return NULL;
 }
 
 static void
-test_waiters_in_two_threads (Fixture       *f,
+test_waiters_in_two_threads (TestFixture       *f,
                              gconstpointer  data)
 {
   ModeEvent *event = mode_event_new ();
@@ -287,12 +239,12 @@ test_waiters_in_two_threads (Fixture       *f,
   g_assert_true (tw.context != f->context);
   g_main_context_unref (tw.context);
 
-  assert_finalized (tw.waiting);
-  assert_finalized (event);
+  test_assert_finalized (tw.waiting);
+  test_assert_finalized (event);
 }
 
 static void
-test_cancelled (Fixture       *f,
+test_cancelled (TestFixture       *f,
                 gconstpointer  data)
 {
   ModeEvent *event = mode_event_new ();
@@ -319,7 +271,7 @@ test_cancelled (Fixture       *f,
   /* cancelled later */
   cancellable = g_cancellable_new ();
   mode_event_wait_async (event, cancellable, store_wait, &wait);
-  drain ();
+  test_drain ();
   g_assert_null (wait.result);
   g_cancellable_cancel (cancellable);
   g_assert_false (await_wait (event, &wait, &error));
@@ -335,7 +287,7 @@ test_cancelled (Fixture       *f,
     mode_event_set (event);
     g_assert_true (await_wait (event, &other, &error));
     g_assert_no_error (error);
-    drain ();
+    test_drain ();
     g_assert_null (wait.result);
     g_assert_cmpuint (wait.calls, ==, 3);
   }
@@ -349,16 +301,16 @@ test_cancelled (Fixture       *f,
   g_assert_true (await_wait (event, &wait, &error));
   g_assert_no_error (error);
   g_cancellable_cancel (cancellable);
-  drain ();
+  test_drain ();
   g_assert_null (wait.result);
   g_assert_cmpuint (wait.calls, ==, 4);
 
-  assert_finalized (cancellable);
-  assert_finalized (event);
+  test_assert_finalized (cancellable);
+  test_assert_finalized (event);
 }
 
 static void
-test_no_leaks (Fixture       *f,
+test_no_leaks (TestFixture       *f,
                gconstpointer  data)
 {
   ModeEvent *event = mode_event_new ();
@@ -370,15 +322,15 @@ test_no_leaks (Fixture       *f,
   mode_event_wait_async (event, NULL, store_wait, &waits[0]);
   mode_event_wait_async (event, cancellable, store_wait, &waits[1]);
   mode_event_wait_async (event, cancellable, store_wait, &waits[2]);
-  drain ();
+  test_drain ();
 
   /* one wait cancelled, two set: every task goes */
   g_cancellable_cancel (cancellable);
   while (waits[1].result == NULL || waits[2].result == NULL)
-    iterate (TRUE);
+    test_iterate (TRUE);
   mode_event_set (event);
   while (waits[0].result == NULL)
-    iterate (TRUE);
+    test_iterate (TRUE);
 
   for (guint i = 0; i < 3; i++)
     {
@@ -394,12 +346,12 @@ test_no_leaks (Fixture       *f,
       g_clear_error (&error);
     }
 
-  drain ();
+  test_drain ();
   for (guint i = 0; i < 3; i++)
     g_assert_null (results[i]);
 
-  assert_finalized (cancellable);
-  assert_finalized (event);
+  test_assert_finalized (cancellable);
+  test_assert_finalized (event);
 }
 
 /* }}} */
@@ -411,7 +363,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add ("/event/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/event/" path, TestFixture, NULL, test_fixture_setup, func, test_fixture_teardown)
 
   ADD ("set-clear", test_set_clear);
   ADD ("wait", test_wait);

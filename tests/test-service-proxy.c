@@ -92,22 +92,9 @@ test_lazy_init (TestLazy *self)
 
 /* Helpers {{{ */
 
-static gboolean
-run_op (void         (*start) (ModeService *, GCancellable *, GAsyncReadyCallback, gpointer),
-        gboolean     (*finish) (ModeService *, GAsyncResult *, GError **),
-        ModeService   *service,
-        GError       **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  start (service, NULL, test_store_result, &result);
-  test_wait_result (result);
-  return finish (service, result, error);
-}
-
-#define start_sync(s, e)   run_op (mode_service_start_async, mode_service_start_finish, (s), (e))
-#define stop_sync(s, e)    run_op (mode_service_stop_async, mode_service_stop_finish, (s), (e))
-#define restart_sync(s, e) run_op (mode_service_restart_async, mode_service_restart_finish, (s), (e))
+#define start_sync(s, e)   test_op_start ((s), (e))
+#define stop_sync(s, e)    test_op_stop ((s), (e))
+#define restart_sync(s, e) test_op_restart ((s), (e))
 
 static void
 count_signal (gpointer instance,

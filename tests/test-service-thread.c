@@ -216,38 +216,9 @@ test_hang_init (TestHang *self)
 
 /* Helpers {{{ */
 
-static gboolean
-start_sync (ModeService  *service,
-            GError      **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  mode_service_start_async (service, NULL, test_store_result, &result);
-  test_wait_result (result);
-  return mode_service_start_finish (service, result, error);
-}
-
-static gboolean
-stop_sync (ModeService  *service,
-           GError      **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  mode_service_stop_async (service, NULL, test_store_result, &result);
-  test_wait_result (result);
-  return mode_service_stop_finish (service, result, error);
-}
-
-static gboolean
-restart_sync (ModeService  *service,
-              GError      **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  mode_service_restart_async (service, NULL, test_store_result, &result);
-  test_wait_result (result);
-  return mode_service_restart_finish (service, result, error);
-}
+#define start_sync(s, e)   test_op_start ((s), (e))
+#define stop_sync(s, e)    test_op_stop ((s), (e))
+#define restart_sync(s, e) test_op_restart ((s), (e))
 
 static gboolean
 thread_not_running (gpointer data)

@@ -8,26 +8,11 @@
 
 #include "test-util.h"
 
-#define USEC(seconds) ((gint64) ((seconds) * (gdouble) G_USEC_PER_SEC + 0.5))
-
 /* How many main loop iterations a test spins at most for something that
  * the supervisor does "in the next iteration": a bound, not a delay. */
 #define MAX_SPINS 10
 
 /* Main context helpers {{{ */
-
-typedef struct
-{
-  GMainContext *context;
-  ModeClock    *clock;
-} Fixture;
-
-/* One iteration of the test's own context, without blocking. */
-static gboolean
-iterate (void)
-{
-  return g_main_context_iteration (g_main_context_get_thread_default (), FALSE);
-}
 
 /* A bounded number of iterations: what the supervisor does in the next
  * iteration is done by then. */
@@ -35,68 +20,7 @@ static void
 spin (void)
 {
   for (guint i = 0; i < MAX_SPINS; i++)
-    iterate ();
-}
-
-static void
-drain (void)
-{
-  for (guint i = 0; i < 1000 && iterate (); i++)
-    ;
-}
-
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  g_assert_null (*slot);
-  *slot = g_object_ref (result);
-}
-
-/* Every hook of these tests completes at once or from an idle: a result
- * that takes more than a bounded number of iterations is a failure, not
- * a wait. */
-static GAsyncResult *
-await_result (GAsyncResult **slot)
-{
-  for (guint i = 0; i < 1000 && *slot == NULL; i++)
-    iterate ();
-  g_assert_nonnull (*slot);
-
-  return g_steal_pointer (slot);
-}
-
-static void
-service_start (gpointer service)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  gboolean ok;
-
-  mode_service_start_async (service, NULL, store_result, &slot);
-  result = await_result (&slot);
-  ok = mode_service_start_finish (service, result, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-}
-
-static void
-service_stop (gpointer service)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  gboolean ok;
-
-  mode_service_stop_async (service, NULL, store_result, &slot);
-  result = await_result (&slot);
-  ok = mode_service_stop_finish (service, result, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
+    test_iterate (FALSE);
 }
 
 static void
@@ -106,40 +30,6 @@ crash (gpointer    service,
   g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, reason);
 
   mode_service_crash (service, error);
-}
-
-static void
-assert_finalized (gpointer object)
-{
-  GObject *weak = object;
-
-  g_object_add_weak_pointer (weak, (gpointer *) &weak);
-  g_object_unref (object);
-  drain ();
-  g_assert_null (weak);
-}
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->context = g_main_context_new ();
-  g_main_context_push_thread_default (f->context);
-  f->clock = mode_clock_new_manual ();
-  g_free (test_trace_take ());
-  test_log_clear ();
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  drain ();
-  /* every service, supervisor and bucket let go of the clock */
-  assert_finalized (g_steal_pointer (&f->clock));
-  g_free (test_trace_take ());
-  g_main_context_pop_thread_default (f->context);
-  g_main_context_unref (f->context);
 }
 
 /* "Label=state" for each service, for messages that say what went wrong. */
@@ -389,7 +279,7 @@ typedef struct
 
 static void
 tree_init_with (Tree           *t,
-                Fixture        *f,
+                TestFixture        *f,
                 ModeSupervisor *sup)
 {
   t->app = service_new (f->clock, "App");
@@ -411,7 +301,7 @@ tree_init_with (Tree           *t,
 
 static void
 tree_init (Tree                   *t,
-           Fixture                *f,
+           TestFixture                *f,
            ModeSupervisorStrategy  strategy)
 {
   tree_init_with (t, f, supervisor_new (f->clock, strategy));
@@ -421,7 +311,7 @@ tree_init (Tree                   *t,
 static void
 tree_start (Tree *t)
 {
-  service_start (t->app);
+  test_start_ok (t->app);
   assert_states (t->all, 5, "App=running Sup=running X=running Y=running Z=running");
   g_free (test_trace_take ());
 }
@@ -429,7 +319,7 @@ tree_start (Tree *t)
 static void
 tree_clear (Tree *t)
 {
-  service_stop (t->app);
+  test_stop_ok (t->app);
   g_clear_object (&t->app);
   g_clear_object (&t->sup);
   g_clear_object (&t->x);
@@ -444,7 +334,7 @@ tree_clear (Tree *t)
 /* Strategies {{{ */
 
 static void
-test_one_for_one (Fixture       *f,
+test_one_for_one (TestFixture       *f,
                   gconstpointer  data)
 {
   Tree t;
@@ -462,7 +352,7 @@ test_one_for_one (Fixture       *f,
   assert_trace ("");
 
   /* handled in the next iteration, without a timer */
-  iterate ();
+  test_iterate (FALSE);
   assert_tree (&t, "App=running Sup=running X=running Y=running Z=running");
   assert_trace ("Y:shutdown X:shutdown X:restart X:start Y:start");
   g_assert_null (mode_service_get_crash_reason (t.x));
@@ -478,7 +368,7 @@ test_one_for_one (Fixture       *f,
   /* the other one */
   crash (t.z, "z failed");
   assert_tree (&t, "App=running Sup=running X=running Y=running Z=crashed");
-  iterate ();
+  test_iterate (FALSE);
   assert_tree (&t, "App=running Sup=running X=running Y=running Z=running");
   assert_trace ("Z:shutdown Z:restart Z:start");
   g_assert_cmpuint (mode_supervisor_get_n_restarts (t.sup), ==, 2);
@@ -487,7 +377,7 @@ test_one_for_one (Fixture       *f,
 }
 
 static void
-test_one_for_all (Fixture       *f,
+test_one_for_all (TestFixture       *f,
                   gconstpointer  data)
 {
   Tree t;
@@ -497,7 +387,7 @@ test_one_for_all (Fixture       *f,
 
   crash (t.z, "z failed");
   assert_tree (&t, "App=running Sup=running X=running Y=running Z=crashed");
-  iterate ();
+  test_iterate (FALSE);
   assert_tree (&t, "App=running Sup=running X=running Y=running Z=running");
   /* every service stopped, last first, then all started in order */
   assert_trace ("Z:shutdown Y:shutdown X:shutdown X:restart X:start Y:start Z:restart Z:start");
@@ -512,7 +402,7 @@ test_one_for_all (Fixture       *f,
 }
 
 static void
-test_forfeit_one_for_one (Fixture       *f,
+test_forfeit_one_for_one (TestFixture       *f,
                           gconstpointer  data)
 {
   Tree t;
@@ -521,7 +411,7 @@ test_forfeit_one_for_one (Fixture       *f,
   tree_start (&t);
 
   crash (t.x, "x failed");
-  iterate ();
+  test_iterate (FALSE);
   /* stopped, not restarted: the crash flag stays */
   assert_trace ("Y:shutdown X:shutdown");
   assert_tree (&t, "App=running Sup=running X=crashed Y=crashed Z=running");
@@ -537,7 +427,7 @@ test_forfeit_one_for_one (Fixture       *f,
 }
 
 static void
-test_forfeit_one_for_all (Fixture       *f,
+test_forfeit_one_for_all (TestFixture       *f,
                           gconstpointer  data)
 {
   Tree t;
@@ -546,7 +436,7 @@ test_forfeit_one_for_all (Fixture       *f,
   tree_start (&t);
 
   crash (t.x, "x failed");
-  iterate ();
+  test_iterate (FALSE);
   /* every service stopped, last first; none restarted */
   assert_trace ("Z:shutdown Y:shutdown X:shutdown");
   assert_tree (&t, "App=running Sup=running X=crashed Y=crashed Z=shutdown");
@@ -560,7 +450,7 @@ test_forfeit_one_for_all (Fixture       *f,
 }
 
 static void
-test_crashing (Fixture       *f,
+test_crashing (TestFixture       *f,
                gconstpointer  data)
 {
   Tree t;
@@ -591,7 +481,7 @@ test_crashing (Fixture       *f,
 }
 
 static void
-test_rest_for_one (Fixture       *f,
+test_rest_for_one (TestFixture       *f,
                    gconstpointer  data)
 {
   g_autoptr(ModeSupervisor) sup = supervisor_new (f->clock, MODE_SUPERVISOR_REST_FOR_ONE);
@@ -603,12 +493,12 @@ test_rest_for_one (Fixture       *f,
   mode_supervisor_add (sup, a);
   mode_supervisor_add (sup, b);
   mode_supervisor_add (sup, c);
-  service_start (sup);
+  test_start_ok (sup);
   g_free (test_trace_take ());
 
   crash (b, "b failed");
   assert_states (all, 4, "Sup=running A=running B=crashed C=running");
-  iterate ();
+  test_iterate (FALSE);
   assert_states (all, 4, "Sup=running A=running B=running C=running");
   /* B and the ones added after it, not the ones before */
   assert_trace ("C:shutdown B:shutdown B:restart B:start C:restart C:start");
@@ -619,7 +509,7 @@ test_rest_for_one (Fixture       *f,
 
   /* the last one: only itself */
   crash (c, "c failed");
-  iterate ();
+  test_iterate (FALSE);
   assert_trace ("C:shutdown C:restart C:start");
   g_assert_cmpuint (mode_service_get_restart_count (a), ==, 0);
   g_assert_cmpuint (mode_service_get_restart_count (b), ==, 1);
@@ -627,12 +517,12 @@ test_rest_for_one (Fixture       *f,
 
   /* the first one: all */
   crash (a, "a failed");
-  iterate ();
+  test_iterate (FALSE);
   assert_trace ("C:shutdown B:shutdown A:shutdown A:restart A:start B:restart B:start C:restart C:start");
   assert_states (all, 4, "Sup=running A=running B=running C=running");
   g_assert_cmpuint (mode_supervisor_get_n_restarts (sup), ==, 3);
 
-  service_stop (sup);
+  test_stop_ok (sup);
 }
 
 /* }}} */
@@ -640,7 +530,7 @@ test_rest_for_one (Fixture       *f,
 /* When crashes are handled {{{ */
 
 static void
-test_crashes_in_one_iteration (Fixture       *f,
+test_crashes_in_one_iteration (TestFixture       *f,
                                gconstpointer  data)
 {
   Tree t;
@@ -654,7 +544,7 @@ test_crashes_in_one_iteration (Fixture       *f,
   assert_tree (&t, "App=running Sup=running X=crashed Y=crashed Z=crashed");
 
   /* one sweep: every service restarted once */
-  iterate ();
+  test_iterate (FALSE);
   assert_tree (&t, "App=running Sup=running X=running Y=running Z=running");
   assert_trace ("Z:shutdown Y:shutdown X:shutdown X:restart X:start Y:start Z:restart Z:start");
   for (guint i = 2; i < 5; i++)
@@ -667,7 +557,7 @@ test_crashes_in_one_iteration (Fixture       *f,
 }
 
 static void
-test_crashes_in_one_iteration_one_for_one (Fixture       *f,
+test_crashes_in_one_iteration_one_for_one (TestFixture       *f,
                                            gconstpointer  data)
 {
   Tree t;
@@ -677,7 +567,7 @@ test_crashes_in_one_iteration_one_for_one (Fixture       *f,
 
   crash (t.z, "z failed");
   crash (t.x, "x failed");
-  iterate ();
+  test_iterate (FALSE);
   assert_tree (&t, "App=running Sup=running X=running Y=running Z=running");
   /* in the order of the services */
   assert_trace ("Y:shutdown X:shutdown X:restart X:start Y:start Z:shutdown Z:restart Z:start");
@@ -689,7 +579,7 @@ test_crashes_in_one_iteration_one_for_one (Fixture       *f,
 }
 
 static void
-test_crash_during_sweep (Fixture       *f,
+test_crash_during_sweep (TestFixture       *f,
                          gconstpointer  data)
 {
   Tree t;
@@ -700,13 +590,13 @@ test_crash_during_sweep (Fixture       *f,
   /* restarting X crashes Z */
   TEST_SERVICE (t.x)->crash_on_restart = t.z;
   crash (t.x, "x failed");
-  iterate ();
+  test_iterate (FALSE);
   g_assert_true (TEST_SERVICE (t.x)->crashed_other);
   g_assert_cmpint (mode_service_get_state (t.x), ==, MODE_SERVICE_STATE_RUNNING);
 
   /* Z's crash is not lost: handled right after the sweep */
   if (mode_service_get_crashed (t.z))
-    iterate ();
+    test_iterate (FALSE);
   assert_tree (&t, "App=running Sup=running X=running Y=running Z=running");
   g_assert_cmpuint (mode_service_get_restart_count (t.x), ==, 1);
   g_assert_cmpuint (mode_service_get_restart_count (t.z), ==, 1);
@@ -720,7 +610,7 @@ test_crash_during_sweep (Fixture       *f,
 /* }}} */
 
 static void
-test_stop_before_sweep (Fixture       *f,
+test_stop_before_sweep (TestFixture       *f,
                         gconstpointer  data)
 {
   Tree t;
@@ -742,7 +632,7 @@ test_stop_before_sweep (Fixture       *f,
 }
 
 static void
-test_restart_fails (Fixture       *f,
+test_restart_fails (TestFixture       *f,
                     gconstpointer  data)
 {
   Tree t;
@@ -771,7 +661,7 @@ test_restart_fails (Fixture       *f,
 }
 
 static void
-test_async_restart (Fixture       *f,
+test_async_restart (TestFixture       *f,
                     gconstpointer  data)
 {
   g_autoptr(ModeSupervisor) sup = supervisor_new (f->clock, MODE_SUPERVISOR_ONE_FOR_ALL);
@@ -781,12 +671,12 @@ test_async_restart (Fixture       *f,
 
   mode_supervisor_add (sup, a);
   mode_supervisor_add (sup, b);
-  service_start (sup);
+  test_start_ok (sup);
   assert_trace ("A:start-async B:start");
 
   /* B waits for A to have restarted */
   crash (b, "b failed");
-  iterate ();
+  test_iterate (FALSE);
   assert_states (all, 3, "Sup=running A=starting B=crashed");
   assert_trace ("B:shutdown A:shutdown A:restart A:start-async");
   spin ();
@@ -796,7 +686,7 @@ test_async_restart (Fixture       *f,
 
   /* A crashes while it restarts: once this sweep is done, another */
   crash (b, "b failed");
-  iterate ();
+  test_iterate (FALSE);
   assert_states (all, 3, "Sup=running A=starting B=crashed");
   crash (a, "a failed while starting");
   spin ();
@@ -807,14 +697,14 @@ test_async_restart (Fixture       *f,
   g_assert_null (TEST_ASYNC_SERVICE (a)->start_task);
   g_free (test_trace_take ());
 
-  service_stop (sup);
+  test_stop_ok (sup);
   assert_trace ("B:shutdown A:shutdown");
 }
 
 /* Adding, discarding, inserting {{{ */
 
 static void
-test_add_before_and_after_start (Fixture       *f,
+test_add_before_and_after_start (TestFixture       *f,
                                  gconstpointer  data)
 {
   g_autoptr(ModeSupervisor) sup = supervisor_new (f->clock, MODE_SUPERVISOR_ONE_FOR_ONE);
@@ -828,7 +718,7 @@ test_add_before_and_after_start (Fixture       *f,
   g_assert_cmpint (mode_supervisor_get_restart_type (sup, before), ==, MODE_RESTART_TRANSIENT);
   g_assert_cmpint (mode_service_get_state (before), ==, MODE_SERVICE_STATE_INIT);
 
-  service_start (sup);
+  test_start_ok (sup);
   g_assert_cmpint (mode_service_get_state (before), ==, MODE_SERVICE_STATE_RUNNING);
   assert_trace ("Before:start");
 
@@ -863,12 +753,12 @@ test_add_before_and_after_start (Fixture       *f,
 
   /* they stop with the supervisor */
   g_free (test_trace_take ());
-  service_stop (sup);
+  test_stop_ok (sup);
   assert_trace ("After:shutdown Before:shutdown");
 }
 
 static void
-test_discard (Fixture       *f,
+test_discard (TestFixture       *f,
               gconstpointer  data)
 {
   g_autoptr(GPtrArray) services = NULL;
@@ -909,17 +799,17 @@ test_discard (Fixture       *f,
   g_assert_cmpuint (mode_service_get_restart_count (t.x), ==, 0);
   g_assert_cmpuint (mode_supervisor_get_n_restarts (t.sup), ==, 0);
   g_assert_false (mode_service_get_crashed (MODE_SERVICE (t.sup)));
-  service_stop (t.x);
+  test_stop_ok (t.x);
   assert_trace ("Y:shutdown X:shutdown");
 
-  service_stop (t.z);
+  test_stop_ok (t.z);
   assert_trace ("Z:shutdown");
   tree_clear (&t);
   assert_trace ("App:shutdown");
 }
 
 static void
-test_insert (Fixture       *f,
+test_insert (TestFixture       *f,
              gconstpointer  data)
 {
   g_autoptr(ModeSupervisor) sup = supervisor_new (f->clock, MODE_SUPERVISOR_ONE_FOR_ONE);
@@ -930,7 +820,7 @@ test_insert (Fixture       *f,
 
   mode_supervisor_add_full (sup, a, MODE_RESTART_PERMANENT);
   mode_supervisor_add (sup, b);
-  service_start (sup);
+  test_start_ok (sup);
   g_free (test_trace_take ());
 
   mode_supervisor_insert (sup, 0, w);
@@ -955,21 +845,21 @@ test_insert (Fixture       *f,
                  mode_service_get_beacon (MODE_SERVICE (sup)));
 
   /* A stopping is no business of the supervisor's any more */
-  service_stop (a);
+  test_stop_ok (a);
   spin ();
   g_assert_cmpint (mode_service_get_state (a), ==, MODE_SERVICE_STATE_SHUTDOWN);
   g_assert_cmpuint (mode_supervisor_get_n_restarts (sup), ==, 0);
   assert_trace ("A:shutdown");
 
   /* W is supervised */
-  service_start (w);
+  test_start_ok (w);
   crash (w, "w failed");
-  iterate ();
+  test_iterate (FALSE);
   g_assert_cmpint (mode_service_get_state (w), ==, MODE_SERVICE_STATE_RUNNING);
   g_assert_cmpuint (mode_service_get_restart_count (w), ==, 1);
   assert_trace ("W:start W:shutdown W:restart W:start");
 
-  service_stop (sup);
+  test_stop_ok (sup);
 }
 
 /* }}} */
@@ -977,7 +867,7 @@ test_insert (Fixture       *f,
 /* Restart types {{{ */
 
 static void
-test_permanent (Fixture       *f,
+test_permanent (TestFixture       *f,
                 gconstpointer  data)
 {
   g_autoptr(ModeSupervisor) sup = supervisor_new (f->clock, MODE_SUPERVISOR_ONE_FOR_ONE);
@@ -985,11 +875,11 @@ test_permanent (Fixture       *f,
 
   mode_supervisor_add_full (sup, p, MODE_RESTART_PERMANENT);
   g_assert_cmpint (mode_supervisor_get_restart_type (sup, p), ==, MODE_RESTART_PERMANENT);
-  service_start (sup);
+  test_start_ok (sup);
   g_free (test_trace_take ());
 
   /* a clean stop that the supervisor did not ask for: restarted */
-  service_stop (p);
+  test_stop_ok (p);
   spin ();
   g_assert_cmpint (mode_service_get_state (p), ==, MODE_SERVICE_STATE_RUNNING);
   g_assert_cmpuint (mode_service_get_restart_count (p), ==, 1);
@@ -998,14 +888,14 @@ test_permanent (Fixture       *f,
 
   /* and a crash, as any */
   crash (p, "p failed");
-  iterate ();
+  test_iterate (FALSE);
   g_assert_cmpint (mode_service_get_state (p), ==, MODE_SERVICE_STATE_RUNNING);
   g_assert_cmpuint (mode_service_get_restart_count (p), ==, 2);
   g_assert_cmpuint (mode_supervisor_get_n_restarts (sup), ==, 2);
   g_free (test_trace_take ());
 
   /* stopped with the supervisor: not restarted */
-  service_stop (sup);
+  test_stop_ok (sup);
   spin ();
   g_assert_cmpint (mode_service_get_state (p), ==, MODE_SERVICE_STATE_SHUTDOWN);
   g_assert_cmpuint (mode_supervisor_get_n_restarts (sup), ==, 2);
@@ -1013,7 +903,7 @@ test_permanent (Fixture       *f,
 }
 
 static void
-test_transient (Fixture       *f,
+test_transient (TestFixture       *f,
                 gconstpointer  data)
 {
   g_autoptr(ModeSupervisor) sup = supervisor_new (f->clock, MODE_SUPERVISOR_ONE_FOR_ONE);
@@ -1021,28 +911,28 @@ test_transient (Fixture       *f,
 
   mode_supervisor_add_full (sup, t, MODE_RESTART_TRANSIENT);
   g_assert_cmpint (mode_supervisor_get_restart_type (sup, t), ==, MODE_RESTART_TRANSIENT);
-  service_start (sup);
+  test_start_ok (sup);
 
   /* restarted after a crash */
   crash (t, "t failed");
-  iterate ();
+  test_iterate (FALSE);
   g_assert_cmpint (mode_service_get_state (t), ==, MODE_SERVICE_STATE_RUNNING);
   g_assert_cmpuint (mode_service_get_restart_count (t), ==, 1);
   g_free (test_trace_take ());
 
   /* not after a clean stop */
-  service_stop (t);
+  test_stop_ok (t);
   spin ();
   g_assert_cmpint (mode_service_get_state (t), ==, MODE_SERVICE_STATE_SHUTDOWN);
   g_assert_cmpuint (mode_service_get_restart_count (t), ==, 1);
   g_assert_cmpuint (mode_supervisor_get_n_restarts (sup), ==, 1);
   assert_trace ("T:shutdown");
 
-  service_stop (sup);
+  test_stop_ok (sup);
 }
 
 static void
-test_temporary (Fixture       *f,
+test_temporary (TestFixture       *f,
                 gconstpointer  data)
 {
   g_autoptr(ModeSupervisor) sup = supervisor_new (f->clock, MODE_SUPERVISOR_ONE_FOR_ONE);
@@ -1052,12 +942,12 @@ test_temporary (Fixture       *f,
   mode_supervisor_add_full (sup, t, MODE_RESTART_TEMPORARY);
   mode_supervisor_add (sup, other);
   g_assert_cmpint (mode_supervisor_get_restart_type (sup, t), ==, MODE_RESTART_TEMPORARY);
-  service_start (sup);
+  test_start_ok (sup);
   g_free (test_trace_take ());
 
   /* stopped, not restarted */
   crash (t, "t failed");
-  iterate ();
+  test_iterate (FALSE);
   assert_trace ("T:shutdown");
   g_assert_true (mode_service_get_crashed (t));
   g_assert_cmpuint (mode_service_get_restart_count (t), ==, 0);
@@ -1067,11 +957,11 @@ test_temporary (Fixture       *f,
 
   spin ();
   assert_trace ("");
-  service_stop (sup);
+  test_stop_ok (sup);
 }
 
 static void
-test_temporary_one_for_all (Fixture       *f,
+test_temporary_one_for_all (TestFixture       *f,
                             gconstpointer  data)
 {
   g_autoptr(ModeSupervisor) sup = supervisor_new (f->clock, MODE_SUPERVISOR_ONE_FOR_ALL);
@@ -1080,18 +970,18 @@ test_temporary_one_for_all (Fixture       *f,
 
   mode_supervisor_add_full (sup, t, MODE_RESTART_TEMPORARY);
   mode_supervisor_add (sup, other);
-  service_start (sup);
+  test_start_ok (sup);
   g_free (test_trace_take ());
 
   /* the others restart; the temporary one that crashed does not */
   crash (t, "t failed");
-  iterate ();
+  test_iterate (FALSE);
   assert_trace ("Other:shutdown T:shutdown Other:restart Other:start");
   g_assert_cmpuint (mode_service_get_restart_count (t), ==, 0);
   g_assert_cmpuint (mode_service_get_restart_count (other), ==, 1);
   g_assert_cmpint (mode_service_get_state (other), ==, MODE_SERVICE_STATE_RUNNING);
 
-  service_stop (sup);
+  test_stop_ok (sup);
 }
 
 /* }}} */
@@ -1099,7 +989,7 @@ test_temporary_one_for_all (Fixture       *f,
 /* Restart limits {{{ */
 
 static void
-test_max_restarts (Fixture       *f,
+test_max_restarts (TestFixture       *f,
                    gconstpointer  data)
 {
   const GError *reason;
@@ -1118,7 +1008,7 @@ test_max_restarts (Fixture       *f,
     {
       mode_clock_advance (f->clock, USEC (1));
       crash (t.x, "x failed");
-      iterate ();
+      test_iterate (FALSE);
       assert_tree (&t, "App=running Sup=running X=running Y=running Z=running");
       g_assert_cmpuint (mode_supervisor_get_n_restarts (t.sup), ==, i);
     }
@@ -1126,7 +1016,7 @@ test_max_restarts (Fixture       *f,
   /* the fourth within 10 s: the supervisor gives up, and its crash
    * spreads up to the App */
   crash (t.x, "x failed");
-  iterate ();
+  test_iterate (FALSE);
   assert_tree (&t, "App=crashed Sup=crashed X=crashed Y=crashed Z=crashed");
   reason = mode_service_get_crash_reason (MODE_SERVICE (t.sup));
   g_assert_error (reason, MODE_ERROR, MODE_ERROR_MAX_RESTARTS_EXCEEDED);
@@ -1144,7 +1034,7 @@ test_max_restarts (Fixture       *f,
 }
 
 static void
-test_max_restarts_window (Fixture       *f,
+test_max_restarts_window (TestFixture       *f,
                           gconstpointer  data)
 {
   Tree t;
@@ -1154,31 +1044,31 @@ test_max_restarts_window (Fixture       *f,
   tree_start (&t);
 
   crash (t.x, "x failed");
-  iterate ();
+  test_iterate (FALSE);
   crash (t.z, "z failed");
-  iterate ();
+  test_iterate (FALSE);
   g_assert_cmpuint (mode_supervisor_get_n_restarts (t.sup), ==, 2);
 
   /* after half the period, one more */
   mode_clock_advance (f->clock, USEC (1.0));
   crash (t.x, "x failed");
-  iterate ();
+  test_iterate (FALSE);
   assert_tree (&t, "App=running Sup=running X=running Y=running Z=running");
   g_assert_cmpuint (mode_supervisor_get_n_restarts (t.sup), ==, 3);
 
   /* after a whole period, two more */
   mode_clock_advance (f->clock, USEC (2.0));
   crash (t.x, "x failed");
-  iterate ();
+  test_iterate (FALSE);
   crash (t.z, "z failed");
-  iterate ();
+  test_iterate (FALSE);
   assert_tree (&t, "App=running Sup=running X=running Y=running Z=running");
   g_assert_cmpuint (mode_supervisor_get_n_restarts (t.sup), ==, 5);
 
   /* and no third */
   mode_clock_advance (f->clock, USEC (0.5));
   crash (t.z, "z failed");
-  iterate ();
+  test_iterate (FALSE);
   g_assert_true (mode_service_get_crashed (MODE_SERVICE (t.sup)));
   g_assert_error (mode_service_get_crash_reason (MODE_SERVICE (t.sup)),
                   MODE_ERROR, MODE_ERROR_MAX_RESTARTS_EXCEEDED);
@@ -1189,7 +1079,7 @@ test_max_restarts_window (Fixture       *f,
 }
 
 static void
-test_max_restarts_zero (Fixture       *f,
+test_max_restarts_zero (TestFixture       *f,
                         gconstpointer  data)
 {
   Tree t;
@@ -1200,7 +1090,7 @@ test_max_restarts_zero (Fixture       *f,
 
   /* 0 never restarts */
   crash (t.z, "z failed");
-  iterate ();
+  test_iterate (FALSE);
   assert_tree (&t, "App=crashed Sup=crashed X=crashed Y=crashed Z=crashed");
   g_assert_error (mode_service_get_crash_reason (MODE_SERVICE (t.sup)),
                   MODE_ERROR, MODE_ERROR_MAX_RESTARTS_EXCEEDED);
@@ -1210,7 +1100,7 @@ test_max_restarts_zero (Fixture       *f,
 }
 
 static void
-test_one_for_all_counts_once (Fixture       *f,
+test_one_for_all_counts_once (TestFixture       *f,
                               gconstpointer  data)
 {
   g_autoptr(ModeService) app = service_new (f->clock, "App");
@@ -1227,11 +1117,11 @@ test_one_for_all_counts_once (Fixture       *f,
       mode_supervisor_add (sup, services[i]);
     }
   mode_service_add_dependency (app, MODE_SERVICE (sup));
-  service_start (app);
+  test_start_ok (app);
 
   /* five services restarted: one restart, within the limit of 1 */
   crash (services[2], "s2 failed");
-  iterate ();
+  test_iterate (FALSE);
   g_assert_cmpuint (mode_supervisor_get_n_restarts (sup), ==, 1);
   g_assert_false (mode_service_get_crashed (MODE_SERVICE (sup)));
   for (guint i = 0; i < G_N_ELEMENTS (services); i++)
@@ -1242,7 +1132,7 @@ test_one_for_all_counts_once (Fixture       *f,
 
   /* a second: over the limit */
   crash (services[4], "s4 failed");
-  iterate ();
+  test_iterate (FALSE);
   g_assert_true (mode_service_get_crashed (MODE_SERVICE (sup)));
   g_assert_error (mode_service_get_crash_reason (MODE_SERVICE (sup)),
                   MODE_ERROR, MODE_ERROR_MAX_RESTARTS_EXCEEDED);
@@ -1250,7 +1140,7 @@ test_one_for_all_counts_once (Fixture       *f,
   g_assert_true (mode_service_get_crashed (app));
   g_assert_cmpuint (mode_supervisor_get_n_restarts (sup), ==, 1);
 
-  service_stop (app);
+  test_stop_ok (app);
   for (guint i = 0; i < G_N_ELEMENTS (services); i++)
     g_object_unref (services[i]);
 }
@@ -1260,7 +1150,7 @@ test_one_for_all_counts_once (Fixture       *f,
 /* Replacements {{{ */
 
 static void
-test_create_replacement (Fixture       *f,
+test_create_replacement (TestFixture       *f,
                          gconstpointer  data)
 {
   TestReplacing *replacing = g_object_new (TEST_TYPE_REPLACING,
@@ -1279,7 +1169,7 @@ test_create_replacement (Fixture       *f,
 
   replacing->replace = TRUE;
   crash (t.z, "z failed");
-  iterate ();
+  test_iterate (FALSE);
 
   g_assert_cmpuint (replacing->n_calls, ==, 1);
   g_assert_cmpuint (replacing->last_index, ==, 1);
@@ -1319,11 +1209,11 @@ test_create_replacement (Fixture       *f,
 
   /* the old one is let go of by the supervisor */
   old_z = G_OBJECT (g_steal_pointer (&t.z));
-  assert_finalized (old_z);
+  test_assert_finalized (old_z);
 
   /* the replacement is supervised as the old one was: replaced in turn */
   crash (replacement, "z' failed");
-  iterate ();
+  test_iterate (FALSE);
   g_assert_cmpuint (replacing->n_calls, ==, 2);
   g_assert_true (replacing->last_old == replacement);
   g_assert_cmpstr (mode_service_get_label (replacing->last_new), ==, "Z''");
@@ -1333,7 +1223,7 @@ test_create_replacement (Fixture       *f,
   /* NULL: the old one is restarted */
   replacing->replace = FALSE;
   crash (t.x, "x failed");
-  iterate ();
+  test_iterate (FALSE);
   g_assert_cmpuint (replacing->n_calls, ==, 3);
   g_assert_cmpuint (replacing->last_index, ==, 0);
   g_assert_true (replacing->last_old == t.x);
@@ -1351,7 +1241,7 @@ test_create_replacement (Fixture       *f,
 /* Poison {{{ */
 
 static void
-test_supervised_crash_contained (Fixture       *f,
+test_supervised_crash_contained (TestFixture       *f,
                                  gconstpointer  data)
 {
   g_autoptr(ModeService) sibling = NULL;
@@ -1384,7 +1274,7 @@ test_supervised_crash_contained (Fixture       *f,
 }
 
 static void
-test_unsupervised_crash_poisons (Fixture       *f,
+test_unsupervised_crash_poisons (TestFixture       *f,
                                  gconstpointer  data)
 {
   g_autoptr(ModeService) sibling = NULL;
@@ -1400,7 +1290,7 @@ test_unsupervised_crash_poisons (Fixture       *f,
   g_assert_false (mode_service_get_crashed (sibling));
   g_assert_false (mode_service_get_crashed (t.app));
   g_assert_false (mode_service_get_crashed (t.x));
-  iterate ();
+  test_iterate (FALSE);
   assert_tree (&t, "App=running Sup=running X=running Y=running Z=running");
   g_assert_cmpint (mode_service_get_state (sibling), ==, MODE_SERVICE_STATE_RUNNING);
 
@@ -1424,7 +1314,7 @@ test_unsupervised_crash_poisons (Fixture       *f,
 #define N_STRESS_CRASHES 1000
 
 static void
-test_stress (Fixture       *f,
+test_stress (TestFixture       *f,
              gconstpointer  data)
 {
   g_autoptr(ModeService) app = service_new (f->clock, "App");
@@ -1444,7 +1334,7 @@ test_stress (Fixture       *f,
                                 g_test_rand_bit () ? MODE_RESTART_PERMANENT : MODE_RESTART_TRANSIENT);
     }
   mode_service_add_dependency (app, MODE_SERVICE (sup));
-  service_start (app);
+  test_start_ok (app);
 
   for (guint i = 0; i < N_STRESS_CRASHES; i++)
     {
@@ -1457,7 +1347,7 @@ test_stress (Fixture       *f,
       crash (service, "random");
 
       for (gint j = 0; j < n_iterations; j++)
-        iterate ();
+        test_iterate (FALSE);
     }
   spin ();
 
@@ -1474,7 +1364,7 @@ test_stress (Fixture       *f,
   g_assert_cmpint (mode_service_get_state (app), ==, MODE_SERVICE_STATE_RUNNING);
   g_test_message ("%u restarts", n_events);
 
-  service_stop (app);
+  test_stop_ok (app);
   for (guint i = 0; i < N_STRESS_SERVICES; i++)
     {
       g_assert_cmpint (mode_service_get_state (services[i]), ==, MODE_SERVICE_STATE_SHUTDOWN);
@@ -1487,7 +1377,7 @@ test_stress (Fixture       *f,
 /* Logging {{{ */
 
 static void
-test_restart_logged (Fixture       *f,
+test_restart_logged (TestFixture       *f,
                      gconstpointer  data)
 {
   Tree t;
@@ -1497,10 +1387,10 @@ test_restart_logged (Fixture       *f,
   tree_start (&t);
 
   crash (t.x, "x failed");
-  iterate ();
+  test_iterate (FALSE);
   g_assert_true (test_log_contains ("*Crashed reason=x failed*"));
   crash (t.x, "x failed");
-  iterate ();
+  test_iterate (FALSE);
   g_assert_true (mode_service_get_crashed (MODE_SERVICE (t.sup)));
   g_assert_true (test_log_contains ("*Crashed reason=*X*1*"));
 
@@ -1512,7 +1402,7 @@ test_restart_logged (Fixture       *f,
 /* ModeBucket {{{ */
 
 static void
-test_bucket (Fixture       *f,
+test_bucket (TestFixture       *f,
              gconstpointer  data)
 {
   g_autoptr(ModeBucket) bucket = mode_bucket_new_full (3, 1.0, 0, f->clock);
@@ -1557,7 +1447,7 @@ test_bucket (Fixture       *f,
 }
 
 static void
-test_bucket_capacity (Fixture       *f,
+test_bucket_capacity (TestFixture       *f,
                       gconstpointer  data)
 {
   /* 1 a second, bursts of 5 */
@@ -1606,9 +1496,11 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   test_log_init ();
+  /* the supervisor acts in the next iteration: nothing here waits */
+  test_bounded_waits = TRUE;
 
 #define ADD(path, func) \
-  g_test_add ("/supervisor/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/supervisor/" path, TestFixture, NULL, test_fixture_setup, func, test_fixture_teardown)
 
   ADD ("strategy/one-for-one", test_one_for_one);
   ADD ("strategy/one-for-all", test_one_for_all);

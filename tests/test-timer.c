@@ -5,140 +5,13 @@
 
 #include "test-util.h"
 
-#define USEC(seconds) ((gint64) ((seconds) * G_USEC_PER_SEC + 0.5))
-
 /* Main context helpers {{{ */
-
-typedef struct
-{
-  GMainContext *context;
-  ModeClock    *clock;
-} Fixture;
-
-/* One iteration of the thread-default context (the test's own; NULL
- * would be the global default context). */
-static gboolean
-iterate (gboolean may_block)
-{
-  return g_main_context_iteration (g_main_context_get_thread_default (), may_block);
-}
-
-static void
-drain (void)
-{
-  while (iterate (FALSE))
-    ;
-}
-
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  g_assert_null (*slot);
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-await_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    iterate (TRUE);
-
-  return g_steal_pointer (slot);
-}
-
-/* Advances the manual clock and runs what became due. */
-static void
-advance (ModeClock *clock,
-         gint64     microseconds)
-{
-  mode_clock_advance (clock, microseconds);
-  drain ();
-}
-
-static void
-assert_finalized (gpointer object)
-{
-  GObject *weak = object;
-
-  g_object_add_weak_pointer (weak, (gpointer *) &weak);
-  g_object_unref (object);
-  drain ();
-  g_assert_null (weak);
-}
-
-static void
-service_start (ModeService *service)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  gboolean ok;
-
-  mode_service_start_async (service, NULL, store_result, &slot);
-  result = await_result (&slot);
-  ok = mode_service_start_finish (service, result, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-}
-
-static void
-service_stop (ModeService *service)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  gboolean ok;
-
-  mode_service_stop_async (service, NULL, store_result, &slot);
-  result = await_result (&slot);
-  ok = mode_service_stop_finish (service, result, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-}
-
-static void
-service_restart (ModeService *service)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  gboolean ok;
-
-  mode_service_restart_async (service, NULL, store_result, &slot);
-  result = await_result (&slot);
-  ok = mode_service_restart_finish (service, result, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-}
 
 static ModeService *
 service_new (ModeClock  *clock,
              const char *label)
 {
   return g_object_new (MODE_TYPE_SERVICE, "clock", clock, "label", label, NULL);
-}
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->context = g_main_context_new ();
-  g_main_context_push_thread_default (f->context);
-  f->clock = mode_clock_new_manual ();
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  drain ();
-  assert_finalized (g_steal_pointer (&f->clock));
-  g_main_context_pop_thread_default (f->context);
-  g_main_context_unref (f->context);
 }
 
 /* }}} */
@@ -189,7 +62,7 @@ ticks_destroyed (gpointer user_data)
 /* Tests {{{ */
 
 static void
-test_first_tick (Fixture       *f,
+test_first_tick (TestFixture       *f,
                  gconstpointer  data)
 {
   ModeService *service = service_new (f->clock, "svc");
@@ -204,16 +77,16 @@ test_first_tick (Fixture       *f,
   g_assert_cmpint (mode_timer_get_last_due (timer), ==, 0);
 
   /* nothing before the start */
-  advance (f->clock, USEC (100));
+  test_advance (f->clock, USEC (100));
   g_assert_cmpuint (ticks.calls, ==, 0);
 
   epoch = mode_clock_get_time (f->clock);
-  service_start (service);
-  advance (f->clock, USEC (2) - 1);
+  test_start_ok (service);
+  test_advance (f->clock, USEC (2) - 1);
   g_assert_cmpuint (ticks.calls, ==, 0);
   g_assert_cmpuint (mode_timer_get_iteration (timer), ==, 0);
 
-  advance (f->clock, 1);
+  test_advance (f->clock, 1);
   g_assert_cmpuint (ticks.calls, ==, 1);
   g_assert_cmpuint (mode_timer_get_iteration (timer), ==, 1);
   g_assert_cmpint (ticks.last_due, ==, epoch + USEC (2));
@@ -221,15 +94,15 @@ test_first_tick (Fixture       *f,
   g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
   g_assert_cmpuint (mode_timer_get_drifting (timer), ==, 0);
 
-  service_stop (service);
-  assert_finalized (service);
+  test_stop_ok (service);
+  test_assert_finalized (service);
   g_assert_cmpuint (ticks.destroyed, ==, 1);
 }
 
 #define N_TICKS 10000
 
 static void
-test_no_drift (Fixture       *f,
+test_no_drift (TestFixture       *f,
                gconstpointer  data)
 {
   ModeService *service = service_new (f->clock, "svc");
@@ -239,13 +112,13 @@ test_no_drift (Fixture       *f,
   gint64 epoch;
 
   timer = mode_service_add_timer (service, "tick", 0.1, on_tick, &ticks, NULL);
-  advance (f->clock, USEC (3.3));
+  test_advance (f->clock, USEC (3.3));
   epoch = mode_clock_get_time (f->clock);
-  service_start (service);
+  test_start_ok (service);
 
   for (guint64 n = 1; n <= N_TICKS; n++)
     {
-      advance (f->clock, interval);
+      test_advance (f->clock, interval);
       g_assert_cmpuint (ticks.calls, ==, n);
       g_assert_cmpuint (mode_timer_get_iteration (timer), ==, n);
       g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + (gint64) n * interval);
@@ -256,12 +129,12 @@ test_no_drift (Fixture       *f,
   g_assert_cmpuint (mode_timer_get_drifting (timer), ==, 0);
   g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 0);
 
-  service_stop (service);
-  assert_finalized (service);
+  test_stop_ok (service);
+  test_assert_finalized (service);
 }
 
 static void
-test_overlap (Fixture       *f,
+test_overlap (TestFixture       *f,
               gconstpointer  data)
 {
   ModeService *service = service_new (f->clock, "svc");
@@ -273,16 +146,16 @@ test_overlap (Fixture       *f,
   ticks.advance_on = 2;
   ticks.advance_by = USEC (2.5);
   timer = mode_service_add_timer (service, "slow", 1.0, on_tick, &ticks, NULL);
-  advance (f->clock, USEC (50));
+  test_advance (f->clock, USEC (50));
   epoch = mode_clock_get_time (f->clock);
-  service_start (service);
+  test_start_ok (service);
 
-  advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
   g_assert_cmpuint (ticks.calls, ==, 1);
   g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 0);
 
   /* tick 2 runs until epoch + 4.5 s, past the due times of ticks 3 and 4 */
-  advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
   g_assert_cmpint (mode_clock_get_time (f->clock), ==, epoch + USEC (4.5));
   g_assert_cmpuint (ticks.calls, ==, 2);
   g_assert_cmpint (ticks.last_due, ==, epoch + USEC (2));
@@ -291,29 +164,29 @@ test_overlap (Fixture       *f,
 
   /* the missed ticks are skipped, not run in a burst: the next is the
    * first due time in the future, epoch + 5 s */
-  drain ();
+  test_drain ();
   g_assert_cmpuint (ticks.calls, ==, 2);
-  advance (f->clock, USEC (0.5) - 1);
+  test_advance (f->clock, USEC (0.5) - 1);
   g_assert_cmpuint (ticks.calls, ==, 2);
-  advance (f->clock, 1);
+  test_advance (f->clock, 1);
   g_assert_cmpuint (ticks.calls, ==, 3);
   g_assert_cmpuint (mode_timer_get_iteration (timer), ==, 3);
   g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (5));
   g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
 
   /* and on schedule again */
-  advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
   g_assert_cmpuint (ticks.calls, ==, 4);
   g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (6));
   g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 1);
   g_assert_cmpuint (mode_timer_get_drifting (timer), ==, 0);
 
-  service_stop (service);
-  assert_finalized (service);
+  test_stop_ok (service);
+  test_assert_finalized (service);
 }
 
 static void
-test_drifting_late (Fixture       *f,
+test_drifting_late (TestFixture       *f,
                     gconstpointer  data)
 {
   ModeService *service = service_new (f->clock, "svc");
@@ -322,12 +195,12 @@ test_drifting_late (Fixture       *f,
   gint64 epoch;
 
   timer = mode_service_add_timer (service, "late", 1.0, on_tick, &ticks, NULL);
-  advance (f->clock, USEC (7));
+  test_advance (f->clock, USEC (7));
   epoch = mode_clock_get_time (f->clock);
-  service_start (service);
+  test_start_ok (service);
 
   /* the clock jumps 40% of the interval past the first due time */
-  advance (f->clock, USEC (1.4));
+  test_advance (f->clock, USEC (1.4));
   g_assert_cmpuint (ticks.calls, ==, 1);
   g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (1));
   g_assert_cmpint (mode_timer_get_last_drift (timer), ==, USEC (0.4));
@@ -337,27 +210,27 @@ test_drifting_late (Fixture       *f,
   g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 0);
 
   /* the schedule stays absolute: tick 2 at epoch + 2 s */
-  advance (f->clock, USEC (0.6) - 1);
+  test_advance (f->clock, USEC (0.6) - 1);
   g_assert_cmpuint (ticks.calls, ==, 1);
-  advance (f->clock, 1);
+  test_advance (f->clock, 1);
   g_assert_cmpuint (ticks.calls, ==, 2);
   g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (2));
   g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
 
   /* 20% late is within bounds */
-  advance (f->clock, USEC (1.2));
+  test_advance (f->clock, USEC (1.2));
   g_assert_cmpuint (ticks.calls, ==, 3);
   g_assert_cmpint (mode_timer_get_last_drift (timer), ==, USEC (0.2));
   g_assert_cmpuint (mode_timer_get_drifting (timer), ==, 1);
   g_assert_cmpuint (mode_timer_get_drifting_late (timer), ==, 1);
 
-  service_stop (service);
-  assert_finalized (service);
+  test_stop_ok (service);
+  test_assert_finalized (service);
 }
 
 /* The bound is min(30% of the interval, 1.2 s). */
 static void
-test_drift_threshold (Fixture       *f,
+test_drift_threshold (TestFixture       *f,
                       gconstpointer  data)
 {
   ModeService *service = service_new (f->clock, "svc");
@@ -370,14 +243,14 @@ test_drift_threshold (Fixture       *f,
   /* 30% of 10 s is 3 s: 1.2 s is the bound */
   long_timer = mode_service_add_timer (service, "long", 10.0, on_tick, &long_ticks, NULL);
   epoch = mode_clock_get_time (f->clock);
-  service_start (service);
+  test_start_ok (service);
 
-  advance (f->clock, USEC (11.1));
+  test_advance (f->clock, USEC (11.1));
   g_assert_cmpuint (long_ticks.calls, ==, 1);
   g_assert_cmpint (mode_timer_get_last_drift (long_timer), ==, USEC (1.1));
   g_assert_cmpuint (mode_timer_get_drifting (long_timer), ==, 0);
 
-  advance (f->clock, USEC (10.4));
+  test_advance (f->clock, USEC (10.4));
   g_assert_cmpuint (long_ticks.calls, ==, 2);
   g_assert_cmpint (mode_timer_get_last_due (long_timer), ==, epoch + USEC (20));
   g_assert_cmpint (mode_timer_get_last_drift (long_timer), ==, USEC (1.5));
@@ -387,24 +260,24 @@ test_drift_threshold (Fixture       *f,
   /* 30% of 1 s is the bound: 29% late is within it, 31% is past it */
   short_timer = mode_service_add_timer (service, "short", 1.0, on_tick, &short_ticks, NULL);
   epoch = mode_clock_get_time (f->clock);
-  advance (f->clock, USEC (1.29));
+  test_advance (f->clock, USEC (1.29));
   g_assert_cmpuint (short_ticks.calls, ==, 1);
   g_assert_cmpint (mode_timer_get_last_due (short_timer), ==, epoch + USEC (1));
   g_assert_cmpint (mode_timer_get_last_drift (short_timer), ==, USEC (0.29));
   g_assert_cmpuint (mode_timer_get_drifting (short_timer), ==, 0);
 
-  advance (f->clock, USEC (1.02));
+  test_advance (f->clock, USEC (1.02));
   g_assert_cmpuint (short_ticks.calls, ==, 2);
   g_assert_cmpint (mode_timer_get_last_drift (short_timer), ==, USEC (0.31));
   g_assert_cmpuint (mode_timer_get_drifting (short_timer), ==, 1);
   g_assert_cmpuint (mode_timer_get_drifting_late (short_timer), ==, 1);
 
-  service_stop (service);
-  assert_finalized (service);
+  test_stop_ok (service);
+  test_assert_finalized (service);
 }
 
 static void
-test_stop_restart (Fixture       *f,
+test_stop_restart (TestFixture       *f,
                    gconstpointer  data)
 {
   ModeService *service = service_new (f->clock, "svc");
@@ -413,42 +286,42 @@ test_stop_restart (Fixture       *f,
   gint64 epoch;
 
   timer = mode_service_add_timer (service, "tick", 1.0, on_tick, &ticks, ticks_destroyed);
-  advance (f->clock, USEC (7));
-  service_start (service);
+  test_advance (f->clock, USEC (7));
+  test_start_ok (service);
   for (guint i = 0; i < 3; i++)
-    advance (f->clock, USEC (1));
+    test_advance (f->clock, USEC (1));
   g_assert_cmpuint (ticks.calls, ==, 3);
 
   /* nothing fires once stopped */
-  service_stop (service);
+  test_stop_ok (service);
   for (guint i = 0; i < 10; i++)
-    advance (f->clock, USEC (1));
-  advance (f->clock, USEC (100));
+    test_advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (100));
   g_assert_cmpuint (ticks.calls, ==, 3);
 
   /* the restart begins a new schedule, off the old one's beat */
-  advance (f->clock, USEC (0.3));
+  test_advance (f->clock, USEC (0.3));
   epoch = mode_clock_get_time (f->clock);
-  service_restart (service);
-  advance (f->clock, USEC (0.7));
+  test_restart_ok (service);
+  test_advance (f->clock, USEC (0.7));
   g_assert_cmpuint (ticks.calls, ==, 3);
-  advance (f->clock, USEC (0.3) - 1);
+  test_advance (f->clock, USEC (0.3) - 1);
   g_assert_cmpuint (ticks.calls, ==, 3);
-  advance (f->clock, 1);
+  test_advance (f->clock, 1);
   g_assert_cmpuint (ticks.calls, ==, 4);
   g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (1));
   g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
-  advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
   g_assert_cmpuint (ticks.calls, ==, 5);
   g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (2));
 
   /* a restart of a running service too */
-  advance (f->clock, USEC (0.5));
+  test_advance (f->clock, USEC (0.5));
   epoch = mode_clock_get_time (f->clock);
-  service_restart (service);
-  advance (f->clock, USEC (0.5));
+  test_restart_ok (service);
+  test_advance (f->clock, USEC (0.5));
   g_assert_cmpuint (ticks.calls, ==, 5);
-  advance (f->clock, USEC (0.5));
+  test_advance (f->clock, USEC (0.5));
   g_assert_cmpuint (ticks.calls, ==, 6);
   g_assert_cmpint (mode_timer_get_last_due (timer), ==, epoch + USEC (1));
 
@@ -465,13 +338,13 @@ test_stop_restart (Fixture       *f,
     g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "boom");
 
     mode_service_crash (service, reason);
-    advance (f->clock, USEC (10));
+    test_advance (f->clock, USEC (10));
     g_assert_cmpuint (ticks.calls, ==, 6);
   }
 
-  service_stop (service);
+  test_stop_ok (service);
   g_assert_cmpuint (ticks.destroyed, ==, 0);
-  assert_finalized (service);
+  test_assert_finalized (service);
   g_assert_cmpuint (ticks.destroyed, ==, 1);
 }
 
@@ -541,7 +414,7 @@ find_timer (ModeService *service,
 }
 
 static void
-test_class_timers (Fixture       *f,
+test_class_timers (TestFixture       *f,
                    gconstpointer  data)
 {
   ModeService *a = g_object_new (TEST_TYPE_TIMER_LATE, "clock", f->clock, "label", "a", NULL);
@@ -550,7 +423,7 @@ test_class_timers (Fixture       *f,
   g_autoptr(GPtrArray) timers = NULL;
   ModeTimer *a_base, *a_late, *b_base, *b_late;
 
-  service_start (a);
+  test_start_ok (a);
   timers = mode_service_get_timers (a);
   g_assert_cmpuint (timers->len, ==, 2);
   g_assert_cmpstr (mode_timer_get_name (g_ptr_array_index (timers, 0)), ==, "base-timer");
@@ -560,9 +433,9 @@ test_class_timers (Fixture       *f,
   a_late = find_timer (a, "late-timer");
   g_assert_cmpfloat (mode_timer_get_interval (a_late), ==, 2.0);
 
-  advance (f->clock, USEC (1));
-  service_start (b);
-  service_start (base);
+  test_advance (f->clock, USEC (1));
+  test_start_ok (b);
+  test_start_ok (base);
   b_base = find_timer (b, "base-timer");
   b_late = find_timer (b, "late-timer");
   g_assert_true (a_base != b_base);
@@ -572,31 +445,31 @@ test_class_timers (Fixture       *f,
   g_clear_pointer (&timers, g_ptr_array_unref);
 
   /* each service follows its own schedule */
-  advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
   g_assert_cmpuint (mode_timer_get_iteration (a_base), ==, 2);
   g_assert_cmpuint (mode_timer_get_iteration (a_late), ==, 1);
   g_assert_cmpuint (mode_timer_get_iteration (b_base), ==, 1);
   g_assert_cmpuint (mode_timer_get_iteration (b_late), ==, 0);
   g_assert_cmpint (mode_timer_get_last_due (b_base), ==, USEC (2));
-  advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
   g_assert_cmpuint (mode_timer_get_iteration (b_late), ==, 1);
   g_assert_cmpint (mode_timer_get_last_due (b_late), ==, USEC (3));
 
   /* a restart keeps the timers it has, and does not add them again */
-  service_restart (a);
+  test_restart_ok (a);
   timers = mode_service_get_timers (a);
   g_assert_cmpuint (timers->len, ==, 2);
   g_clear_pointer (&timers, g_ptr_array_unref);
   g_assert_true (find_timer (a, "base-timer") == a_base);
-  advance (f->clock, USEC (1));
+  test_advance (f->clock, USEC (1));
   g_assert_cmpuint (mode_timer_get_iteration (a_base), ==, 4);
 
-  service_stop (a);
-  service_stop (b);
-  service_stop (base);
-  assert_finalized (a);
-  assert_finalized (b);
-  assert_finalized (base);
+  test_stop_ok (a);
+  test_stop_ok (b);
+  test_stop_ok (base);
+  test_assert_finalized (a);
+  test_assert_finalized (b);
+  test_assert_finalized (base);
 }
 
 /* Timers whose functions together take longer than their interval are
@@ -621,7 +494,7 @@ note_idle (gpointer data)
 }
 
 static void
-test_overload_yields (Fixture       *f,
+test_overload_yields (TestFixture       *f,
                       gconstpointer  data)
 {
   ModeService *service = service_new (f->clock, "busy");
@@ -633,8 +506,8 @@ test_overload_yields (Fixture       *f,
   mode_service_add_timer (service, "first", 1.0, advance_a_lot, &calls, NULL);
   mode_service_add_timer (service, "second", 1.0, advance_a_lot, &calls, NULL);
   mode_service_add_timer (service, "third", 1.0, advance_a_lot, &calls, NULL);
-  service_start (service);
-  advance (f->clock, USEC (1));
+  test_start_ok (service);
+  test_advance (f->clock, USEC (1));
   g_assert_cmpuint (calls, >=, 2);
 
   /* always behind now: a tick of the three costs 1.8 intervals */
@@ -652,12 +525,12 @@ test_overload_yields (Fixture       *f,
     g_main_context_iteration (f->context, FALSE);
   g_assert_cmpuint (calls, >, calls_before);
 
-  service_stop (service);
-  assert_finalized (service);
+  test_stop_ok (service);
+  test_assert_finalized (service);
 }
 
 static void
-test_add_while_running (Fixture       *f,
+test_add_while_running (TestFixture       *f,
                         gconstpointer  data)
 {
   ModeService *service = service_new (f->clock, "svc");
@@ -670,13 +543,13 @@ test_add_while_running (Fixture       *f,
 
   /* added before the start: waits for it */
   mode_service_add_timer (service, "before", 1.0, on_tick, &before, NULL);
-  advance (f->clock, USEC (3));
+  test_advance (f->clock, USEC (3));
   g_assert_cmpuint (before.calls, ==, 0);
   started_at = mode_clock_get_time (f->clock);
-  service_start (service);
+  test_start_ok (service);
 
   /* added while running: starts at once, one interval from now */
-  advance (f->clock, USEC (0.7));
+  test_advance (f->clock, USEC (0.7));
   added_at = mode_clock_get_time (f->clock);
   timer = mode_service_add_timer (service, "running", 1.0, on_tick, &running, NULL);
   {
@@ -685,25 +558,25 @@ test_add_while_running (Fixture       *f,
     g_assert_cmpuint (timers->len, ==, 2);
     g_assert_true (g_ptr_array_index (timers, 1) == (gpointer) timer);
   }
-  advance (f->clock, USEC (0.3));
+  test_advance (f->clock, USEC (0.3));
   g_assert_cmpuint (before.calls, ==, 1);
   g_assert_cmpint (before.last_due, ==, started_at + USEC (1));
   g_assert_cmpuint (running.calls, ==, 0);
-  advance (f->clock, USEC (0.7) - 1);
+  test_advance (f->clock, USEC (0.7) - 1);
   g_assert_cmpuint (running.calls, ==, 0);
-  advance (f->clock, 1);
+  test_advance (f->clock, 1);
   g_assert_cmpuint (running.calls, ==, 1);
   g_assert_cmpint (running.last_due, ==, added_at + USEC (1));
   g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
 
   /* added once stopped: does not run */
-  service_stop (service);
+  test_stop_ok (service);
   mode_service_add_timer (service, "stopped", 1.0, on_tick, &stopped, NULL);
-  advance (f->clock, USEC (5));
+  test_advance (f->clock, USEC (5));
   g_assert_cmpuint (stopped.calls, ==, 0);
   g_assert_cmpuint (running.calls, ==, 1);
 
-  assert_finalized (service);
+  test_assert_finalized (service);
 }
 
 /* The default clock: real time, with generous bounds. */
@@ -767,17 +640,17 @@ test_default_clock (gconstpointer data)
   g_source_attach (timeout, context);
 
   before_start = g_get_monotonic_time ();
-  service_start (service);
+  test_start_ok (service);
   while (ticks.calls < 3 && !timed_out)
-    iterate (TRUE);
+    test_iterate (TRUE);
 
   g_assert_cmpuint (ticks.calls, >=, 3);
   g_assert_cmpint (ticks.first_due, >=, before_start + USEC (0.02));
 
-  service_stop (service);
+  test_stop_ok (service);
   g_source_destroy (timeout);
   g_source_unref (timeout);
-  assert_finalized (service);
+  test_assert_finalized (service);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
 }
@@ -800,7 +673,7 @@ main (int   argc,
   g_type_class_unref (klass);
 
 #define ADD(path, func) \
-  g_test_add ("/timer/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/timer/" path, TestFixture, NULL, test_fixture_setup, func, test_fixture_teardown)
 
   ADD ("first-tick", test_first_tick);
   ADD ("no-drift", test_no_drift);

@@ -84,7 +84,8 @@ static inline void
 test_log_clear (void)
 {
   g_mutex_lock (&test_log_lock);
-  g_ptr_array_set_size (test_log_lines, 0);
+  if (test_log_lines != NULL)
+    g_ptr_array_set_size (test_log_lines, 0);
   g_mutex_unlock (&test_log_lock);
 }
 
@@ -206,7 +207,139 @@ test_store_result (GObject      *object,
                    GAsyncResult *result,
                    gpointer      data)
 {
+  g_assert_null (g_atomic_pointer_get ((GAsyncResult **) data));
   g_atomic_pointer_set ((GAsyncResult **) data, g_object_ref (result));
 }
+
+/* Set by tests whose operations all complete at once or from an idle:
+ * a result that takes more than a bounded number of iterations is then
+ * a failure, not a wait. */
+static gboolean test_bounded_waits;
+
+/* Waits for the result test_store_result() keeps in *@slot, and takes it. */
+static inline GAsyncResult *
+test_await_result (GAsyncResult **slot)
+{
+  if (test_bounded_waits)
+    {
+      for (guint i = 0; i < 1000 && *slot == NULL; i++)
+        g_main_context_iteration (g_main_context_get_thread_default (), FALSE);
+      g_assert_nonnull (*slot);
+    }
+  else
+    test_wait_until (test_pointer_is_set, slot, "a result");
+
+  return g_steal_pointer (slot);
+}
+
+/* }}} */
+
+/* Fixtures: the test's own context and a manual clock {{{ */
+
+#define USEC(seconds) ((gint64) ((seconds) * (gdouble) G_USEC_PER_SEC + 0.5))
+
+typedef struct
+{
+  GMainContext *context;
+  ModeClock    *clock;
+} TestFixture;
+
+/* One iteration of the thread-default context (the test's own; NULL
+ * would be the global default context). */
+static inline gboolean
+test_iterate (gboolean may_block)
+{
+  return g_main_context_iteration (g_main_context_get_thread_default (), may_block);
+}
+
+static inline void
+test_drain (void)
+{
+  while (test_iterate (FALSE))
+    ;
+}
+
+/* Advances the manual clock and runs what became due. */
+static inline void
+test_advance (ModeClock *clock,
+              gint64     microseconds)
+{
+  mode_clock_advance (clock, microseconds);
+  test_drain ();
+}
+
+/* Drops the last reference to @object, which must then be finalized. */
+static inline void
+test_assert_finalized (gpointer object)
+{
+  GObject *weak = object;
+
+  g_object_add_weak_pointer (weak, (gpointer *) &weak);
+  g_object_unref (object);
+  test_drain ();
+  g_assert_null (weak);
+}
+
+static inline void
+test_fixture_setup (TestFixture   *f,
+                    gconstpointer  data)
+{
+  f->context = g_main_context_new ();
+  g_main_context_push_thread_default (f->context);
+  f->clock = mode_clock_new_manual ();
+  g_free (test_trace_take ());
+  test_log_clear ();
+}
+
+static inline void
+test_fixture_teardown (TestFixture   *f,
+                       gconstpointer  data)
+{
+  test_drain ();
+  /* every service, and so every deadline, let go of the clock */
+  test_assert_finalized (g_steal_pointer (&f->clock));
+  g_free (test_trace_take ());
+  g_main_context_pop_thread_default (f->context);
+  g_main_context_unref (f->context);
+}
+
+typedef void     (*TestOp)       (ModeService *, GCancellable *, GAsyncReadyCallback, gpointer);
+typedef gboolean (*TestOpFinish) (ModeService *, GAsyncResult *, GError **);
+
+/* Runs a lifecycle operation to its end; returns what its finish says. */
+static inline gboolean
+test_run_op (ModeService   *service,
+             TestOp         op,
+             TestOpFinish   finish,
+             GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  op (service, NULL, test_store_result, &slot);
+  result = test_await_result (&slot);
+  return finish (service, result, error);
+}
+
+#define test_op_start(s, e)   test_run_op (MODE_SERVICE (s), mode_service_start_async, mode_service_start_finish, (e))
+#define test_op_stop(s, e)    test_run_op (MODE_SERVICE (s), mode_service_stop_async, mode_service_stop_finish, (e))
+#define test_op_restart(s, e) test_run_op (MODE_SERVICE (s), mode_service_restart_async, mode_service_restart_finish, (e))
+
+/* The same, for an operation that must succeed. */
+static inline void
+test_run_op_ok (ModeService  *service,
+                TestOp        op,
+                TestOpFinish  finish)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = test_run_op (service, op, finish, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
+#define test_start_ok(s)   test_run_op_ok (MODE_SERVICE (s), mode_service_start_async, mode_service_start_finish)
+#define test_stop_ok(s)    test_run_op_ok (MODE_SERVICE (s), mode_service_stop_async, mode_service_stop_finish)
+#define test_restart_ok(s) test_run_op_ok (MODE_SERVICE (s), mode_service_restart_async, mode_service_restart_finish)
 
 /* }}} */
