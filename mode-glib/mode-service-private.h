@@ -18,6 +18,8 @@ const char *_mode_node_get_label       (ModeNode    *self);
 
 void        _mode_log_set_threshold    (GLogLevelFlags level);
 
+gboolean    _mode_context_is_current   (GMainContext  *context);
+
 /* The lifecycle engine's operations, for the subclasses of this library:
  * they complete synchronously when every hook does. */
 typedef enum

@@ -151,17 +151,6 @@ static void complete        (ModeServiceThread *self,
 
 /* Helpers {{{ */
 
-static gboolean
-in_context (GMainContext *context)
-{
-  GMainContext *current = g_main_context_get_thread_default ();
-
-  if (current == NULL)
-    current = g_main_context_default ();
-
-  return current == context || g_main_context_is_owner (context);
-}
-
 static void
 post (GMainContext   *context,
       GSourceFunc     func,
@@ -867,7 +856,7 @@ delegate_begin (ModeService *service,
   ModeServiceThreadPrivate *priv = GET_PRIV (self);
   Message *message;
 
-  if (in_context (priv->parent_context))
+  if (_mode_context_is_current (priv->parent_context))
     {
       control (self, kind, func, data);
       return;
@@ -993,7 +982,7 @@ delegate_run_in_context (ModeService    *service,
   call->data = data;
   call->destroy = destroy;
 
-  if (in_context (priv->parent_context))
+  if (_mode_context_is_current (priv->parent_context))
     {
       call_in_parent (call);
       call_free (call);

@@ -469,17 +469,24 @@ wake_stop_waiters (ModeService *self)
     g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
 }
 
-/* Is the caller running where the service lives? */
-static gboolean
-service_in_context (ModeService *self)
+/* Is the caller running where @context is dispatched: its thread-default
+ * context, or one it owns? */
+gboolean
+_mode_context_is_current (GMainContext *context)
 {
-  ModeServicePrivate *priv = GET_PRIV (self);
   GMainContext *current = g_main_context_get_thread_default ();
 
   if (current == NULL)
     current = g_main_context_default ();
 
-  return current == priv->context || g_main_context_is_owner (priv->context);
+  return current == context || g_main_context_is_owner (context);
+}
+
+/* Is the caller running where the service lives? */
+static gboolean
+service_in_context (ModeService *self)
+{
+  return _mode_context_is_current (GET_PRIV (self)->context);
 }
 
 /* }}} */
