@@ -224,3 +224,19 @@ def test_dependencies_made_in_the_thread_run_there(context):
     assert len(svc.thread_ids()) == 1
     assert run(context, svc.stop_async, svc.stop_finish)
     assert svc.inner.get_state() == Mode.ServiceState.SHUTDOWN
+
+
+def test_properties_and_no_wait_for_thread(context):
+    svc = Worker(label="PyLauncher", keepalive_timeout=0.5, wait_for_thread=False)
+    assert svc.props.keepalive_timeout == 0.5
+    assert not svc.props.wait_for_thread
+    svc.props.keepalive_timeout = 0.0   # no keepalive
+    assert svc.get_keepalive_timeout() == 0.0
+
+    # the start completes once the thread is launched; the service then
+    # runs in it
+    assert run(context, svc.start_async, svc.start_finish)
+    assert svc.props.thread_running
+    wait_until(context, lambda: "thread-started" in svc.names(), "the start in the thread")
+    assert run(context, svc.stop_async, svc.stop_finish)
+    assert not svc.props.thread_running
