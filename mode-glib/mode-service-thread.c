@@ -93,11 +93,14 @@ typedef struct
   GTask          *task;         /* (owned) (nullable): NULL for a cast */
 } ThreadCall;
 
+typedef struct _ReplySpin ReplySpin;
+
 typedef struct
 {
   GMainContext *parent_context;  /* (owned) */
   GMainContext *thread_context;  /* (owned) */
   gdouble       keepalive_timeout;
+  gdouble       spin_time;
   guint         wait_for_thread : 1;
 
   /* Used in the parent context only. */
@@ -110,8 +113,10 @@ typedef struct
   GSource      *keepalive_check; /* (owned) (nullable) */
   GQueue        deferred;        /* (element-type Call): calls that wait for the thread's end */
   gint64        stalled_since;   /* 0 while the thread answers */
+  ReplySpin    *reply_spin;      /* (owned): attached to @parent_context */
 
   /* Used in the thread only, while it runs. */
+  gint64        thread_spin;     /* spin_usec() when it was launched */
   GMainLoop    *loop;            /* (owned) (nullable) */
   GSource      *keepalive_ping;  /* (owned) (nullable) */
   GError       *stop_error;      /* (owned) (nullable) */
@@ -126,6 +131,10 @@ typedef struct
   guint         serving : 1;     /* the thread runs the calls */
 } ModeServiceThreadPrivate;
 
+/* seconds: a round trip on an idle machine is a few microseconds when
+ * both sides are awake */
+#define DEFAULT_SPIN_TIME 0.00005
+
 G_DEFINE_TYPE_WITH_PRIVATE (ModeServiceThread, mode_service_thread, MODE_TYPE_SERVICE)
 
 #define GET_PRIV(self) ((ModeServiceThreadPrivate *) mode_service_thread_get_instance_private (self))
@@ -136,6 +145,7 @@ enum {
   PROP_THREAD_CONTEXT,
   PROP_WAIT_FOR_THREAD,
   PROP_KEEPALIVE_TIMEOUT,
+  PROP_SPIN_TIME,
   PROP_THREAD_RUNNING,
   N_PROPS
 };
@@ -250,6 +260,79 @@ thread_call_run (ModeServiceThread *self,
   thread_call_free (call);
 }
 
+/* Spinning {{{
+ *
+ * Handing a call to a sleeping thread and its answer back to a sleeping
+ * caller takes two wake-ups, which cost tens of microseconds on many
+ * machines, more than the call itself. So for #ModeServiceThread:spin-time
+ * after it ran some calls, the thread's context polls without sleeping
+ * (a source whose prepare asks for a zero timeout), and so does the
+ * parent context while a call made from it waits for its answer: a
+ * call or an answer that comes in that time is taken at once. A machine
+ * with one processor never spins; there the other side could not run
+ * while one spins. */
+
+static gint64
+spin_usec (ModeServiceThreadPrivate *priv)
+{
+  static gsize processors;
+
+  if (g_once_init_enter (&processors))
+    g_once_init_leave (&processors, MAX (g_get_num_processors (), 1));
+
+  if (processors < 2)
+    return 0;
+  return (gint64) (priv->spin_time * G_USEC_PER_SEC);
+}
+
+/* The thread's call queue. A caller sets @pending and wakes the
+ * thread's context only when the thread does not spin: the caller never
+ * takes that context's lock, which the thread holds for much of an
+ * iteration while it spins. */
+typedef struct
+{
+  GSource       source;
+  GMainContext *context;     /* the thread's (unowned: the service's) */
+  ReplySpin    *reply_spin;  /* (unowned: the service's) told of answers */
+  gint64        spin;        /* µs, 0 for never */
+  gint64        spin_until;  /* thread only: monotonic µs, 0 when not spinning */
+  gint          pending;     /* atomic: calls were queued since the last run */
+  gint          spinning;    /* atomic: the thread does not sleep */
+} DrainSource;
+
+static gboolean
+drain_prepare (GSource *source,
+               gint    *timeout)
+{
+  DrainSource *drain = (DrainSource *) source;
+
+  if (g_atomic_int_get (&drain->pending))
+    return TRUE;
+
+  if (drain->spin_until != 0)
+    {
+      if (g_get_monotonic_time () < drain->spin_until)
+        {
+          *timeout = 0;
+          return FALSE;
+        }
+
+      /* about to sleep: callers must wake the context from now on, and
+       * one that did not (it saw @spinning) has set @pending already */
+      drain->spin_until = 0;
+      g_atomic_int_set (&drain->spinning, FALSE);
+      return g_atomic_int_get (&drain->pending);
+    }
+
+  return FALSE;
+}
+
+static gboolean
+drain_check (GSource *source)
+{
+  return g_atomic_int_get (&((DrainSource *) source)->pending);
+}
+
 static gboolean
 drain_dispatch (GSource     *source,
                 GSourceFunc  callback,
@@ -259,8 +342,132 @@ drain_dispatch (GSource     *source,
 }
 
 static GSourceFuncs drain_funcs = {
+  .prepare = drain_prepare,
+  .check = drain_check,
   .dispatch = drain_dispatch,
 };
+
+/* In the parent context: polls while calls made from there wait for
+ * their answers, for spin_usec() after the last was made. It never
+ * dispatches: the answers come as the #GTask's own sources. */
+struct _ReplySpin
+{
+  GSource source;
+  guint   waiting;     /* calls without their answer yet */
+  gint64  spin_until;  /* monotonic µs */
+  gint    seen;        /* @answered when last looked at */
+  gint    answered;    /* atomic: bumped by the thread after it ran calls */
+};
+
+/* GLib calls prepare without the context's lock: the answer is waited
+ * for here, so that the thread posting it into this context never waits
+ * for that lock, and the iteration then polls without sleeping and
+ * dispatches it. */
+static gboolean
+reply_spin_prepare (GSource *source,
+                    gint    *timeout)
+{
+  ReplySpin *spin = (ReplySpin *) source;
+  gint64 now;
+
+  if (spin->waiting == 0)
+    return FALSE;
+
+  now = g_get_monotonic_time ();
+  if (now >= spin->spin_until)
+    return FALSE;
+
+  while (g_atomic_int_get (&spin->answered) == spin->seen && now < spin->spin_until)
+    now = g_get_monotonic_time ();
+  spin->seen = g_atomic_int_get (&spin->answered);
+
+  *timeout = 0;
+  return FALSE;
+}
+
+static gboolean
+reply_spin_dispatch (GSource     *source,
+                     GSourceFunc  callback,
+                     gpointer     data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs reply_spin_funcs = {
+  .prepare = reply_spin_prepare,
+  .dispatch = reply_spin_dispatch,
+};
+
+/* In the thread, after it ran calls: spin for more, and tell a parent
+ * that spins for their answers. */
+static void
+drain_ran (DrainSource *drain)
+{
+  g_atomic_int_inc (&drain->reply_spin->answered);
+
+  if (drain->spin > 0)
+    {
+      drain->spin_until = g_get_monotonic_time () + drain->spin;
+      g_atomic_int_set (&drain->spinning, TRUE);
+    }
+}
+
+/* What a call made from the parent context keeps until its answer. */
+typedef struct
+{
+  GAsyncReadyCallback  callback;
+  gpointer             cb_data;
+  ReplySpin           *spin;   /* (owned) */
+} CallReturn;
+
+static void
+call_returned (GObject      *object,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  CallReturn *ret = data;
+
+  ret->spin->waiting--;
+  if (ret->callback != NULL)
+    ret->callback (object, result, ret->cb_data);
+
+  g_source_unref (&ret->spin->source);
+  g_free (ret);
+}
+
+/* Makes the task of a call: one made from the parent context has the
+ * parent spin until it is answered. */
+static GTask *
+call_task_new (ModeServiceThread   *self,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             cb_data)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  GMainContext *here = g_main_context_get_thread_default ();
+  gint64 spin = spin_usec (priv);
+  ReplySpin *reply_spin;
+  CallReturn *ret;
+
+  if (here == NULL)
+    here = g_main_context_default ();
+  if (spin == 0 || here != priv->parent_context)
+    return g_task_new (self, cancellable, callback, cb_data);
+
+  reply_spin = priv->reply_spin;
+  if (reply_spin->waiting++ == 0)
+    reply_spin->seen = g_atomic_int_get (&reply_spin->answered);
+  reply_spin->spin_until = g_get_monotonic_time () + spin;
+
+  ret = g_new (CallReturn, 1);
+  ret->callback = callback;
+  ret->cb_data = cb_data;
+  ret->spin = (ReplySpin *) g_source_ref (&reply_spin->source);
+
+  return g_task_new (self, cancellable, call_returned, ret);
+}
+
+/* }}} */
 
 /* Runs the calls queued so far, in the thread, in order. The source
  * lives as long as the thread serves calls; a call makes it ready. */
@@ -271,17 +478,19 @@ drain_calls (gpointer data)
   ModeServiceThreadPrivate *priv = GET_PRIV (self);
   GQueue calls = G_QUEUE_INIT;
   ThreadCall *call;
-
-  g_source_set_ready_time (g_main_current_source (), -1);
+  DrainSource *drain = (DrainSource *) g_main_current_source ();
 
   g_mutex_lock (&priv->lock);
   calls = priv->calls;
   g_queue_init (&priv->calls);
   priv->drain_woken = FALSE;
+  g_atomic_int_set (&drain->pending, FALSE);
   g_mutex_unlock (&priv->lock);
 
   while ((call = g_queue_pop_head (&calls)) != NULL)
     thread_call_run (self, call);
+
+  drain_ran (drain);
 
   return G_SOURCE_CONTINUE;
 }
@@ -302,13 +511,19 @@ drain_to_wake_locked (ModeServiceThread *self)
 }
 
 static void
-wake_drain (GSource *drain)
+wake_drain (GSource *source)
 {
+  DrainSource *drain = (DrainSource *) source;
+
   if (drain == NULL)
     return;
 
-  g_source_set_ready_time (drain, 0);
-  g_source_unref (drain);
+  /* seen by the thread's next prepare; a thread that stopped spinning
+   * before this looks again after it said so, or is woken here */
+  g_atomic_int_set (&drain->pending, TRUE);
+  if (!g_atomic_int_get (&drain->spinning))
+    g_main_context_wakeup (drain->context);
+  g_source_unref (source);
 }
 
 static void
@@ -489,7 +704,10 @@ thread_started (ModeService  *service,
       if (klass->on_thread_started != NULL)
         klass->on_thread_started (self);
 
-      drain = g_source_new (&drain_funcs, sizeof (GSource));
+      drain = g_source_new (&drain_funcs, sizeof (DrainSource));
+      ((DrainSource *) drain)->context = priv->thread_context;
+      ((DrainSource *) drain)->reply_spin = priv->reply_spin;
+      ((DrainSource *) drain)->spin = priv->thread_spin;
       g_source_set_priority (drain, G_PRIORITY_DEFAULT);
       g_source_set_callback (drain, drain_calls, self, NULL);
       g_source_set_static_name (drain, "[mode] service thread calls");
@@ -661,6 +879,7 @@ launch (ModeServiceThread *self,
   g_mutex_unlock (&priv->lock);
 
   priv->launch_kind = kind;
+  priv->thread_spin = spin_usec (priv);
   g_clear_pointer (&priv->loop, g_main_loop_unref);
   priv->loop = g_main_loop_new (priv->thread_context, FALSE);
   priv->state = THREAD_LAUNCHING;
@@ -1065,7 +1284,7 @@ mode_service_thread_call_async (ModeServiceThread   *self,
   call->func = func;
   call->user_data = user_data;
   call->destroy = destroy;
-  call->task = g_task_new (self, cancellable, callback, cb_data);
+  call->task = call_task_new (self, cancellable, callback, cb_data);
   g_task_set_source_tag (call->task, mode_service_thread_call_async);
   g_task_set_name (call->task, "[mode] thread call");
 
@@ -1274,6 +1493,54 @@ mode_service_thread_set_keepalive_timeout (ModeServiceThread *self,
 }
 
 /**
+ * mode_service_thread_get_spin_time:
+ * @self: a #ModeServiceThread
+ *
+ * Gets #ModeServiceThread:spin-time.
+ *
+ * Returns: how long, in seconds, each side polls for the other before
+ *   it sleeps
+ *
+ * Since: 0.1
+ */
+gdouble
+mode_service_thread_get_spin_time (ModeServiceThread *self)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE_THREAD (self), 0.0);
+
+  return GET_PRIV (self)->spin_time;
+}
+
+/**
+ * mode_service_thread_set_spin_time:
+ * @self: a #ModeServiceThread
+ * @seconds: how long each side polls for the other before it sleeps, or
+ *   0 never to poll
+ *
+ * Sets #ModeServiceThread:spin-time. The thread's side takes it at the
+ * next start, the caller's at the next call; call it from the parent
+ * context.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_thread_set_spin_time (ModeServiceThread *self,
+                                   gdouble            seconds)
+{
+  ModeServiceThreadPrivate *priv;
+
+  g_return_if_fail (MODE_IS_SERVICE_THREAD (self));
+  g_return_if_fail (seconds >= 0 && seconds <= 1.0);
+
+  priv = GET_PRIV (self);
+  if (priv->spin_time == seconds)
+    return;
+
+  priv->spin_time = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPIN_TIME]);
+}
+
+/**
  * mode_service_thread_get_thread_running:
  * @self: a #ModeServiceThread
  *
@@ -1314,6 +1581,11 @@ mode_service_thread_finalize (GObject *object)
   g_queue_clear_full (&priv->deferred, call_free);
 
   keepalive_stop (self);
+  if (priv->reply_spin != NULL)
+    {
+      g_source_destroy (&priv->reply_spin->source);
+      g_source_unref (&g_steal_pointer (&priv->reply_spin)->source);
+    }
   g_clear_pointer (&priv->loop, g_main_loop_unref);
   g_clear_error (&priv->stop_error);
   g_clear_pointer (&priv->start_waiters, g_array_unref);
@@ -1336,6 +1608,11 @@ mode_service_thread_constructed (GObject *object)
 
   /* a main-context given at construction is the thread's */
   priv->thread_context = g_main_context_ref (mode_service_get_main_context (MODE_SERVICE (self)));
+
+  priv->reply_spin = (ReplySpin *) g_source_new (&reply_spin_funcs, sizeof (ReplySpin));
+  g_source_set_priority (&priv->reply_spin->source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (&priv->reply_spin->source, "[mode] service thread answers");
+  g_source_attach (&priv->reply_spin->source, priv->parent_context);
 }
 
 static void
@@ -1364,6 +1641,10 @@ mode_service_thread_get_property (GObject    *object,
       g_value_set_double (value, mode_service_thread_get_keepalive_timeout (self));
       break;
 
+    case PROP_SPIN_TIME:
+      g_value_set_double (value, mode_service_thread_get_spin_time (self));
+      break;
+
     case PROP_THREAD_RUNNING:
       g_value_set_boolean (value, mode_service_thread_get_thread_running (self));
       break;
@@ -1389,6 +1670,10 @@ mode_service_thread_set_property (GObject      *object,
 
     case PROP_KEEPALIVE_TIMEOUT:
       mode_service_thread_set_keepalive_timeout (self, g_value_get_double (value));
+      break;
+
+    case PROP_SPIN_TIME:
+      mode_service_thread_set_spin_time (self, g_value_get_double (value));
       break;
 
     default:
@@ -1466,6 +1751,26 @@ mode_service_thread_class_init (ModeServiceThreadClass *klass)
                           G_PARAM_STATIC_STRINGS));
 
   /**
+   * ModeServiceThread:spin-time:
+   *
+   * Seconds for which the thread, after it ran calls, and the parent
+   * context, while a call made from it waits for its answer, poll for
+   * the other side instead of sleeping, so that a call and its answer
+   * do not wait for a thread to wake up: a round trip then takes a few
+   * microseconds rather than tens. 0 never polls. A machine with a
+   * single processor never polls, whatever this says. Calls made from
+   * contexts other than #ModeServiceThread:parent-context are answered
+   * without the caller's side polling.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_SPIN_TIME] =
+    g_param_spec_double ("spin-time", NULL, NULL,
+                         0.0, 1.0, DEFAULT_SPIN_TIME,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
+
+  /**
    * ModeServiceThread:thread-running:
    *
    * Whether the service has a thread, from its launch until it ended
@@ -1493,6 +1798,7 @@ mode_service_thread_init (ModeServiceThread *self)
   priv->parent_context = g_main_context_ref_thread_default ();
   priv->wait_for_thread = TRUE;
   priv->keepalive_timeout = 3.0;
+  priv->spin_time = DEFAULT_SPIN_TIME;
   priv->state = THREAD_IDLE;
   priv->start_waiters = g_array_new (FALSE, FALSE, sizeof (Waiter));
   priv->stop_waiters = g_array_new (FALSE, FALSE, sizeof (Waiter));

@@ -85,6 +85,11 @@ MODE_AVAILABLE_IN_ALL
 void               mode_service_thread_set_keepalive_timeout (ModeServiceThread    *self,
                                                               gdouble               seconds);
 MODE_AVAILABLE_IN_ALL
+gdouble            mode_service_thread_get_spin_time         (ModeServiceThread    *self);
+MODE_AVAILABLE_IN_ALL
+void               mode_service_thread_set_spin_time         (ModeServiceThread    *self,
+                                                              gdouble               seconds);
+MODE_AVAILABLE_IN_ALL
 gboolean           mode_service_thread_get_thread_running    (ModeServiceThread    *self);
 
 MODE_AVAILABLE_IN_ALL

@@ -688,11 +688,15 @@ burst_done_all (gpointer data)
 }
 
 static void
-test_call_burst (void)
+call_burst (gdouble spin_time)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Burst");
   ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
   Burst burst = { 0, };
+
+  /* < 0: as it is by default */
+  if (spin_time >= 0)
+    mode_service_thread_set_spin_time (thread, spin_time);
 
   /* half of them queued before the start, half while it runs; calls and
    * casts interleaved, in one order */
@@ -718,6 +722,116 @@ test_call_burst (void)
   g_assert_cmpint (burst.next_in_thread, ==, N_CALLS);
   g_assert_cmpint (burst.casts, ==, N_CALLS / 2);
   g_free (test_trace_take ());
+}
+
+static void
+test_call_burst (void)
+{
+  call_burst (-1);
+}
+
+/* Each side sleeps whenever it waits: calls and answers always wake
+ * the other side. */
+static void
+test_call_burst_no_spin (void)
+{
+  call_burst (0);
+}
+
+/* The thread stops spinning after a microsecond, over and over, while
+ * calls come: a call that comes just as it decides to sleep must still
+ * wake it. */
+static void
+test_call_burst_short_spin (void)
+{
+  call_burst (0.000001);
+}
+
+/* Both sides poll for the other all through the burst. */
+static void
+test_call_burst_long_spin (void)
+{
+  call_burst (0.01);
+}
+
+static gboolean
+answer_later (gpointer data)
+{
+  GTask *task = data;
+
+  g_task_return_int (task, 5);
+  return G_SOURCE_REMOVE;
+}
+
+/* answers 50 ms later, from a timeout of the thread's context */
+static void
+return_later (ModeServiceThread *self,
+              GTask             *task,
+              gpointer           user_data)
+{
+  GSource *source = g_timeout_source_new (50);
+
+  g_source_set_callback (source, answer_later, g_object_ref (task), g_object_unref);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+}
+
+/* The parent polls for a short time only, then sleeps: an answer that
+ * comes long after still wakes it. */
+static void
+test_call_answered_after_spin (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Slow");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mode_service_thread_set_spin_time (thread, 0.0001);
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+  mode_service_thread_call_async (thread, return_later, NULL, NULL,
+                                  NULL, test_store_result, &result);
+  test_wait_result (result);
+  g_assert_cmpint (g_task_propagate_int (G_TASK (result), &error), ==, 5);
+  g_assert_no_error (error);
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  g_free (test_trace_take ());
+}
+
+static void
+on_notify_count (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    data)
+{
+  (*(guint *) data)++;
+}
+
+static void
+test_spin_time (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Spinner");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+  guint notified = 0;
+  gdouble spin_time;
+
+  g_assert_cmpfloat (mode_service_thread_get_spin_time (thread), ==, 0.00005);
+  g_signal_connect (svc, "notify::spin-time", G_CALLBACK (on_notify_count), &notified);
+
+  g_object_set (svc, "spin-time", 0.001, NULL);
+  g_object_get (svc, "spin-time", &spin_time, NULL);
+  g_assert_cmpfloat (spin_time, ==, 0.001);
+  mode_service_thread_set_spin_time (thread, 0.001);
+  g_assert_cmpuint (notified, ==, 1);
+  mode_service_thread_set_spin_time (thread, 0);
+  g_assert_cmpfloat (mode_service_thread_get_spin_time (thread), ==, 0);
+  g_assert_cmpuint (notified, ==, 2);
+
+  g_test_expect_message ("Mode", G_LOG_LEVEL_CRITICAL, "*seconds >= 0*");
+  mode_service_thread_set_spin_time (thread, -1);
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Mode", G_LOG_LEVEL_CRITICAL, "*seconds <= 1.0*");
+  mode_service_thread_set_spin_time (thread, 2);
+  g_test_assert_expected_messages ();
+  g_assert_cmpfloat (mode_service_thread_get_spin_time (thread), ==, 0);
 }
 
 /* Calls from a thread that is neither the parent nor the service's. */
@@ -750,6 +864,49 @@ test_call_from_other_thread (void)
   g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
   caller = g_thread_new ("caller", call_from_thread, svc);
   g_thread_join (caller);
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  g_free (test_trace_take ());
+}
+
+/* Three threads and the parent call at once, each waiting for its
+ * answers, while the service's thread keeps deciding to sleep. */
+static gpointer
+many_calls_from_thread (gpointer data)
+{
+  ModeServiceThread *thread = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  for (gint i = 0; i < 1000; i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_auto(GValue) value = G_VALUE_INIT;
+      g_autoptr(GError) error = NULL;
+
+      mode_service_thread_call_async (thread, return_answer, GINT_TO_POINTER (i), NULL,
+                                      NULL, test_store_result, &result);
+      test_wait_result (result);
+      g_assert_true (mode_service_thread_call_finish (thread, result, &value, &error));
+      g_assert_cmpint (g_value_get_int (&value), ==, i);
+    }
+  g_main_context_pop_thread_default (context);
+
+  return NULL;
+}
+
+static void
+test_calls_from_threads (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Crowded");
+  GThread *callers[3];
+
+  mode_service_thread_set_spin_time (MODE_SERVICE_THREAD (svc), 0.000001);
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (callers); i++)
+    callers[i] = g_thread_new ("caller", many_calls_from_thread, svc);
+  many_calls_from_thread (svc);
+  for (guint i = 0; i < G_N_ELEMENTS (callers); i++)
+    g_thread_join (callers[i]);
   g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
   g_free (test_trace_take ());
 }
@@ -1051,7 +1208,13 @@ main (int    argc,
   g_test_add_func ("/service-thread/call-cancelled", test_call_cancelled);
   g_test_add_func ("/service-thread/call-after-stop", test_call_after_stop);
   g_test_add_func ("/service-thread/call-burst", test_call_burst);
+  g_test_add_func ("/service-thread/call-burst-no-spin", test_call_burst_no_spin);
+  g_test_add_func ("/service-thread/call-burst-short-spin", test_call_burst_short_spin);
+  g_test_add_func ("/service-thread/call-burst-long-spin", test_call_burst_long_spin);
+  g_test_add_func ("/service-thread/call-answered-after-spin", test_call_answered_after_spin);
+  g_test_add_func ("/service-thread/spin-time", test_spin_time);
   g_test_add_func ("/service-thread/call-from-other-thread", test_call_from_other_thread);
+  g_test_add_func ("/service-thread/calls-from-threads", test_calls_from_threads);
   g_test_add_func ("/service-thread/crash-propagates", test_crash_propagates);
   g_test_add_func ("/service-thread/supervised", test_supervised);
   g_test_add_func ("/service-thread/supervised-one-for-all", test_supervised_one_for_all);

@@ -240,3 +240,23 @@ def test_properties_and_no_wait_for_thread(context):
     wait_until(context, lambda: "thread-started" in svc.names(), "the start in the thread")
     assert run(context, svc.stop_async, svc.stop_finish)
     assert not svc.props.thread_running
+
+
+@pytest.mark.parametrize("spin_time", [0.0, 0.000001, 0.01])
+def test_calls_answered_whatever_the_spin_time(context, spin_time):
+    svc = Worker(label="PySpinner")
+    assert svc.props.spin_time == pytest.approx(0.00005)
+    svc.props.spin_time = spin_time
+    assert svc.get_spin_time() == spin_time
+
+    def answer(service, task, data):
+        task.return_value(GObject.Value(GObject.TYPE_INT, data))
+
+    assert run(context, svc.start_async, svc.start_finish)
+    answers = []
+    for i in range(200):
+        svc.call_async(answer, i, None,
+                       lambda obj, res, data: answers.append(obj.call_finish(res)[1]))
+    wait_until(context, lambda: len(answers) == 200, "200 answers")
+    assert answers == list(range(200))
+    assert run(context, svc.stop_async, svc.stop_finish)
