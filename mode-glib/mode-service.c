@@ -283,6 +283,43 @@ _mode_log_set_threshold (GLogLevelFlags level)
   g_atomic_int_set (&log_threshold, (gint) level);
 }
 
+/* GLib's default writer reads G_MESSAGES_DEBUG from the environment
+ * each time it is asked whether it would drop a line: a fifth of the
+ * cost of a start and a third of a stop's, for their routine lines.
+ * So it is asked once for all the steps of operations run in-line from
+ * one outermost step (the start of a whole tree, say), in the thread
+ * that runs them. */
+typedef struct
+{
+  guint depth;      /* op_run()s in progress in this thread */
+  gint8 wanted[2];  /* info, debug lines: -1 not asked yet */
+} LogBatch;
+
+static GPrivate log_batch_key = G_PRIVATE_INIT (g_free);
+
+static LogBatch *
+log_batch_enter (void)
+{
+  LogBatch *batch = g_private_get (&log_batch_key);
+
+  if (G_UNLIKELY (batch == NULL))
+    {
+      batch = g_new0 (LogBatch, 1);
+      batch->wanted[0] = batch->wanted[1] = -1;
+      g_private_set (&log_batch_key, batch);
+    }
+  batch->depth++;
+
+  return batch;
+}
+
+static void
+log_batch_leave (LogBatch *batch)
+{
+  if (--batch->depth == 0)
+    batch->wanted[0] = batch->wanted[1] = -1;
+}
+
 /* Routine lines (info, debug) are made only when they will be shown:
  * by the worker's writer at its level, or by GLib's default writer
  * (G_MESSAGES_DEBUG, g_log_set_debug_enabled()). Formatting them for
@@ -290,7 +327,9 @@ _mode_log_set_threshold (GLogLevelFlags level)
 static inline gboolean
 log_wanted (GLogLevelFlags level)
 {
+  LogBatch *batch;
   gint threshold;
+  guint i;
 
   if ((level & (G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG)) == 0)
     return TRUE;
@@ -299,7 +338,14 @@ log_wanted (GLogLevelFlags level)
   if (threshold != 0)
     return (gint) (level & G_LOG_LEVEL_MASK) <= threshold;
 
-  return !g_log_writer_default_would_drop (level, G_LOG_DOMAIN);
+  batch = g_private_get (&log_batch_key);
+  if (batch == NULL || batch->depth == 0)
+    return !g_log_writer_default_would_drop (level, G_LOG_DOMAIN);
+
+  i = (level & G_LOG_LEVEL_DEBUG) != 0;
+  if (batch->wanted[i] < 0)
+    batch->wanted[i] = !g_log_writer_default_would_drop (level, G_LOG_DOMAIN);
+  return batch->wanted[i];
 }
 
 static void service_logv (ModeService    *self,
@@ -1758,11 +1804,13 @@ op_run (ModeOp *op)
     [OP_STOP] = stop_step,
     [OP_RESTART] = restart_step,
   };
+  LogBatch *batch;
   gboolean more;
 
   g_assert (!op->running);
   g_assert (op->pending == 0);
 
+  batch = log_batch_enter ();
   op->running = TRUE;
   do
     more = steps[op->kind] (op);
@@ -1771,6 +1819,7 @@ op_run (ModeOp *op)
 
   if (!more && op->pending == 0)
     op_finish (op);
+  log_batch_leave (batch);
 }
 
 /* Begins an operation, or joins the one of the same kind in flight. */

@@ -1446,6 +1446,42 @@ test_log_levels (Fixture       *fixture,
   g_clear_pointer (&log_lines, g_ptr_array_unref);
 }
 
+/* Whether routine lines are shown is decided once for the steps that
+ * run in-line together, and again when an operation goes on later from
+ * the main loop: a change between the two is seen. */
+static void
+test_log_decided_per_batch (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(ModeService) root = g_object_new (MODE_TYPE_SERVICE, "label", "Root", NULL);
+  g_autoptr(TestRecorder) child = recorder_new ("Child");
+  Result r = { 0 };
+
+  mode_service_add_dependency (root, MODE_SERVICE (child));
+  g_assert_true (START (root, NULL));
+  log_lines = g_ptr_array_new_with_free_func (g_free);
+
+  child->async_hook = g_strdup ("on_stop");
+  mode_service_stop_async (root, NULL, capture, &r);
+  while (g_main_context_iteration (fixture->context, FALSE))
+    ;
+  g_assert_nonnull (child->pending);
+  g_assert_cmpuint (log_lines->len, ==, 0);
+
+  g_log_set_debug_enabled (TRUE);
+  complete_pending (child, NULL);
+  wait_for (&r);
+  g_log_set_debug_enabled (FALSE);
+  g_assert_true (mode_service_stop_finish (root, r.result, NULL));
+  g_object_unref (r.result);
+
+  g_assert_false (logged ("info Root|[^Root]: Stopping..."));
+  g_assert_false (logged ("info Child|[^-Child]: Stopping..."));
+  g_assert_true (logged ("debug Child|[^-Child]: -Stopped!"));
+  g_assert_true (logged ("debug Root|[^Root]: -Stopped!"));
+  g_clear_pointer (&log_lines, g_ptr_array_unref);
+}
+
 /* A line longer than the stack buffer it is made in comes out whole. */
 static void
 test_log_long_line (Fixture       *fixture,
@@ -1892,6 +1928,7 @@ main (int   argc,
   ADD ("other-thread", test_other_thread);
   ADD ("log-lines", test_log_lines);
   ADD ("log-levels", test_log_levels);
+  ADD ("log-decided-per-batch", test_log_decided_per_batch);
   ADD ("log-long-line", test_log_long_line);
   ADD ("freed", test_freed);
   ADD ("programmer-errors", test_programmer_errors);
