@@ -363,6 +363,8 @@ service_logv (ModeService    *self,
   char buffer[512];
   g_autofree char *heap = NULL;
   const char *label = mode_service_get_label (self);
+  const char *shortlabel;
+  gsize shortlabel_len;
   guint depth;
   gsize prefix;
   int length;
@@ -377,18 +379,40 @@ service_logv (ModeService    *self,
   if (!log_wanted (level))
     return;
 
-  /* "[^--Label]: message", one dash per depth, formatted on the stack
-   * when it fits (it nearly always does) */
+  /* "[^--Label]: message", one dash per depth, made on the stack when
+   * it fits (it nearly always does) */
   depth = mode_node_get_depth (priv->beacon);
-  if (depth <= 80)
-    g_snprintf (buffer, sizeof buffer, "[^%.*s%s]: ", (int) depth,
-                "--------------------------------------------------------------------------------",
-                mode_service_get_shortlabel (self));
+  shortlabel = mode_service_get_shortlabel (self);
+  shortlabel_len = strlen (shortlabel);
+  if (depth <= 80 && depth + shortlabel_len + 6 <= sizeof buffer)
+    {
+      /* copied rather than printed: a crash's line is made while the
+       * supervisor waits to restart the service */
+      char *p = buffer;
+
+      *p++ = '[';
+      *p++ = '^';
+      memset (p, '-', depth);
+      p += depth;
+      memcpy (p, shortlabel, shortlabel_len);
+      p += shortlabel_len;
+      *p++ = ']';
+      *p++ = ':';
+      *p++ = ' ';
+      *p = '\0';
+      prefix = (gsize) (p - buffer);
+    }
   else
-    /* deeper than the dashes above: say how deep rather than clip */
-    g_snprintf (buffer, sizeof buffer, "[^(%u)%s]: ", depth,
-                mode_service_get_shortlabel (self));
-  prefix = strlen (buffer);
+    {
+      /* deeper than 80: say how deep rather than draw the dashes */
+      if (depth <= 80)
+        g_snprintf (buffer, sizeof buffer, "[^%.*s%s]: ", (int) depth,
+                    "--------------------------------------------------------------------------------",
+                    shortlabel);
+      else
+        g_snprintf (buffer, sizeof buffer, "[^(%u)%s]: ", depth, shortlabel);
+      prefix = strlen (buffer);
+    }
 
   va_copy (copy, args);
   length = g_vsnprintf (buffer + prefix, sizeof buffer - prefix, format, copy);
