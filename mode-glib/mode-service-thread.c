@@ -51,7 +51,10 @@
  * mode_service_thread_cast() runs one without waiting for it. Calls are
  * queued in order: those made before the service runs in its thread
  * wait for it, those made once it began to stop fail with
- * %MODE_ERROR_STOPPED.
+ * %MODE_ERROR_STOPPED. While calls come, the thread and the caller's
+ * context poll for each other for a moment instead of sleeping
+ * (#ModeServiceThread:spin-time), so that a round trip takes a few
+ * microseconds rather than two thread wake-ups.
  *
  * While its thread runs, the service holds a reference to itself: a
  * service thread that was started must be stopped, or it runs on after
