@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -193,17 +194,52 @@ level_color (GLogLevelFlags level)
     }
 }
 
-/* Formats one line in Mode's manner; also used by the tests. */
-static char *
-format_line (GLogLevelFlags   level,
-             const GLogField *fields,
-             gsize            n_fields,
-             gboolean         colors)
+/* The "%Y-%m-%d %H:%M:%S" of the current second, made once a second:
+ * a line costs a copy of it, not a time zone lookup and a strftime().
+ * Under the log_state lock. */
+static gint64 stamp_second = -1;
+static char stamp_text[32];
+
+static void
+stamp_now_locked (char  *stamp,
+                  gsize  size,
+                  int   *millis)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
+  gint64 now = g_get_real_time ();
+  gint64 second = now / G_USEC_PER_SEC;
+
+  if (second != stamp_second)
+    {
+      time_t t = (time_t) second;
+      struct tm tm;
+
+      /* the time zone is looked at again once a second, as before */
+      tzset ();
+      if (localtime_r (&t, &tm) == NULL ||
+          strftime (stamp_text, sizeof stamp_text, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        g_strlcpy (stamp_text, "?", sizeof stamp_text);
+      stamp_second = second;
+    }
+
+  g_strlcpy (stamp, stamp_text, size);
+  *millis = (int) (now % G_USEC_PER_SEC / 1000);
+}
+
+/* Writes one line in Mode's manner. */
+static void
+write_line (FILE            *out,
+            GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gboolean         colors,
+            const char      *stamp,
+            int              millis)
+{
   const char *message = NULL;
   const char *domain = NULL;
+  gboolean own_domain;
+  char buffer[1024];
+  int length;
 
   for (gsize i = 0; i < n_fields; i++)
     {
@@ -212,15 +248,28 @@ format_line (GLogLevelFlags   level,
       else if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
         domain = fields[i].value;
     }
+  own_domain = domain == NULL || g_strcmp0 (domain, G_LOG_DOMAIN) == 0;
 
-  return g_strdup_printf ("%s[%s,%03d: %s]: %s%s%s%s\n",
-                          colors ? level_color (level) : "",
-                          stamp, g_date_time_get_microsecond (now) / 1000,
-                          level_name (level),
-                          domain != NULL && g_strcmp0 (domain, G_LOG_DOMAIN) != 0 ? domain : "",
-                          domain != NULL && g_strcmp0 (domain, G_LOG_DOMAIN) != 0 ? ": " : "",
-                          message != NULL ? message : "",
-                          colors ? "\033[0m" : "");
+  /* one write for the line, from the stack when it fits */
+  length = g_snprintf (buffer, sizeof buffer, "%s[%s,%03d: %s]: %s%s%s%s\n",
+                       colors ? level_color (level) : "",
+                       stamp, millis, level_name (level),
+                       own_domain ? "" : domain, own_domain ? "" : ": ",
+                       message != NULL ? message : "",
+                       colors ? "\033[0m" : "");
+  if (length >= 0 && (gsize) length < sizeof buffer)
+    fwrite (buffer, 1, (gsize) length, out);
+  else
+    {
+      g_autofree char *line = g_strdup_printf ("%s[%s,%03d: %s]: %s%s%s%s\n",
+                                               colors ? level_color (level) : "",
+                                               stamp, millis, level_name (level),
+                                               own_domain ? "" : domain, own_domain ? "" : ": ",
+                                               message != NULL ? message : "",
+                                               colors ? "\033[0m" : "");
+      fputs (line, out);
+    }
+  fflush (out);
 }
 
 static GLogWriterOutput
@@ -229,29 +278,31 @@ worker_log_writer (GLogLevelFlags   level,
                    gsize            n_fields,
                    gpointer         user_data)
 {
-  g_autofree char *line = NULL;
   GLogLevelFlags threshold;
   gboolean colors;
   gboolean journald;
+  char stamp[32];
+  int millis;
   FILE *out;
 
   G_LOCK (log_state);
   threshold = log_threshold;
+  /* lower bits are more severe */
+  if ((level & G_LOG_LEVEL_MASK) > threshold && !(level & G_LOG_FLAG_FATAL))
+    {
+      G_UNLOCK (log_state);
+      return G_LOG_WRITER_HANDLED;
+    }
   colors = log_colors;
   journald = log_journald;
   out = log_file != NULL ? log_file : stderr;
+  stamp_now_locked (stamp, sizeof stamp, &millis);
   G_UNLOCK (log_state);
-
-  /* lower bits are more severe */
-  if ((level & G_LOG_LEVEL_MASK) > threshold && !(level & G_LOG_FLAG_FATAL))
-    return G_LOG_WRITER_HANDLED;
 
   if (journald && g_log_writer_journald (level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
     return G_LOG_WRITER_HANDLED;
 
-  line = format_line (level, fields, n_fields, colors);
-  fputs (line, out);
-  fflush (out);
+  write_line (out, level, fields, n_fields, colors, stamp, millis);
 
   return G_LOG_WRITER_HANDLED;
 }

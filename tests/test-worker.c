@@ -37,6 +37,7 @@ typedef enum
   ACTION_SIGUSR1,   /* then SIGTERM, once the worker handled it */
   ACTION_SIGUSR2,   /* then SIGTERM, once the worker handled it */
   ACTION_BLOCK,     /* blocks the main context for 1.5 s, then SIGTERM */
+  ACTION_LOG_LONG,  /* logs a line longer than the writer's stack buffer, then SIGTERM */
 } Action;
 
 #define TEST_TYPE_SERVICE (test_service_get_type ())
@@ -119,6 +120,15 @@ do_action (gpointer data)
     case ACTION_BLOCK:
       g_usleep (G_USEC_PER_SEC * 3 / 2);
       raise (SIGTERM);
+      break;
+
+    case ACTION_LOG_LONG:
+      {
+        g_autofree char *text = g_strnfill (3000, 'x');
+
+        g_log ("Other", G_LOG_LEVEL_MESSAGE, "long %s end", text);
+        raise (SIGTERM);
+      }
       break;
 
     case ACTION_NONE:
@@ -381,7 +391,8 @@ assert_matches (const char *text,
 /* Runs the worker with stderr going to a file, and returns what it wrote
  * there. */
 static char *
-run_worker_capturing_stderr (int        *status,
+run_worker_capturing_stderr (Action      action,
+                             int        *status,
                              const char *first_arg,
                              ...)
 {
@@ -407,7 +418,7 @@ run_worker_capturing_stderr (int        *status,
   g_assert_cmpint (dup2 (fd, STDERR_FILENO), ==, STDERR_FILENO);
   close (fd);
 
-  *status = run_worker (ACTION_NONE, FALSE, args[0], args[1], args[2], args[3], args[4], NULL);
+  *status = run_worker (action, FALSE, args[0], args[1], args[2], args[3], args[4], NULL);
 
   fflush (stderr);
   g_assert_cmpint (dup2 (saved, STDERR_FILENO), ==, STDERR_FILENO);
@@ -428,7 +439,7 @@ test_log_format (void)
       g_autofree char *log = NULL;
       int status;
 
-      log = run_worker_capturing_stderr (&status, "-l", "info", NULL);
+      log = run_worker_capturing_stderr (ACTION_NONE, &status, "-l", "info", NULL);
       /* for the parent, too */
       fputs (log, stderr);
       g_assert_cmpint (status, ==, 0);
@@ -446,6 +457,33 @@ test_log_format (void)
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
   g_test_trap_assert_stderr ("*: INFO]: [^-Label]: Starting...\n*");
+}
+
+/* A line longer than the writer's stack buffer comes out whole, on a
+ * line of its own; another log domain is named. */
+static void
+test_log_long_line (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *log = NULL;
+      g_autofree char *text = g_strnfill (3000, 'x');
+      g_autofree char *pattern = NULL;
+      int status;
+
+      log = run_worker_capturing_stderr (ACTION_LOG_LONG, &status, NULL);
+      g_assert_cmpint (status, ==, 0);
+      pattern = g_strconcat ("^" STAMP "MESSAGE\\]: Other: long ", text, " end$", NULL);
+      assert_matches (log, pattern);
+      g_clear_pointer (&log, g_free);
+      g_clear_pointer (&text, g_free);
+      g_clear_pointer (&pattern, g_free);
+      exit_with (status);
+    }
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*exit status 0*");
 }
 
 static void
@@ -723,6 +761,7 @@ main (int   argc,
   g_test_add_func ("/worker/crash/worker", test_crash_worker);
   g_test_add_func ("/worker/log/format", test_log_format);
   g_test_add_func ("/worker/log/file", test_logfile);
+  g_test_add_func ("/worker/log/long-line", test_log_long_line);
   g_test_add_func ("/worker/signal/sigterm", test_sigterm);
   g_test_add_func ("/worker/signal/sigint", test_sigint);
   g_test_add_func ("/worker/signal/sigusr1", test_sigusr1);
