@@ -61,12 +61,25 @@ struct _ModeClock
 
 G_DEFINE_FINAL_TYPE (ModeClock, mode_clock, G_TYPE_OBJECT)
 
+/* A deadline in the heap, with a copy of its key: a sift compares
+ * entries of one array rather than following a pointer per comparison
+ * into the objects that embed the deadlines, which a thousand timers
+ * spread over a thousand places in memory. */
+typedef struct
+{
+  gint64        due;
+  guint64       order;
+  ModeDeadline *deadline;
+} HeapEntry;
+
 struct _ModeScheduler
 {
   GSource       source;
   ModeClock    *clock;       /* (owned) */
   GMainContext *context;     /* (unowned): the source is attached to it */
-  GPtrArray    *heap;        /* (owned) (element-type ModeDeadline): a binary min-heap */
+  HeapEntry    *heap;        /* (owned) (array length=heap_len): a binary min-heap */
+  guint         heap_len;
+  guint         heap_size;   /* entries allocated */
   guint64       added;       /* deadlines added so far: their order */
   guint         behind : 1;  /* the last dispatch left deadlines due: yield once */
   guint         yielding : 1;/* this iteration is the lower priorities' */
@@ -236,52 +249,61 @@ mode_clock_advance (ModeClock *self,
 
 /* The scheduler {{{ */
 
-#define HEAP(self, i) ((ModeDeadline *) g_ptr_array_index ((self)->heap, (i)))
-
-static inline void
-heap_set (ModeScheduler *self,
-          guint          i,
-          ModeDeadline  *deadline)
-{
-  g_ptr_array_index (self->heap, i) = deadline;
-  deadline->position = i + 1;
-}
-
 /* Earlier due first; among deadlines due at once, the one added first.
  * Without that order, timers due together (a thousand on one schedule,
  * say) ran in an order that changed from tick to tick, and each timer's
  * interval jittered by up to the whole batch's run time. */
 static inline gboolean
-deadline_before (const ModeDeadline *a,
-                 const ModeDeadline *b)
+entry_before (const HeapEntry *a,
+              const HeapEntry *b)
 {
   return a->due < b->due || (a->due == b->due && a->order < b->order);
 }
 
-static void
-heap_sift_up (ModeScheduler *self,
-              guint          i)
+static inline void
+heap_set (ModeScheduler   *self,
+          guint            i,
+          const HeapEntry *entry)
 {
-  ModeDeadline *deadline = HEAP (self, i);
+  self->heap[i] = *entry;
+  entry->deadline->position = i + 1;
+}
 
+/* Puts @entry at @i, or above it while it comes before the parent. */
+static void
+heap_sift_up (ModeScheduler   *self,
+              guint            i,
+              const HeapEntry *entry)
+{
   while (i > 0)
     {
       guint parent = (i - 1) / 2;
 
-      if (!deadline_before (deadline, HEAP (self, parent)))
+      if (!entry_before (entry, &self->heap[parent]))
         break;
-      heap_set (self, i, HEAP (self, parent));
+      heap_set (self, i, &self->heap[parent]);
       i = parent;
     }
-  heap_set (self, i, deadline);
+  heap_set (self, i, entry);
 }
 
+/* Takes the deadline at @i out. The hole it leaves goes down to a leaf,
+ * the earlier child moving up at each level, and the last entry fills it
+ * from there (Floyd's way): one comparison a level rather than two. The
+ * last entry, most often the latest deadline (a timer that just fired and
+ * was scheduled anew), would go down to about a leaf anyway. */
 static void
-heap_sift_down (ModeScheduler *self,
+heap_remove_at (ModeScheduler *self,
                 guint          i)
 {
-  ModeDeadline *deadline = HEAP (self, i);
-  guint len = self->heap->len;
+  HeapEntry last;
+  guint len;
+
+  self->heap[i].deadline->position = 0;
+  len = --self->heap_len;
+  if (i == len)
+    return;
+  last = self->heap[len];
 
   for (;;)
     {
@@ -289,32 +311,35 @@ heap_sift_down (ModeScheduler *self,
 
       if (child >= len)
         break;
-      if (child + 1 < len && deadline_before (HEAP (self, child + 1), HEAP (self, child)))
+      if (child + 1 < len && entry_before (&self->heap[child + 1], &self->heap[child]))
         child++;
-      if (!deadline_before (HEAP (self, child), deadline))
-        break;
-      heap_set (self, i, HEAP (self, child));
+      heap_set (self, i, &self->heap[child]);
       i = child;
     }
-  heap_set (self, i, deadline);
+
+  heap_sift_up (self, i, &last);
 }
 
 static void
-heap_remove_at (ModeScheduler *self,
-                guint          i)
+heap_insert (ModeScheduler *self,
+             ModeDeadline  *deadline)
 {
-  ModeDeadline *removed = HEAP (self, i);
-  ModeDeadline *last = g_ptr_array_steal_index (self->heap, self->heap->len - 1);
+  HeapEntry entry = { deadline->due, deadline->order, deadline };
 
-  removed->position = 0;
-  if (last == removed)
-    return;
+  if (self->heap_len == self->heap_size)
+    {
+      self->heap_size = MAX (16, 2 * self->heap_size);
+      self->heap = g_renew (HeapEntry, self->heap, self->heap_size);
+    }
+  self->heap_len++;
+  heap_sift_up (self, self->heap_len - 1, &entry);
+}
 
-  heap_set (self, i, last);
-  if (i > 0 && deadline_before (last, HEAP (self, (i - 1) / 2)))
-    heap_sift_up (self, i);
-  else
-    heap_sift_down (self, i);
+/* The due time of the earliest deadline: there must be one. */
+static inline gint64
+heap_first_due (ModeScheduler *self)
+{
+  return self->heap[0].due;
 }
 
 #ifdef HAVE_TIMERFD
@@ -360,10 +385,10 @@ scheduler_prepare (GSource *source,
     }
   self->yielding = FALSE;
 
-  if (self->heap->len == 0)
+  if (self->heap_len == 0)
     return FALSE;
 
-  due = HEAP (self, 0)->due;
+  due = heap_first_due (self);
   now = clock_now (self->clock);
   if (due <= now)
     {
@@ -408,7 +433,7 @@ scheduler_check (GSource *source)
   if (self->yielding)
     return FALSE;
 
-  return self->heap->len > 0 && HEAP (self, 0)->due <= clock_now (self->clock);
+  return self->heap_len > 0 && heap_first_due (self) <= clock_now (self->clock);
 }
 
 static gboolean
@@ -421,15 +446,15 @@ scheduler_dispatch (GSource     *source,
 
   /* One at a time: a deadline that fires may remove or add others. The
    * users never add one that is due already, so this ends. */
-  while (self->heap->len > 0 && HEAP (self, 0)->due <= now)
+  while (self->heap_len > 0 && heap_first_due (self) <= now)
     {
-      ModeDeadline *deadline = HEAP (self, 0);
+      ModeDeadline *deadline = self->heap[0].deadline;
 
       heap_remove_at (self, 0);
       deadline->func (deadline, deadline->data);
     }
 
-  self->behind = self->heap->len > 0 && HEAP (self, 0)->due <= clock_now (self->clock);
+  self->behind = self->heap_len > 0 && heap_first_due (self) <= clock_now (self->clock);
 
   return G_SOURCE_CONTINUE;
 }
@@ -443,7 +468,7 @@ scheduler_finalize (GSource *source)
   if (self->timerfd >= 0)
     close (self->timerfd);
 #endif
-  g_clear_pointer (&self->heap, g_ptr_array_unref);
+  g_clear_pointer (&self->heap, g_free);
   g_clear_object (&self->clock);
 }
 
@@ -479,7 +504,6 @@ _mode_scheduler_ref (ModeClock    *clock,
   g_source_set_priority (&self->source, G_PRIORITY_HIGH);
   self->clock = g_object_ref (clock);
   self->context = context;
-  self->heap = g_ptr_array_new ();
   self->refcount = 1;
 #ifdef HAVE_TIMERFD
   self->timerfd = -1;
@@ -513,7 +537,7 @@ _mode_scheduler_unref (ModeScheduler *self)
 
   if (last)
     {
-      g_assert (self->heap->len == 0);
+      g_assert (self->heap_len == 0);
       g_source_destroy (&self->source);
       g_source_unref (&self->source);
     }
@@ -542,8 +566,7 @@ _mode_scheduler_add (ModeScheduler *self,
 
   deadline->due = due;
   deadline->order = self->added++;
-  g_ptr_array_add (self->heap, deadline);
-  heap_sift_up (self, self->heap->len - 1);
+  heap_insert (self, deadline);
 }
 
 void

@@ -579,6 +579,145 @@ test_add_while_running (TestFixture       *f,
   test_assert_finalized (service);
 }
 
+/* Many timers on several schedules, some stopped and started again in
+ * between: every tick runs at its due time, the ticks of all the timers
+ * run in the order of their due times (and, due at once, in the order
+ * the timers were scheduled), and a stopped timer does not run. The
+ * scheduler's heap is taken apart and put together here in every way
+ * the timers use it. */
+#define N_MANY 48
+
+typedef struct
+{
+  guint   index;
+  gint64  epoch;        /* the service's start */
+  gint64  interval;
+  guint64 calls;
+} ManyTimer;
+
+typedef struct
+{
+  ManyTimer timers[N_MANY];
+  gint64    last_due;   /* of the latest tick of any timer */
+  guint     last_index;
+  guint64   calls;
+} Many;
+
+static Many *many;
+
+static void
+on_many_tick (ModeService *service,
+              ModeTimer   *timer,
+              gpointer     user_data)
+{
+  ManyTimer *t = user_data;
+  gint64 due = mode_timer_get_last_due (timer);
+
+  t->calls++;
+  g_assert_cmpint (due, ==, t->epoch + (gint64) t->calls * t->interval);
+  g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
+
+  /* in the order of the due times; due at once, in the order scheduled,
+   * which for these timers (each scheduled anew as it runs, from the
+   * same start) is the order of their indexes among those that started
+   * together */
+  g_assert_cmpint (due, >=, many->last_due);
+  if (due == many->last_due && t->epoch == many->timers[many->last_index].epoch &&
+      t->interval == many->timers[many->last_index].interval)
+    g_assert_cmpuint (t->index, >, many->last_index);
+  many->last_due = due;
+  many->last_index = t->index;
+  many->calls++;
+}
+
+static void
+test_many_timers (TestFixture       *f,
+                  gconstpointer  data)
+{
+  ModeService *services[N_MANY];
+  Many state = { 0, };
+  gint64 now;
+
+  many = &state;
+  for (guint i = 0; i < N_MANY; i++)
+    {
+      ManyTimer *t = &state.timers[i];
+
+      t->index = i;
+      t->interval = USEC (0.01) * (i % 5 + 1);
+      services[i] = service_new (f->clock, "many");
+      mode_service_add_timer (services[i], "tick", t->interval / (gdouble) G_USEC_PER_SEC,
+                              on_many_tick, t, NULL);
+    }
+
+  /* three groups, started 3 ms apart: some due times coincide, some not */
+  for (guint i = 0; i < N_MANY; i++)
+    {
+      if (i > 0 && i % 16 == 0)
+        test_advance (f->clock, USEC (0.003));
+      state.timers[i].epoch = mode_clock_get_time (f->clock);
+      test_start_ok (services[i]);
+    }
+
+  /* 1 ms at a time, less than any interval: no tick is ever missed */
+  for (guint step = 0; step < 200; step++)
+    test_advance (f->clock, USEC (0.001));
+
+  /* every third timer stops: out of the middle of the heap */
+  for (guint i = 0; i < N_MANY; i += 3)
+    test_stop_ok (services[i]);
+  now = mode_clock_get_time (f->clock);
+  for (guint i = 0; i < N_MANY; i++)
+    {
+      ManyTimer *t = &state.timers[i];
+
+      g_assert_cmpuint (t->calls, ==, (guint64) ((now - t->epoch) / t->interval));
+    }
+
+  for (guint step = 0; step < 100; step++)
+    test_advance (f->clock, USEC (0.001));
+  now = mode_clock_get_time (f->clock);
+  for (guint i = 0; i < N_MANY; i++)
+    {
+      ManyTimer *t = &state.timers[i];
+
+      if (i % 3 == 0)
+        g_assert_cmpuint (t->calls, ==, (guint64) ((now - USEC (0.1) - t->epoch) / t->interval));
+      else
+        g_assert_cmpuint (t->calls, ==, (guint64) ((now - t->epoch) / t->interval));
+    }
+
+  /* and starts again, on a new schedule, from now */
+  for (guint i = 0; i < N_MANY; i += 3)
+    {
+      ManyTimer *t = &state.timers[i];
+
+      t->epoch = mode_clock_get_time (f->clock);
+      t->calls = 0;
+      test_restart_ok (services[i]);
+      test_advance (f->clock, USEC (0.001));
+    }
+  for (guint step = 0; step < 200; step++)
+    test_advance (f->clock, USEC (0.001));
+  now = mode_clock_get_time (f->clock);
+  for (guint i = 0; i < N_MANY; i++)
+    {
+      ManyTimer *t = &state.timers[i];
+
+      if (i % 3 == 0)
+        g_assert_cmpuint (t->calls, ==, (guint64) ((now - t->epoch) / t->interval));
+      g_assert_cmpuint (t->calls, >, 0);
+    }
+  g_assert_cmpuint (state.calls, >, 1000);
+
+  for (guint i = 0; i < N_MANY; i++)
+    {
+      test_stop_ok (services[i]);
+      test_assert_finalized (services[i]);
+    }
+  many = NULL;
+}
+
 /* The default clock: real time, with generous bounds. */
 typedef struct
 {
@@ -684,6 +823,7 @@ main (int   argc,
   ADD ("class-timers", test_class_timers);
   ADD ("add-while-running", test_add_while_running);
   ADD ("overload-yields", test_overload_yields);
+  ADD ("many-timers", test_many_timers);
   g_test_add_data_func ("/timer/default-clock", NULL, test_default_clock);
 
 #undef ADD
