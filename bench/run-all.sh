@@ -3,7 +3,7 @@
 # Usage: bench/run-all.sh [BUILD_DIR]   (default: _build)
 #
 # Figures on a shared 2-core machine vary by up to 2x from one run to the
-# next: the quick workloads run RUNS times (5 unless set) and the line
+# next: the workloads run RUNS times (5 unless set) and the line
 # printed is the run whose main figure is the median, all fields of that
 # one run. The 1,000,000 scale points run once.
 set -euo pipefail
