@@ -709,6 +709,194 @@ bench_thread_call (guint n)
 
 /* }}} */
 
+/* glib_floor {{{
+ *
+ * Not a workload of the contract: what GLib alone costs for the work
+ * under three of the figures, with no service, measured the same way,
+ * so that the figures can be read against their floor on the machine
+ * they were taken on. */
+
+static guint floor_done;
+
+static void
+floor_task_done (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  floor_done++;
+}
+
+static gboolean
+floor_complete (gpointer data)
+{
+  g_task_return_boolean (data, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* futures' short task, bare: a GTask whose function completes it from an
+ * idle, as the workload's task does */
+static gdouble
+floor_short_tasks (GObject *source_object,
+                   guint    n)
+{
+  gint64 t = g_get_monotonic_time ();
+
+  floor_done = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      GTask *task = g_task_new (source_object, NULL, floor_task_done, NULL);
+      GSource *idle = g_idle_source_new ();
+
+      g_task_set_name (task, "short");
+      g_source_set_callback (idle, floor_complete, task, g_object_unref);
+      g_source_attach (idle, NULL);
+      g_source_unref (idle);
+    }
+  while (floor_done < n)
+    g_main_context_iteration (NULL, TRUE);
+
+  return (g_get_monotonic_time () - t) / (gdouble) MAX (n, 1);
+}
+
+static gboolean
+floor_complete_all (gpointer data)
+{
+  GPtrArray *tasks = data;
+
+  for (guint i = 0; i < tasks->len; i++)
+    g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
+  g_ptr_array_set_size (tasks, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* futures' parked tasks at a stop, bare: n GTasks sharing a cancellable
+ * that is cancelled, completed from one idle (GTask completes each in an
+ * idle of its own, as the cancellable is cancelled) */
+static gdouble
+floor_cancelled_tasks (GObject *source_object,
+                       guint    n)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 t;
+
+  floor_done = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      GTask *task = g_task_new (source_object, cancellable, floor_task_done, NULL);
+
+      g_task_set_name (task, "long");
+      g_ptr_array_add (tasks, task);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  t = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  g_idle_add (floor_complete_all, tasks);
+  while (floor_done < n)
+    g_main_context_iteration (NULL, TRUE);
+
+  return ms_since (t);
+}
+
+typedef struct
+{
+  GMainContext *context;
+  GMainLoop    *loop;
+  gint64        sent;
+} FloorThread;
+
+static gpointer
+floor_thread_main (gpointer data)
+{
+  FloorThread *thread = data;
+
+  g_main_context_push_thread_default (thread->context);
+  g_main_loop_run (thread->loop);
+  g_main_context_pop_thread_default (thread->context);
+  return NULL;
+}
+
+static gboolean
+floor_answered (gpointer data)
+{
+  result_ready = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+floor_answer (gpointer data)
+{
+  g_main_context_invoke (data, floor_answered, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+floor_quit (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* thread_call, bare: an idle into another thread's context, and one back
+ * into the caller's, each side sleeping in poll() while it waits */
+static void
+floor_round_trips (guint   n,
+                   GArray *samples)
+{
+  GMainContext *here = g_main_context_default ();
+  FloorThread thread;
+  GThread *handle;
+
+  thread.context = g_main_context_new ();
+  thread.loop = g_main_loop_new (thread.context, FALSE);
+  handle = g_thread_new ("floor", floor_thread_main, &thread);
+
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 c = g_get_monotonic_time ();
+      gint64 elapsed;
+
+      result_ready = FALSE;
+      g_main_context_invoke (thread.context, floor_answer, here);
+      while (!result_ready)
+        g_main_context_iteration (here, TRUE);
+      elapsed = g_get_monotonic_time () - c;
+      g_array_append_val (samples, elapsed);
+    }
+
+  g_main_context_invoke (thread.context, floor_quit, thread.loop);
+  g_thread_join (handle);
+  g_main_loop_unref (thread.loop);
+  g_main_context_unref (thread.context);
+}
+
+static int
+bench_glib_floor (guint short_n,
+                  guint long_n,
+                  guint calls)
+{
+  g_autoptr(GObject) source_object = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GArray) samples = g_array_sized_new (FALSE, FALSE, sizeof (gint64), calls);
+  gdouble short_us, cancelled_ms;
+
+  short_us = floor_short_tasks (source_object, short_n);
+  cancelled_ms = floor_cancelled_tasks (source_object, long_n);
+  floor_round_trips (calls, samples);
+  g_array_sort (samples, compare_gint64);
+
+  g_print ("{\"impl\": \"glib\", \"bench\": \"glib_floor\", \"short_n\": %u, "
+           "\"short_us_per_task\": %.4f, \"long_n\": %u, \"cancelled_complete_ms\": %.3f, "
+           "\"calls\": %u, \"round_trip_p50_us\": %" G_GINT64_FORMAT ", "
+           "\"round_trip_p99_us\": %" G_GINT64_FORMAT "}\n",
+           short_n, short_us, long_n, cancelled_ms, calls,
+           percentile (samples, 50), percentile (samples, 99));
+  return 0;
+}
+
+/* }}} */
+
 /* graph_dot {{{ */
 
 /* A tree of N services, each with up to B children, made into a
@@ -796,6 +984,9 @@ main (int   argc,
 
   if (g_str_equal (bench, "thread_call"))
     return bench_thread_call (arg_uint (argv, argc, 2, 10000));
+  if (g_str_equal (bench, "glib_floor"))
+    return bench_glib_floor (arg_uint (argv, argc, 2, 100000), arg_uint (argv, argc, 3, 10000),
+                             arg_uint (argv, argc, 4, 10000));
   if (g_str_equal (bench, "graph_dot"))
     return bench_graph_dot (arg_uint (argv, argc, 2, 100000), arg_uint (argv, argc, 3, 10));
 

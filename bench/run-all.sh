@@ -47,3 +47,6 @@ run start_stop_flat 1000000
 run memory 1000000
 median to_dot_us_per_node graph_dot 10000 10
 median to_dot_us_per_node graph_dot 100000 10
+# Not in the contract: what GLib alone costs for the work under the
+# short-task, parked-task and thread-call figures, in the same session.
+median short_us_per_task glib_floor 100000 10000 10000
