@@ -269,11 +269,11 @@ thread_call_run (ModeServiceThread *self,
  * caller takes two wake-ups, which cost tens of microseconds on many
  * machines, more than the call itself. So for #ModeServiceThread:spin-time
  * after it ran some calls, the thread's context polls without sleeping
- * (a source whose prepare asks for a zero timeout), and so does the
- * parent context while a call made from it waits for its answer: a
- * call or an answer that comes in that time is taken at once. A machine
- * with one processor never spins; there the other side could not run
- * while one spins. */
+ * (a source whose prepare asks for a zero timeout), and the parent
+ * context, while a call made from it waits for its answer, waits for it
+ * in a source's prepare: a call or an answer that comes in that time is
+ * taken at once. A machine with one processor never spins; there the
+ * other side could not run while one spins. */
 
 static gint64
 spin_usec (ModeServiceThreadPrivate *priv)
