@@ -136,6 +136,9 @@ typedef struct
   GPtrArray        *timers;         /* (owned) (nullable) (element-type ModeTimer) */
   GArray           *cleanups;       /* (owned) (nullable) (element-type Cleanup) */
   GQueue            sleepers;       /* (element-type GTask): sleep and wait calls */
+  GPtrArray        *waking;         /* (owned) (nullable) (element-type GTask): woken
+                                     * sleepers, completed by an idle to come */
+  ModeOp           *waking_op;      /* (unowned) (nullable): a stop waiting for them */
   GHashTable       *flags;          /* (owned) (nullable): char * -> FlagState */
   ModeOp           *join_op;        /* (unowned) (nullable): stop waiting for the tasks */
   ModeDeadline      join_deadline;
@@ -1056,51 +1059,61 @@ sleeper_event_done (GObject      *object,
     sleeper_wake (task, WAKE_EVENT);
 }
 
-/* Wakes every sleep and wait of a service that must stop. */
-/* Completes, in one idle, the sleepers a stop woke. */
+/* Completes, in one idle, the sleepers a stop (or a crash) woke, then
+ * lets a stop that waits for them go on and cancel the tasks. */
 static gboolean
 stopped_sleepers_return (gpointer data)
 {
-  GPtrArray *tasks = data;
+  ModeService *self = data;
+  ServiceExtras *extras = GET_PRIV (self)->extras;
+  g_autoptr(GPtrArray) tasks = g_steal_pointer (&extras->waking);
+  ModeOp *op = g_steal_pointer (&extras->waking_op);
 
-  /* in a dispatch of the tasks' context: each completes at once */
+  /* in a dispatch of the tasks' context: each completes at once, and a
+   * task that ends because of it completes at once too, its cancellable
+   * not cancelled yet (GTask completes a cancelled task in an idle of
+   * its own: what made a stop with 10,000 parked tasks slow) */
   for (guint i = 0; i < tasks->len; i++)
     g_task_return_boolean (g_ptr_array_index (tasks, i), FALSE);
+
+  if (op != NULL)
+    op_continue (op);
 
   return G_SOURCE_REMOVE;
 }
 
-/* A stop wakes every sleeper. One idle completes them all, rather than
- * one idle for each as GTask would make (what made a stop with 10,000
- * parked tasks slow); they complete in the next iteration as before. */
+/* A stop wakes every sleeper: they return FALSE in the next iteration,
+ * all from one idle rather than one each. */
 static void
 wake_sleepers (ModeService *self)
 {
   ModeServicePrivate *priv = GET_PRIV (self);
   ServiceExtras *extras = priv->extras;
-  GPtrArray *tasks;
-  GSource *source;
   GList *l;
 
   if (extras == NULL || extras->sleepers.length == 0)
     return;
 
-  tasks = g_ptr_array_new_full (extras->sleepers.length, g_object_unref);
+  if (extras->waking == NULL)
+    {
+      GSource *source = g_idle_source_new ();
+
+      extras->waking = g_ptr_array_new_full (extras->sleepers.length, g_object_unref);
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, stopped_sleepers_return, g_object_ref (self),
+                             g_object_unref);
+      g_source_set_static_name (source, "[mode] stopped sleepers");
+      g_source_attach (source, priv->context);
+      g_source_unref (source);
+    }
+
   while ((l = extras->sleepers.head) != NULL)
     {
       GTask *task = l->data;
 
       sleeper_detach (task);
-      g_ptr_array_add (tasks, task);  /* the queue's reference */
+      g_ptr_array_add (extras->waking, task);  /* the queue's reference */
     }
-
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, stopped_sleepers_return, tasks,
-                         (GDestroyNotify) g_ptr_array_unref);
-  g_source_set_static_name (source, "[mode] stopped sleepers");
-  g_source_attach (source, priv->context);
-  g_source_unref (source);
 }
 
 typedef struct
@@ -1693,6 +1706,14 @@ stop_step (ModeOp *op)
       break;
 
     case STOP_CANCEL:
+      /* the sleeps return first (step 1), the tasks are cancelled then */
+      if (priv->extras != NULL && priv->extras->waking != NULL)
+        {
+          op->step--;
+          op->pending++;
+          priv->extras->waking_op = op;
+          break;
+        }
       if (priv->cancellable != NULL)
         g_cancellable_cancel (priv->cancellable);
       break;
@@ -4500,6 +4521,7 @@ mode_service_finalize (GObject *object)
 
       g_assert (extras->tasks.length == 0);
       g_assert (extras->sleepers.length == 0);
+      g_clear_pointer (&extras->waking, g_ptr_array_unref);
       g_clear_pointer (&extras->task_defs, g_ptr_array_unref);
       g_clear_pointer (&extras->timers, g_ptr_array_unref);
       if (extras->cleanups != NULL)

@@ -65,7 +65,10 @@ G_DECLARE_DERIVABLE_TYPE (ModeService, mode_service, MODE, SERVICE, GObject)
  * completes @task (g_task_return_boolean(), g_task_return_error()) when
  * the work is done, now or later; to complete it later it keeps a
  * reference. The cancellable of @task is cancelled when the service
- * stops. A task that fails with an error other than
+ * stops, once the sleeps and waits the stop woke have returned: a task
+ * parked in mode_service_sleep_async() wakes with
+ * #ModeService:should-stop set and its cancellable not cancelled yet,
+ * and may end there. A task that fails with an error other than
  * %G_IO_ERROR_CANCELLED crashes its service.
  *
  * Since: 0.1

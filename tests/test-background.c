@@ -731,6 +731,99 @@ test_many_tasks (TestFixture       *f,
   test_assert_finalized (service);
 }
 
+/* The stop's order: the sleeps return (step 1), then the tasks'
+ * cancellable is cancelled (step 5). */
+static struct
+{
+  gint          woke_should_stop;  /* 1 TRUE, 0 FALSE, -1 not yet */
+  gint          woke_cancelled;
+  guint         loops;             /* the looping task's sleeps */
+  gboolean      looper_ended;
+  GCancellable *cancellable;       /* (owned) the tasks' */
+} order;
+
+static void
+order_woke (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  g_assert_false (mode_service_sleep_finish (MODE_SERVICE (source), result, NULL));
+  order.woke_should_stop = mode_service_get_should_stop (MODE_SERVICE (source));
+  order.woke_cancelled = g_cancellable_is_cancelled (g_task_get_cancellable (task));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+order_sleeper (ModeService *service,
+               GTask       *task,
+               gpointer     user_data)
+{
+  g_set_object (&order.cancellable, g_task_get_cancellable (task));
+  mode_service_sleep_async (service, 10.0, NULL, order_woke, g_object_ref (task));
+}
+
+/* sleeps until its cancellable is cancelled, whatever the sleeps say */
+static void
+order_loop (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  if (result != NULL)
+    mode_service_sleep_finish (MODE_SERVICE (source), result, NULL);
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      order.looper_ended = TRUE;
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  order.loops++;
+  g_assert_cmpuint (order.loops, <, 100);
+  mode_service_sleep_async (MODE_SERVICE (source), 10.0, NULL, order_loop, g_steal_pointer (&task));
+}
+
+static void
+order_looper (ModeService *service,
+              GTask       *task,
+              gpointer     user_data)
+{
+  order_loop (G_OBJECT (service), NULL, g_object_ref (task));
+}
+
+static void
+test_stop_wakes_sleeps_then_cancels (TestFixture   *f,
+                                     gconstpointer  data)
+{
+  ModeService *service = test_service_new (f->clock, "svc");
+
+  memset (&order, 0, sizeof order);
+  order.woke_should_stop = order.woke_cancelled = -1;
+  test_start_ok (service);
+  mode_service_spawn (service, "sleeper", order_sleeper, NULL, NULL);
+  mode_service_spawn (service, "looper", order_looper, NULL, NULL);
+  test_drain ();
+  g_assert_cmpuint (order.loops, ==, 1);
+  g_assert_nonnull (order.cancellable);
+
+  test_stop_ok (service);
+  /* woken by the stop, before the tasks were cancelled */
+  g_assert_cmpint (order.woke_should_stop, ==, 1);
+  g_assert_cmpint (order.woke_cancelled, ==, 0);
+  /* cancelled by the end of the stop: the looper saw it and ended */
+  g_assert_true (g_cancellable_is_cancelled (order.cancellable));
+  g_assert_true (order.looper_ended);
+  g_assert_cmpuint (order.loops, <=, 3);
+  g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 0);
+  g_assert_false (test_log_contains ("*still running*"));
+
+  g_clear_object (&order.cancellable);
+  test_drain ();
+  test_assert_finalized (service);
+}
+
 /* Blocking work in a worker thread, that waits for its cancellable. */
 static struct
 {
@@ -1322,6 +1415,7 @@ main (int   argc,
   ADD ("stop-cancels-tasks", test_stop_cancels_tasks);
   ADD ("stop-timeout", test_stop_timeout);
   ADD ("many-tasks", test_many_tasks);
+  ADD ("stop-wakes-sleeps-then-cancels", test_stop_wakes_sleeps_then_cancels);
   ADD ("spawn-in-thread", test_spawn_in_thread);
   ADD ("sleep", test_sleep);
   ADD ("sleep-from-thread", test_sleep_from_thread);

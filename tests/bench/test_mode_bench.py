@@ -36,7 +36,7 @@ FIELDS = {
     # beyond the contract
     "graph_dot": {"nodes", "fanout", "as_graph_ms", "to_dot_ms", "dot_bytes",
                   "as_graph_us_per_node", "to_dot_us_per_node"},
-    "glib_floor": {"short_n", "short_us_per_task", "long_n", "cancelled_complete_ms",
+    "glib_floor": {"short_n", "short_us_per_task", "long_n", "parked_complete_ms",
                    "calls", "round_trip_p50_us", "round_trip_p99_us"},
 }
 

@@ -149,6 +149,28 @@ def test_stop_cancels_tasks(context, clock):
     assert not service.get_crashed()
 
 
+def test_stop_wakes_sleeps_before_it_cancels_tasks(context, clock):
+    service = Recorder(clock=clock, label="svc")
+    start(context, service)
+    seen = []
+
+    def sleeper(svc, task):
+        def woke(svc, result):
+            assert not svc.sleep_finish(result)
+            seen.append((svc.get_should_stop(), task.get_cancellable().is_cancelled()))
+            task.return_boolean(True)
+
+        svc.sleep_async(10.0, None, woke)
+
+    service.spawn("sleeper", sleeper)
+    drain(context)
+    stop(context, service)
+    # the sleep returned first, with should-stop set and the task not
+    # cancelled yet; the stop then cancelled what was left and ended
+    assert seen == [(True, False)]
+    assert service.get_n_tasks() == 0
+
+
 def test_add_task(context, clock):
     service = Recorder(clock=clock, label="svc")
 
