@@ -88,15 +88,16 @@ typedef struct
   gpointer   data;
 } Waiter;
 
+typedef struct _ReplySpin ReplySpin;
+
 typedef struct
 {
   ModeThreadFunc  func;
   gpointer        user_data;
   GDestroyNotify  destroy;
   GTask          *task;         /* (owned) (nullable): NULL for a cast */
+  ReplySpin      *counted;      /* (nullable): the parent's, when it waits for this one */
 } ThreadCall;
-
-typedef struct _ReplySpin ReplySpin;
 
 typedef struct
 {
@@ -224,13 +225,22 @@ stopped_error (ModeServiceThread *self)
 
 /* Calls into the thread {{{ */
 
+static void reply_spin_ran (ReplySpin *spin);
+
+/* After the call ran (or failed without running) */
 static void
 thread_call_free (ThreadCall *call)
 {
+  ReplySpin *counted = call->counted;
+
   if (call->destroy != NULL)
     call->destroy (call->user_data);
   g_clear_object (&call->task);
   g_free (call);
+
+  /* last: the parent, which may be waiting for this, goes on at once */
+  if (counted != NULL)
+    reply_spin_ran (counted);
 }
 
 static void
@@ -270,13 +280,14 @@ thread_call_run (ModeServiceThread *self,
  * machines, more than the call itself. So for #ModeServiceThread:spin-time
  * after it ran some calls, the thread's context polls without sleeping
  * (a source whose prepare asks for a zero timeout), and the parent
- * context, while a call made from it waits for its answer, waits for it
- * in a source's prepare: a call or an answer that comes in that time is
- * taken at once. A machine with one processor never spins; there the
- * other side could not run while one spins. */
+ * context, while a call made from it has not run yet, waits for the
+ * thread in a source's prepare, in short slices: a call or an answer
+ * that comes in that time is taken at once. A machine with one processor
+ * never spins; there the other side could not run while one spins. */
 
-static gint64
-spin_usec (ModeServiceThreadPrivate *priv)
+/* How long to spin, in µs, for @seconds on this machine */
+static gint
+spin_usec_for (gdouble seconds)
 {
   static gsize processors;
 
@@ -285,7 +296,7 @@ spin_usec (ModeServiceThreadPrivate *priv)
 
   if (processors < 2)
     return 0;
-  return (gint64) (priv->spin_time * G_USEC_PER_SEC);
+  return (gint) (seconds * G_USEC_PER_SEC);
 }
 
 /* The thread's call queue. A caller sets @pending and wakes the
@@ -296,7 +307,6 @@ typedef struct
 {
   GSource       source;
   GMainContext *context;     /* the thread's (unowned: the service's) */
-  ReplySpin    *reply_spin;  /* (unowned: the service's) told of answers */
   gint64        spin;        /* µs, 0 for never */
   gint64        spin_until;  /* thread only: monotonic µs, 0 when not spinning */
   gint          pending;     /* atomic: calls were queued since the last run */
@@ -350,42 +360,68 @@ static GSourceFuncs drain_funcs = {
   .dispatch = drain_dispatch,
 };
 
-/* In the parent context: polls while calls made from there wait for
- * their answers, for spin_usec() after the last was made. It never
- * dispatches: the answers come as the #GTask's own sources. */
+/* In the parent context: while calls made from it (from any thread whose
+ * thread-default context it is, since their answers come there) have not
+ * run yet, it waits for the thread to run them, for spin-time at most
+ * from the moment it saw them outstanding. It never dispatches: the
+ * answers come as the #GTask's own sources. */
 struct _ReplySpin
 {
   GSource source;
-  guint   waiting;     /* calls without their answer yet */
-  gint64  spin_until;  /* monotonic µs */
-  gint    seen;        /* @answered when last looked at */
-  gint    answered;    /* atomic: bumped by the thread after it ran calls */
+  gint    sent;       /* atomic: calls made from the parent context */
+  gint    ran;        /* atomic: the ones of them the thread ran, or failed */
+  gint    spin_usec;  /* atomic: spin-time for this machine */
+  gint64  since;      /* where the context is dispatched: calls were seen
+                       * waiting then, 0 when none are */
+  gint    seen_ran;   /* where the context is dispatched: @ran then */
 };
 
-/* GLib calls prepare without the context's lock: the answer is waited
- * for here, so that the thread posting it into this context never waits
- * for that lock, and the iteration then polls without sleeping and
- * dispatches it. */
+/* the longest wait in one prepare: the context's other sources run
+ * between two */
+#define SPIN_SLICE_USEC 20
+
+/* GLib calls prepare without the context's lock: the thread, which posts
+ * the answer into this context (taking that lock), is waited for here,
+ * in slices, and the iteration then polls without sleeping and
+ * dispatches the answer. */
 static gboolean
 reply_spin_prepare (GSource *source,
                     gint    *timeout)
 {
   ReplySpin *spin = (ReplySpin *) source;
-  gint64 now;
+  gint ran = g_atomic_int_get (&spin->ran);
+  gint64 now, until;
 
-  if (spin->waiting == 0)
-    return FALSE;
+  if (g_atomic_int_get (&spin->sent) == ran)
+    {
+      spin->since = 0;
+      return FALSE;
+    }
 
+  /* the time counts from the last call the thread ran, or from when
+   * calls were first seen waiting */
   now = g_get_monotonic_time ();
-  if (now >= spin->spin_until)
-    return FALSE;
+  if (spin->since == 0 || ran != spin->seen_ran)
+    {
+      spin->since = now;
+      spin->seen_ran = ran;
+    }
+  until = spin->since + g_atomic_int_get (&spin->spin_usec);
+  if (now >= until)
+    return FALSE;  /* sleeps: an answer wakes the context */
 
-  while (g_atomic_int_get (&spin->answered) == spin->seen && now < spin->spin_until)
+  until = MIN (until, now + SPIN_SLICE_USEC);
+  while (g_atomic_int_get (&spin->ran) == ran && now < until)
     now = g_get_monotonic_time ();
-  spin->seen = g_atomic_int_get (&spin->answered);
 
   *timeout = 0;
   return FALSE;
+}
+
+static void
+reply_spin_ran (ReplySpin *spin)
+{
+  g_atomic_int_inc (&spin->ran);
 }
 
 static gboolean
@@ -401,73 +437,15 @@ static GSourceFuncs reply_spin_funcs = {
   .dispatch = reply_spin_dispatch,
 };
 
-/* In the thread, after it ran calls: spin for more, and tell a parent
- * that spins for their answers. */
+/* In the thread, after it ran calls: spin for more. */
 static void
 drain_ran (DrainSource *drain)
 {
-  g_atomic_int_inc (&drain->reply_spin->answered);
-
   if (drain->spin > 0)
     {
       drain->spin_until = g_get_monotonic_time () + drain->spin;
       g_atomic_int_set (&drain->spinning, TRUE);
     }
-}
-
-/* What a call made from the parent context keeps until its answer. */
-typedef struct
-{
-  GAsyncReadyCallback  callback;
-  gpointer             cb_data;
-  ReplySpin           *spin;   /* (owned) */
-} CallReturn;
-
-static void
-call_returned (GObject      *object,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  CallReturn *ret = data;
-
-  ret->spin->waiting--;
-  if (ret->callback != NULL)
-    ret->callback (object, result, ret->cb_data);
-
-  g_source_unref (&ret->spin->source);
-  g_free (ret);
-}
-
-/* Makes the task of a call: one made from the parent context has the
- * parent spin until it is answered. */
-static GTask *
-call_task_new (ModeServiceThread   *self,
-               GCancellable        *cancellable,
-               GAsyncReadyCallback  callback,
-               gpointer             cb_data)
-{
-  ModeServiceThreadPrivate *priv = GET_PRIV (self);
-  GMainContext *here = g_main_context_get_thread_default ();
-  gint64 spin = spin_usec (priv);
-  ReplySpin *reply_spin;
-  CallReturn *ret;
-
-  if (here == NULL)
-    here = g_main_context_default ();
-  if (spin == 0 || here != priv->parent_context)
-    return g_task_new (self, cancellable, callback, cb_data);
-
-  reply_spin = priv->reply_spin;
-  if (reply_spin->waiting++ == 0)
-    reply_spin->seen = g_atomic_int_get (&reply_spin->answered);
-  reply_spin->spin_until = g_get_monotonic_time () + spin;
-
-  ret = g_new (CallReturn, 1);
-  ret->callback = callback;
-  ret->cb_data = cb_data;
-  ret->spin = (ReplySpin *) g_source_ref (&reply_spin->source);
-
-  return g_task_new (self, cancellable, call_returned, ret);
 }
 
 /* }}} */
@@ -709,7 +687,6 @@ thread_started (ModeService  *service,
 
       drain = g_source_new (&drain_funcs, sizeof (DrainSource));
       ((DrainSource *) drain)->context = priv->thread_context;
-      ((DrainSource *) drain)->reply_spin = priv->reply_spin;
       ((DrainSource *) drain)->spin = priv->thread_spin;
       g_source_set_priority (drain, G_PRIORITY_DEFAULT);
       g_source_set_callback (drain, drain_calls, self, NULL);
@@ -882,7 +859,7 @@ launch (ModeServiceThread *self,
   g_mutex_unlock (&priv->lock);
 
   priv->launch_kind = kind;
-  priv->thread_spin = spin_usec (priv);
+  priv->thread_spin = g_atomic_int_get (&priv->reply_spin->spin_usec);
   g_clear_pointer (&priv->loop, g_main_loop_unref);
   priv->loop = g_main_loop_new (priv->thread_context, FALSE);
   priv->state = THREAD_LAUNCHING;
@@ -1241,6 +1218,20 @@ mode_service_thread_new (void)
   return g_object_new (MODE_TYPE_SERVICE_THREAD, NULL);
 }
 
+/* Whether the parent context waits for this call, made now: its answer
+ * comes to the caller's thread-default context. */
+static gboolean
+call_counts_for_spin (ModeServiceThread *self)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  GMainContext *here = g_main_context_get_thread_default ();
+
+  if (here == NULL)
+    here = g_main_context_default ();
+  return here == priv->parent_context &&
+         g_atomic_int_get (&priv->reply_spin->spin_usec) > 0;
+}
+
 /**
  * mode_service_thread_call_async:
  * @self: a #ModeServiceThread
@@ -1287,8 +1278,14 @@ mode_service_thread_call_async (ModeServiceThread   *self,
   call->func = func;
   call->user_data = user_data;
   call->destroy = destroy;
-  call->task = call_task_new (self, cancellable, callback, cb_data);
+  call->task = g_task_new (self, cancellable, callback, cb_data);
   g_task_set_source_tag (call->task, mode_service_thread_call_async);
+  if (call_counts_for_spin (self))
+    {
+      /* before it is queued: the thread counts it as run after */
+      call->counted = GET_PRIV (self)->reply_spin;
+      g_atomic_int_inc (&call->counted->sent);
+    }
   g_task_set_name (call->task, "[mode] thread call");
 
   queue_call (self, call);
@@ -1540,6 +1537,9 @@ mode_service_thread_set_spin_time (ModeServiceThread *self,
     return;
 
   priv->spin_time = seconds;
+  /* set at construction: constructed() makes the source after */
+  if (priv->reply_spin != NULL)
+    g_atomic_int_set (&priv->reply_spin->spin_usec, spin_usec_for (seconds));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPIN_TIME]);
 }
 
@@ -1615,6 +1615,7 @@ mode_service_thread_constructed (GObject *object)
   priv->reply_spin = (ReplySpin *) g_source_new (&reply_spin_funcs, sizeof (ReplySpin));
   g_source_set_priority (&priv->reply_spin->source, G_PRIORITY_DEFAULT);
   g_source_set_static_name (&priv->reply_spin->source, "[mode] service thread answers");
+  g_atomic_int_set (&priv->reply_spin->spin_usec, spin_usec_for (priv->spin_time));
   g_source_attach (&priv->reply_spin->source, priv->parent_context);
 }
 
@@ -1757,13 +1758,16 @@ mode_service_thread_class_init (ModeServiceThreadClass *klass)
    * ModeServiceThread:spin-time:
    *
    * Seconds for which the thread, after it ran calls, and the parent
-   * context, while a call made from it waits for its answer, poll for
-   * the other side instead of sleeping, so that a call and its answer
-   * do not wait for a thread to wake up: a round trip then takes a few
-   * microseconds rather than tens. 0 never polls. A machine with a
-   * single processor never polls, whatever this says. Calls made from
-   * contexts other than #ModeServiceThread:parent-context are answered
-   * without the caller's side polling.
+   * context, while a call made from it has not run yet, poll for the
+   * other side instead of sleeping, so that a call and its answer do not
+   * wait for a thread to wake up: a round trip then takes a few
+   * microseconds rather than tens. The parent context waits in slices of
+   * 20 µs at most, between which its other sources run; a call that
+   * completes its task later, after its function returned, is waited for
+   * as usual. 0 never polls. A machine with a single processor never
+   * polls, whatever this says. Calls made from contexts other than
+   * #ModeServiceThread:parent-context are answered without the caller's
+   * side polling.
    *
    * Since: 0.1
    */

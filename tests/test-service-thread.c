@@ -797,6 +797,138 @@ test_call_answered_after_spin (void)
   g_free (test_trace_take ());
 }
 
+static gboolean
+count_idle (gpointer data)
+{
+  (*(guint *) data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+set_flag (gpointer data)
+{
+  g_atomic_int_set ((gint *) data, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* The parent context keeps dispatching its other sources while a call
+ * made from it waits: for one answered long after its function returned
+ * (the longest spin-time allowed), and for one the thread has not run
+ * yet. */
+static void
+test_parent_runs_while_waiting (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Patient");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+  g_autoptr(GAsyncResult) late = NULL;
+  g_autoptr(GAsyncResult) queued = NULL;
+  guint idles = 0;
+  gint over = FALSE;
+  guint idle;
+
+  mode_service_thread_set_spin_time (thread, 1.0);
+  idle = g_idle_add (count_idle, &idles);
+
+  /* queued before the start: not run for 50 ms */
+  mode_service_thread_call_async (thread, return_answer, GINT_TO_POINTER (1), NULL,
+                                  NULL, test_store_result, &queued);
+  g_timeout_add (50, set_flag, &over);
+  test_wait_until (test_flag_is_set, &over, "50 ms");
+  g_assert_cmpuint (idles, >=, 10);
+  g_assert_null (queued);
+
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+  test_wait_result (queued);
+
+  /* answered 50 ms after its function returned */
+  idles = 0;
+  mode_service_thread_call_async (thread, return_later, NULL, NULL,
+                                  NULL, test_store_result, &late);
+  test_wait_result (late);
+  g_assert_cmpuint (idles, >=, 10);
+
+  g_source_remove (idle);
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  g_free (test_trace_take ());
+}
+
+/* Threads without a thread-default context of their own call while the
+ * parent context is the global default one: their answers come to the
+ * parent context, which waits for them along with its own. */
+static gint context_less_answers;
+
+static void
+count_answer (GObject      *object,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  g_assert_true (mode_service_thread_call_finish (MODE_SERVICE_THREAD (object), result, NULL, NULL));
+  g_atomic_int_inc (&context_less_answers);
+}
+
+static gpointer
+calls_without_context (gpointer data)
+{
+  for (gint i = 0; i < 1000; i++)
+    mode_service_thread_call_async (data, return_answer, GINT_TO_POINTER (i), NULL,
+                                    NULL, count_answer, NULL);
+  return NULL;
+}
+
+static gboolean
+all_context_less_answers (gpointer data)
+{
+  return g_atomic_int_get (&context_less_answers) == 4000;
+}
+
+static void
+test_calls_from_threads_without_context (void)
+{
+  g_autoptr(TestThread) svc = NULL;
+  GThread *callers[3];
+
+  /* the parent context is the global default one */
+  g_assert_null (g_main_context_get_thread_default ());
+  svc = test_thread_new ("Open");
+  mode_service_thread_set_spin_time (MODE_SERVICE_THREAD (svc), 0.000001);
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+
+  context_less_answers = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (callers); i++)
+    callers[i] = g_thread_new ("caller", calls_without_context, svc);
+  calls_without_context (svc);
+  test_wait_until (all_context_less_answers, NULL, "4,000 answers");
+  for (guint i = 0; i < G_N_ELEMENTS (callers); i++)
+    g_thread_join (callers[i]);
+
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  g_free (test_trace_take ());
+}
+
+/* The result a callback gets carries the caller's own data. */
+static void
+check_user_data (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_assert_true (g_async_result_get_user_data (result) == data);
+  g_atomic_int_set ((gint *) data, TRUE);
+}
+
+static void
+test_call_result_user_data (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Mine");
+  gint done = FALSE;
+
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+  mode_service_thread_call_async (MODE_SERVICE_THREAD (svc), return_answer, GINT_TO_POINTER (2),
+                                  NULL, NULL, check_user_data, &done);
+  test_wait_until (test_flag_is_set, &done, "the answer");
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  g_free (test_trace_take ());
+}
+
 static void
 on_notify_count (GObject    *object,
                  GParamSpec *pspec,
@@ -1213,6 +1345,10 @@ main (int    argc,
   g_test_add_func ("/service-thread/call-burst-long-spin", test_call_burst_long_spin);
   g_test_add_func ("/service-thread/call-answered-after-spin", test_call_answered_after_spin);
   g_test_add_func ("/service-thread/spin-time", test_spin_time);
+  g_test_add_func ("/service-thread/parent-runs-while-waiting", test_parent_runs_while_waiting);
+  g_test_add_func ("/service-thread/calls-from-threads-without-context",
+                   test_calls_from_threads_without_context);
+  g_test_add_func ("/service-thread/call-result-user-data", test_call_result_user_data);
   g_test_add_func ("/service-thread/call-from-other-thread", test_call_from_other_thread);
   g_test_add_func ("/service-thread/calls-from-threads", test_calls_from_threads);
   g_test_add_func ("/service-thread/crash-propagates", test_crash_propagates);
