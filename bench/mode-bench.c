@@ -726,15 +726,8 @@ floor_task_done (GObject      *object,
   floor_done++;
 }
 
-static gboolean
-floor_complete (gpointer data)
-{
-  g_task_return_boolean (data, TRUE);
-  return G_SOURCE_REMOVE;
-}
-
-/* futures' short task, bare: a GTask whose function completes it from an
- * idle, as the workload's task does */
+/* futures' short task, bare: a GTask completed from an idle by the
+ * workload's own task function */
 static gdouble
 floor_short_tasks (GObject *source_object,
                    guint    n)
@@ -745,12 +738,10 @@ floor_short_tasks (GObject *source_object,
   for (guint i = 0; i < n; i++)
     {
       GTask *task = g_task_new (source_object, NULL, floor_task_done, NULL);
-      GSource *idle = g_idle_source_new ();
 
       g_task_set_name (task, "short");
-      g_source_set_callback (idle, floor_complete, task, g_object_unref);
-      g_source_attach (idle, NULL);
-      g_source_unref (idle);
+      short_task (NULL, task, NULL);
+      g_object_unref (task);
     }
   while (floor_done < n)
     g_main_context_iteration (NULL, TRUE);

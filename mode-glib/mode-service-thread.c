@@ -120,7 +120,6 @@ typedef struct
   ReplySpin    *reply_spin;      /* (owned): attached to @parent_context */
 
   /* Used in the thread only, while it runs. */
-  gint64        thread_spin;     /* spin_usec() when it was launched */
   GMainLoop    *loop;            /* (owned) (nullable) */
   GSource      *keepalive_ping;  /* (owned) (nullable) */
   GError       *stop_error;      /* (owned) (nullable) */
@@ -687,7 +686,7 @@ thread_started (ModeService  *service,
 
       drain = g_source_new (&drain_funcs, sizeof (DrainSource));
       ((DrainSource *) drain)->context = priv->thread_context;
-      ((DrainSource *) drain)->spin = priv->thread_spin;
+      ((DrainSource *) drain)->spin = g_atomic_int_get (&priv->reply_spin->spin_usec);
       g_source_set_priority (drain, G_PRIORITY_DEFAULT);
       g_source_set_callback (drain, drain_calls, self, NULL);
       g_source_set_static_name (drain, "[mode] service thread calls");
@@ -859,7 +858,6 @@ launch (ModeServiceThread *self,
   g_mutex_unlock (&priv->lock);
 
   priv->launch_kind = kind;
-  priv->thread_spin = g_atomic_int_get (&priv->reply_spin->spin_usec);
   g_clear_pointer (&priv->loop, g_main_loop_unref);
   priv->loop = g_main_loop_new (priv->thread_context, FALSE);
   priv->state = THREAD_LAUNCHING;

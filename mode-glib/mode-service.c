@@ -407,7 +407,8 @@ service_logv (ModeService    *self,
     }
   else
     {
-      /* deeper than 80: say how deep rather than draw the dashes */
+      /* a label too long for the stack buffer, or deeper than 80: then
+       * say how deep rather than draw the dashes */
       if (depth <= 80)
         g_snprintf (buffer, sizeof buffer, "[^%.*s%s]: ", (int) depth,
                     "--------------------------------------------------------------------------------",

@@ -225,7 +225,8 @@ stamp_now_locked (char  *stamp,
   *millis = (int) (now % G_USEC_PER_SEC / 1000);
 }
 
-/* Writes one line in Mode's manner. */
+/* Writes one line in Mode's manner, at once (stderr is unbuffered):
+ * printed on the stack when it fits, as nearly every line does. */
 static void
 write_line (FILE            *out,
             GLogLevelFlags   level,
@@ -235,40 +236,38 @@ write_line (FILE            *out,
             const char      *stamp,
             int              millis)
 {
-  const char *message = NULL;
+  const char *message = "";
   const char *domain = NULL;
   gboolean own_domain;
   char buffer[1024];
+  g_autofree char *heap = NULL;
+  char *line = buffer;
   int length;
 
   for (gsize i = 0; i < n_fields; i++)
     {
-      if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+      if (g_strcmp0 (fields[i].key, "MESSAGE") == 0 && fields[i].value != NULL)
         message = fields[i].value;
       else if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
         domain = fields[i].value;
     }
   own_domain = domain == NULL || g_strcmp0 (domain, G_LOG_DOMAIN) == 0;
 
-  /* one write for the line, from the stack when it fits */
-  length = g_snprintf (buffer, sizeof buffer, "%s[%s,%03d: %s]: %s%s%s%s\n",
-                       colors ? level_color (level) : "",
-                       stamp, millis, level_name (level),
-                       own_domain ? "" : domain, own_domain ? "" : ": ",
-                       message != NULL ? message : "",
-                       colors ? "\033[0m" : "");
-  if (length >= 0 && (gsize) length < sizeof buffer)
-    fwrite (buffer, 1, (gsize) length, out);
-  else
-    {
-      g_autofree char *line = g_strdup_printf ("%s[%s,%03d: %s]: %s%s%s%s\n",
-                                               colors ? level_color (level) : "",
-                                               stamp, millis, level_name (level),
-                                               own_domain ? "" : domain, own_domain ? "" : ": ",
-                                               message != NULL ? message : "",
-                                               colors ? "\033[0m" : "");
-      fputs (line, out);
-    }
+#define LINE_FORMAT "%s[%s,%03d: %s]: %s%s%s%s\n"
+#define LINE_ARGS \
+  colors ? level_color (level) : "", stamp, millis, level_name (level), \
+  own_domain ? "" : domain, own_domain ? "" : ": ", message, colors ? "\033[0m" : ""
+
+  length = g_snprintf (buffer, sizeof buffer, LINE_FORMAT, LINE_ARGS);
+  if (length < 0)
+    return;
+  if ((gsize) length >= sizeof buffer)
+    line = heap = g_strdup_printf (LINE_FORMAT, LINE_ARGS);
+
+#undef LINE_ARGS
+#undef LINE_FORMAT
+
+  fwrite (line, 1, (gsize) length, out);
   fflush (out);
 }
 

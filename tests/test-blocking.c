@@ -12,6 +12,8 @@
 
 #include <mode-glib/mode-glib.h>
 
+#include "test-util.h"
+
 /* Log capture {{{
  *
  * The detector warns from its watchdog thread: the writer keeps the lines
@@ -126,13 +128,6 @@ stop (ModeService *service)
   g_assert_no_error (error);
 }
 
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Runs the thread-default context for @seconds. */
 static void
 run_for (gdouble seconds)
@@ -140,7 +135,7 @@ run_for (gdouble seconds)
   gboolean done = FALSE;
   GSource *source = g_timeout_source_new ((guint) (seconds * 1000));
 
-  g_source_set_callback (source, set_flag, &done, NULL);
+  g_source_set_callback (source, test_set_flag, &done, NULL);
   g_source_attach (source, g_main_context_get_thread_default ());
   while (!done)
     g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
@@ -159,14 +154,6 @@ blocking_task (ModeService *service,
   g_task_return_boolean (task, TRUE);
 }
 
-static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              gpointer    data)
-{
-  (*(guint *) data)++;
-}
-
 /* }}} */
 
 static void
@@ -181,7 +168,7 @@ test_detects (void)
   guint notified = 0;
 
   g_object_add_weak_pointer (G_OBJECT (detector), (gpointer *) &detector);
-  g_signal_connect (detector, "notify::detections", G_CALLBACK (count_notify), &notified);
+  g_signal_connect (detector, "notify::detections", G_CALLBACK (test_count_notify), &notified);
   mode_service_set_label (app, "App");
   mode_service_add_dependency (app, MODE_SERVICE (detector));
   g_object_unref (detector);

@@ -111,14 +111,6 @@ count_crash (ModeService  *service,
   (*(guint *) data)++;
 }
 
-static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              gpointer    data)
-{
-  (*(guint *) data)++;
-}
-
 /* }}} */
 
 static void
@@ -158,7 +150,7 @@ test_lifecycle_forwarded (void)
 
   g_signal_connect (proxy, "started", G_CALLBACK (count_signal), &started);
   g_signal_connect (proxy, "stopped", G_CALLBACK (count_signal), &stopped);
-  g_signal_connect (proxy, "notify::state", G_CALLBACK (count_notify), &state_notes);
+  g_signal_connect (proxy, "notify::state", G_CALLBACK (test_count_notify), &state_notes);
 
   /* the first start makes the service */
   g_assert_false (mode_service_proxy_has_service (MODE_SERVICE_PROXY (proxy)));

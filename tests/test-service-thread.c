@@ -804,13 +804,6 @@ count_idle (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-set_flag (gpointer data)
-{
-  g_atomic_int_set ((gint *) data, TRUE);
-  return G_SOURCE_REMOVE;
-}
-
 /* The parent context keeps dispatching its other sources while a call
  * made from it waits: for one answered long after its function returned
  * (the longest spin-time allowed), and for one the thread has not run
@@ -832,7 +825,7 @@ test_parent_runs_while_waiting (void)
   /* queued before the start: not run for 50 ms */
   mode_service_thread_call_async (thread, return_answer, GINT_TO_POINTER (1), NULL,
                                   NULL, test_store_result, &queued);
-  g_timeout_add (50, set_flag, &over);
+  g_timeout_add (50, test_set_flag, &over);
   test_wait_until (test_flag_is_set, &over, "50 ms");
   g_assert_cmpuint (idles, >=, 10);
   g_assert_null (queued);
@@ -930,14 +923,6 @@ test_call_result_user_data (void)
 }
 
 static void
-on_notify_count (GObject    *object,
-                 GParamSpec *pspec,
-                 gpointer    data)
-{
-  (*(guint *) data)++;
-}
-
-static void
 test_spin_time (void)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Spinner");
@@ -946,7 +931,7 @@ test_spin_time (void)
   gdouble spin_time;
 
   g_assert_cmpfloat (mode_service_thread_get_spin_time (thread), ==, 0.00005);
-  g_signal_connect (svc, "notify::spin-time", G_CALLBACK (on_notify_count), &notified);
+  g_signal_connect (svc, "notify::spin-time", G_CALLBACK (test_count_notify), &notified);
 
   g_object_set (svc, "spin-time", 0.001, NULL);
   g_object_get (svc, "spin-time", &spin_time, NULL);

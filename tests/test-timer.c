@@ -749,15 +749,6 @@ on_real_tick (ModeService *service,
   ticks->calls++;
 }
 
-static gboolean
-set_flag (gpointer user_data)
-{
-  gboolean *flag = user_data;
-
-  *flag = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 static void
 test_default_clock (gconstpointer data)
 {
@@ -775,7 +766,7 @@ test_default_clock (gconstpointer data)
   mode_service_add_timer (service, "real", 0.02, on_real_tick, &ticks, NULL);
 
   timeout = g_timeout_source_new_seconds (5);
-  g_source_set_callback (timeout, set_flag, &timed_out, NULL);
+  g_source_set_callback (timeout, test_set_flag, &timed_out, NULL);
   g_source_attach (timeout, context);
 
   before_start = g_get_monotonic_time ();

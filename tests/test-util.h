@@ -192,6 +192,23 @@ test_flag_is_set (gpointer data)
   return g_atomic_int_get ((gint *) data) != 0;
 }
 
+/* A GSourceFunc that sets the gint flag @data, once. */
+static inline gboolean
+test_set_flag (gpointer data)
+{
+  g_atomic_int_set ((gint *) data, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* A "notify" handler that counts into the guint @data. */
+static inline void
+test_count_notify (GObject    *object,
+                   GParamSpec *pspec,
+                   gpointer    data)
+{
+  (*(guint *) data)++;
+}
+
 static inline gboolean
 test_pointer_is_set (gpointer data)
 {
