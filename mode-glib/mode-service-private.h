@@ -20,13 +20,25 @@ void        _mode_log_set_threshold    (GLogLevelFlags level);
 
 gboolean    _mode_context_is_current   (GMainContext  *context);
 
-/* The lifecycle engine's operations, for the subclasses of this library:
- * they complete synchronously when every hook does. */
+/* What the lifecycle engine is asked to do, by the subclasses of this
+ * library and by a service for its dependencies; the operations complete
+ * synchronously when every hook does.
+ *
+ * MODE_OP_START fails with MODE_ERROR_ALREADY_STARTED on a service that
+ * was started before. MODE_OP_ENSURE is what a restarting parent asks of
+ * its dependencies: one that runs is left alone (and answers
+ * MODE_ERROR_ALREADY_STARTED), one that starts is joined, one that was
+ * never started starts, and one that stopped or crashed is reset and
+ * started again, without its on_restart. MODE_OP_START_CONTAINED is the
+ * start of a runtime dependency: a failure fails the caller and crashes
+ * nothing. */
 typedef enum
 {
   MODE_OP_START,
   MODE_OP_STOP,
   MODE_OP_RESTART,
+  MODE_OP_ENSURE,
+  MODE_OP_START_CONTAINED,
 } ModeOpKind;
 
 typedef void (*ModeOpDone) (ModeService  *service,

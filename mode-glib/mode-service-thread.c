@@ -114,6 +114,7 @@ typedef struct
   GArray       *start_waiters;   /* (owned) (element-type Waiter) */
   GArray       *stop_waiters;    /* (owned) (element-type Waiter) */
   GArray       *next_waiters;    /* (owned) (element-type Waiter): a restart after the stop */
+  ModeOpKind    next_kind;       /* RESTART, or ENSURE when only a parent's restart asked */
   GSource      *keepalive_check; /* (owned) (nullable) */
   GQueue        deferred;        /* (element-type Call): calls that wait for the thread's end */
   gint64        stalled_since;   /* 0 while the thread answers */
@@ -763,7 +764,7 @@ thread_exited_in_parent (gpointer data)
       g_array_append_vals (priv->start_waiters, priv->next_waiters->data,
                            priv->next_waiters->len);
       g_array_set_size (priv->next_waiters, 0);
-      launch (self, MODE_OP_RESTART);
+      launch (self, priv->next_kind);
     }
 
   return G_SOURCE_REMOVE;
@@ -844,7 +845,8 @@ launch (ModeServiceThread *self,
   g_assert (priv->state == THREAD_IDLE);
 
   /* a service that was started (and stopped) restarts, it does not start */
-  if (kind == MODE_OP_START && mode_service_get_started (MODE_SERVICE (self)))
+  if ((kind == MODE_OP_START || kind == MODE_OP_START_CONTAINED) &&
+      mode_service_get_started (MODE_SERVICE (self)))
     {
       error = g_error_new (MODE_ERROR, MODE_ERROR_ALREADY_STARTED,
                            _("Service %s was already started"),
@@ -932,7 +934,7 @@ relay_start_in_thread (gpointer data)
 {
   Message *message = data;
 
-  _mode_service_run_op (MODE_SERVICE (message->self), MODE_OP_START,
+  _mode_service_run_op (MODE_SERVICE (message->self), message->kind,
                         relay_done_in_thread, message);
   return G_SOURCE_REMOVE;
 }
@@ -948,11 +950,15 @@ control (ModeServiceThread *self,
   switch (kind)
     {
     case MODE_OP_START:
+    case MODE_OP_START_CONTAINED:
+    case MODE_OP_ENSURE:
       switch (priv->state)
         {
         case THREAD_IDLE:
+          /* a parent's restart (ENSURE) restarts a stopped thread's
+           * service there, without its on_restart */
           waiters_add (priv->start_waiters, func, data);
-          launch (self, MODE_OP_START);
+          launch (self, kind);
           return;
 
         case THREAD_LAUNCHING:
@@ -964,9 +970,11 @@ control (ModeServiceThread *self,
 
         case THREAD_RUNNING:
           {
-            /* the engine in the thread answers (already started) */
+            /* the engine in the thread answers (already started, or,
+             * for ENSURE, restarts a crashed service there) */
             Message *message = message_new (self, NULL);
 
+            message->kind = kind;
             message->func = func;
             message->data = data;
             post (priv->thread_context, relay_start_in_thread, message, NULL);
@@ -975,6 +983,14 @@ control (ModeServiceThread *self,
 
         case THREAD_STOPPING:
         default:
+          if (kind == MODE_OP_ENSURE)
+            {
+              /* started again once stopped */
+              if (priv->next_waiters->len == 0)
+                priv->next_kind = MODE_OP_ENSURE;
+              waiters_add (priv->next_waiters, func, data);
+              return;
+            }
           {
             g_autoptr(GError) error =
               g_error_new (MODE_ERROR, MODE_ERROR_ALREADY_STARTED,
@@ -1021,12 +1037,14 @@ control (ModeServiceThread *self,
 
         case THREAD_LAUNCHING:
         case THREAD_RUNNING:
+          priv->next_kind = MODE_OP_RESTART;
           waiters_add (priv->next_waiters, func, data);
           begin_stop (self);
           return;
 
         case THREAD_STOPPING:
         default:
+          priv->next_kind = MODE_OP_RESTART;
           waiters_add (priv->next_waiters, func, data);
           return;
         }

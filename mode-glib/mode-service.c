@@ -114,19 +114,37 @@ typedef struct
   gpointer   data;
 } ModeWaiter;
 
+/* How an operation goes about its work. */
+typedef enum
+{
+  OP_ENSURE_DEPS = 1 << 0,  /* start: the dependencies as MODE_OP_ENSURE */
+  OP_CONTAIN     = 1 << 1,  /* start: a failure fails the caller, crashes nothing */
+  OP_QUIET       = 1 << 2,  /* restart: no on_restart (a parent's restart) */
+} OpFlags;
+
 struct _ModeOp
 {
   ModeService *self;        /* (owned) */
   OpKind       kind;
+  guint        flags;       /* OpFlags */
   guint        step;
   guint        index;       /* position in the dependencies */
   guint        pending;     /* asynchronous work under way */
+  Hook         waiting_hook; /* to call once no other hook is in flight */
   guint        running : 1; /* inside op_run() */
-  guint        done : 1;
+  guint        stop_requested : 1; /* restart: a stop came; it does not start */
   GError      *error;       /* (owned) (nullable) */
   ModeWaiter   first;
   GArray      *more;        /* (owned) (nullable) (element-type ModeWaiter) */
 };
+
+/* A request that waits for the operations in flight to end. */
+typedef struct
+{
+  ModeOpKind request;
+  ModeOpDone func;
+  gpointer   data;
+} Deferred;
 
 /* What only some services use, allocated on first use. */
 typedef struct
@@ -143,6 +161,9 @@ typedef struct
   ModeOp           *join_op;        /* (unowned) (nullable): stop waiting for the tasks */
   ModeDeadline      join_deadline;
   ModeDeadline      shutdown_deadline;
+  GQueue            hook_waiters;   /* (element-type ModeOp): ops waiting to call a hook */
+  GArray           *deferred;       /* (owned) (nullable) (element-type Deferred) */
+  GError           *last_start_error; /* (owned) (nullable): see last_start_valid */
   guint             class_timers_made : 1;
 } ServiceExtras;
 
@@ -157,6 +178,10 @@ typedef struct
   ModeService      *supervisor;     /* (unowned) (nullable): weak pointer */
   GCancellable     *cancellable;    /* (owned) (nullable) */
   ModeOp           *ops[N_OPS];     /* (unowned) (nullable): the ops in flight */
+  ModeOp           *hook_op;        /* (unowned) (nullable): whose hook is in flight */
+  GCancellable     *start_cancellable; /* (owned) (nullable): the start hooks' */
+  gint              starts_undelivered; /* atomic: start calls answered, their
+                                         * callbacks not run yet */
   GPtrArray        *stop_waiters;   /* (owned) (nullable) (element-type GTask) */
   ModeOp           *shutdown_op;    /* (unowned) (nullable): stop waiting for set_shutdown */
   ModeClock        *clock;          /* (owned) (nullable): NULL for the default */
@@ -174,6 +199,8 @@ typedef struct
   guint             wait_for_shutdown : 1;
   guint             first_start_done : 1;
   guint             timers_running : 1;
+  guint             last_start_valid : 1; /* no op began since the last start
+                                           * ended (extras->last_start_error) */
 } ModeServicePrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (ModeService, mode_service, G_TYPE_OBJECT)
@@ -261,10 +288,6 @@ static inline void service_begin (ModeService *self,
                                   ModeOpKind   kind,
                                   ModeOpDone   func,
                                   gpointer     data);
-static void op_begin    (ModeService *self,
-                         OpKind       kind,
-                         ModeOpDone   func,
-                         gpointer     data);
 static void mark_crashed (ModeService  *self,
                           const GError *reason);
 
@@ -540,7 +563,14 @@ wake_stop_waiters (ModeService *self)
     return;
 
   for (guint i = 0; i < waiters->len; i++)
-    g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
+    {
+      GTask *task = g_ptr_array_index (waiters, i);
+      GSource *cancel_source = g_task_get_task_data (task);
+
+      if (cancel_source != NULL)
+        g_source_destroy (cancel_source);
+      g_task_return_boolean (task, TRUE);
+    }
 }
 
 /* Is the caller running where @context is dispatched: its thread-default
@@ -594,6 +624,7 @@ typedef struct
   gint64          started_at;  /* on the service's clock */
   gpointer        user_data;
   GDestroyNotify  destroy;
+  gboolean        abandoned;   /* the stop gave up on it: not in the list */
 } TaskEntry;
 
 typedef struct
@@ -648,6 +679,29 @@ service_now (ModeService *self)
   return mode_clock_get_time (priv->clock != NULL ? priv->clock : mode_clock_get_default ());
 }
 
+/* The time @seconds from now on the service's clock; a time beyond what
+ * microseconds count (infinity too) is never: G_MAXINT64. */
+static gint64
+service_deadline (ModeService *self,
+                  gdouble      seconds)
+{
+  gint64 now = service_now (self);
+
+  if (!(seconds * G_USEC_PER_SEC < (gdouble) (G_MAXINT64 - now)))
+    return G_MAXINT64;
+  return now + (gint64) (seconds * G_USEC_PER_SEC + 0.5);
+}
+
+/* Arms @deadline at @due, unless that is never. */
+static void
+service_schedule (ModeService  *self,
+                  ModeDeadline *deadline,
+                  gint64        due)
+{
+  if (due != G_MAXINT64)
+    _mode_scheduler_add (service_get_scheduler (self), deadline, due);
+}
+
 /* The class registries of tasks and timers, by GType. Bindings register
  * after class_init, so they are read at start time, along the chain of
  * types from ModeService down. */
@@ -682,14 +736,15 @@ class_registry_collect (GHashTable *table,
                         GType       type)
 {
   GPtrArray *ret = NULL;
-  GType chain[64];
+  g_autofree GType *chain = NULL;
   guint depth = 0;
 
   if (table == NULL)
     return NULL;
 
-  for (GType t = type; t != MODE_TYPE_SERVICE && t != 0 && depth < G_N_ELEMENTS (chain);
-       t = g_type_parent (t))
+  /* from @type up to ModeService, both included */
+  chain = g_new (GType, g_type_depth (type));
+  for (GType t = type; t != MODE_TYPE_SERVICE && t != 0; t = g_type_parent (t))
     chain[depth++] = t;
   chain[depth++] = MODE_TYPE_SERVICE;
 
@@ -730,6 +785,19 @@ join_finished (ModeService *self)
   op_continue (op);
 }
 
+/* A task ended: a stop may be waiting for the last one. */
+static void
+task_ended (ModeService *self)
+{
+  ServiceExtras *extras = GET_PRIV (self)->extras;
+
+  if (extras->join_op != NULL && extras->tasks.length == 0)
+    join_finished (self);
+}
+
+static void task_entry_dropped (gpointer  data,
+                                GObject  *task);
+
 static void
 task_entry_done (GObject      *object,
                  GAsyncResult *result,
@@ -739,8 +807,11 @@ task_entry_done (GObject      *object,
   ModeServicePrivate *priv = GET_PRIV (self);
   TaskEntry *entry = data;
   g_autoptr(GError) error = NULL;
+  gboolean abandoned = entry->abandoned;
 
-  g_queue_unlink (&priv->extras->tasks, &entry->link);
+  g_object_weak_unref (G_OBJECT (result), task_entry_dropped, entry);
+  if (!abandoned)
+    g_queue_unlink (&priv->extras->tasks, &entry->link);
 
   /* A task of a stopping service is cancelled: its end is no error, and
    * nothing is gained by making the (translated) error to say so. */
@@ -753,14 +824,70 @@ task_entry_done (GObject      *object,
         {
           service_log (self, G_LOG_LEVEL_MESSAGE, "Task %s failed: %s",
                        entry->name, error->message);
-          mode_service_crash (self, error);
+          /* one the stop gave up on belongs to a run that is over */
+          if (!abandoned)
+            mode_service_crash (self, error);
         }
     }
 
   task_entry_free (entry);
 
-  if (priv->extras->join_op != NULL && priv->extras->tasks.length == 0)
-    join_finished (self);
+  if (!abandoned)
+    task_ended (self);
+}
+
+static gboolean
+task_entry_dropped_in_context (gpointer data)
+{
+  TaskEntry *entry = data;
+  ModeService *self = entry->self;
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  if (entry->abandoned)
+    {
+      task_entry_free (entry);
+      g_object_unref (self);
+      return G_SOURCE_REMOVE;
+    }
+
+  g_queue_unlink (&priv->extras->tasks, &entry->link);
+  if (priv->cancellable != NULL && g_cancellable_is_cancelled (priv->cancellable))
+    {
+      /* the stop cancelled it: it ends, if not the way it should */
+      service_log (self, G_LOG_LEVEL_MESSAGE,
+                   "Task %s was dropped without being completed", entry->name);
+    }
+  else
+    {
+      g_autoptr(GError) error =
+        g_error_new (MODE_ERROR, MODE_ERROR_FAILED,
+                     _("Service %s: task %s was dropped without being completed"),
+                     mode_service_get_label (self), entry->name);
+
+      service_log (self, G_LOG_LEVEL_MESSAGE, "Task %s failed: %s", entry->name, error->message);
+      mode_service_crash (self, error);
+    }
+
+  task_entry_free (entry);
+  task_ended (self);
+  g_object_unref (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The task's GTask was let go of and never completed (a task function
+ * that lost it, or one of a binding that raised): the task failed, now. */
+static void
+task_entry_dropped (gpointer  data,
+                    GObject  *task)
+{
+  TaskEntry *entry = data;
+  ModeService *self = g_object_ref (entry->self);  /* the GTask's goes */
+
+  if (service_in_context (self))
+    task_entry_dropped_in_context (entry);
+  else
+    g_main_context_invoke (GET_PRIV (self)->context, task_entry_dropped_in_context, entry);
 }
 
 static GTask *
@@ -780,11 +907,13 @@ task_entry_new (ModeService    *self,
   entry->started_at = service_now (self);
   entry->user_data = user_data;
   entry->destroy = destroy;
+  entry->abandoned = FALSE;
   g_queue_push_tail_link (&extras->tasks, &entry->link);
 
   task = g_task_new (self, service_get_cancellable (self), task_entry_done, entry);
   g_task_set_source_tag (task, mode_service_spawn);
   g_task_set_name (task, entry->name);
+  g_object_weak_ref (G_OBJECT (task), task_entry_dropped, entry);
 
   return task;
 }
@@ -888,13 +1017,18 @@ join_timed_out (ModeDeadline *deadline,
   ServiceExtras *extras = GET_PRIV (self)->extras;
   gint64 now = service_now (self);
 
-  for (GList *l = extras->tasks.head; l != NULL; l = l->next)
+  GList *l;
+
+  /* logged and forgotten: nothing of the service is left after its stop */
+  while ((l = extras->tasks.head) != NULL)
     {
       TaskEntry *entry = l->data;
 
       service_log (self, G_LOG_LEVEL_MESSAGE,
                    "Task %s still running after %.3f s: not waiting for it any longer",
                    entry->name, (now - entry->started_at) / (gdouble) G_USEC_PER_SEC);
+      g_queue_unlink (&extras->tasks, l);
+      entry->abandoned = TRUE;
     }
 
   op_continue (g_steal_pointer (&extras->join_op));
@@ -915,8 +1049,8 @@ join_tasks (ModeOp *op)
   extras->join_op = op;
   extras->join_deadline.func = join_timed_out;
   extras->join_deadline.data = self;
-  _mode_scheduler_add (service_get_scheduler (self), &extras->join_deadline,
-                       service_now (self) + (gint64) (priv->shutdown_timeout * G_USEC_PER_SEC));
+  service_schedule (self, &extras->join_deadline,
+                    service_deadline (self, priv->shutdown_timeout));
 }
 
 static void
@@ -1172,8 +1306,7 @@ sleep_in_context (gpointer data)
   g_object_ref (task); /* the queue's */
 
   if (call->seconds >= 0)
-    _mode_scheduler_add (service_get_scheduler (self), &sleeper->deadline,
-                         service_now (self) + (gint64) (call->seconds * G_USEC_PER_SEC + 0.5));
+    service_schedule (self, &sleeper->deadline, service_deadline (self, call->seconds));
 
   if (cancellable != NULL)
     {
@@ -1207,20 +1340,42 @@ sleep_in_context (gpointer data)
  * returns and the completion resumes it. Completions that arrive while
  * the loop runs only lower @pending, so a whole tree of synchronous
  * services starts without going back to the main loop.
+ *
+ * What a call means depends on the operations in flight (DESIGN.md §5);
+ * op_request() decides:
+ * - a second call of the operation in flight joins it (start, maybe_start
+ *   and a parent's start of its dependency count as one);
+ * - a stop while a start is in flight begins at once: the stop flag is
+ *   set, the start's hook in flight is cancelled, and the stop's own
+ *   hooks wait for it to return (only one hook of a service is ever in
+ *   flight: the hook lock, @hook_op); the start, seeing the flag, ends
+ *   with MODE_ERROR_STOPPED;
+ * - a stop during a restart makes the restart end without starting;
+ * - a start that cannot be answered while a stop runs waits for it to
+ *   end (a Deferred request), and is asked again then.
  */
 
 static ModeOp *
 op_new (ModeService *self,
         OpKind       kind,
+        guint        flags,
         ModeOpDone   func,
         gpointer     data)
 {
+  ModeServicePrivate *priv = GET_PRIV (self);
   ModeOp *op = g_new0 (ModeOp, 1);
+
+  g_assert (priv->ops[kind] == NULL);
 
   op->self = g_object_ref (self);
   op->kind = kind;
+  op->flags = flags;
   op->first.func = func;
   op->first.data = data;
+  priv->ops[kind] = op;
+  /* a start's result is a later call's no more */
+  priv->last_start_valid = FALSE;
+
   return op;
 }
 
@@ -1236,6 +1391,58 @@ op_add_waiter (ModeOp     *op,
   g_array_append_val (op->more, waiter);
 }
 
+static gboolean
+op_has_waiter (ModeOp   *op,
+               gpointer  data)
+{
+  if (op->first.data == data)
+    return TRUE;
+  if (op->more != NULL)
+    for (guint i = 0; i < op->more->len; i++)
+      if (g_array_index (op->more, ModeWaiter, i).data == data)
+        return TRUE;
+  return FALSE;
+}
+
+static void op_request (ModeService *self,
+                        ModeOpKind   request,
+                        ModeOpDone   func,
+                        gpointer     data);
+
+/* Asks again, once no operation is in flight, what had to wait. */
+static void
+op_run_deferred (ModeService *self)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  g_autoptr(GArray) deferred = NULL;
+
+  if (priv->extras == NULL || priv->extras->deferred == NULL ||
+      priv->ops[OP_START] != NULL || priv->ops[OP_STOP] != NULL ||
+      priv->ops[OP_RESTART] != NULL)
+    return;
+
+  deferred = g_steal_pointer (&priv->extras->deferred);
+  for (guint i = 0; i < deferred->len; i++)
+    {
+      Deferred *d = &g_array_index (deferred, Deferred, i);
+      op_request (self, d->request, d->func, d->data);
+    }
+}
+
+static void
+op_defer (ModeService *self,
+          ModeOpKind   request,
+          ModeOpDone   func,
+          gpointer     data)
+{
+  ServiceExtras *extras = service_get_extras (self);
+  Deferred d = { request, func, data };
+
+  if (extras->deferred == NULL)
+    extras->deferred = g_array_new (FALSE, FALSE, sizeof (Deferred));
+  g_array_append_val (extras->deferred, d);
+}
+
 static void
 op_finish (ModeOp *op)
 {
@@ -1244,14 +1451,26 @@ op_finish (ModeOp *op)
 
   g_assert (op->pending == 0);
 
-  op->done = TRUE;
   if (priv->ops[op->kind] == op)
     priv->ops[op->kind] = NULL;
 
   /* A start that failed, other than by being stopped, leaves a crashed
-   * service behind, whatever failed: a hook or a dependency. */
-  if (op->kind != OP_STOP && op->error != NULL && !service_should_stop (priv))
+   * service behind, whatever failed: a hook or a dependency; unless its
+   * caller takes the failure (a runtime dependency). */
+  if (op->kind != OP_STOP && op->error != NULL && !service_should_stop (priv) &&
+      (op->flags & OP_CONTAIN) == 0)
     mark_crashed (self, op->error);
+
+  /* what a start that comes while this one's callers are being answered
+   * gets (DESIGN.md §5: two starts in flight are one) */
+  if (op->kind == OP_START)
+    {
+      if (priv->extras != NULL)
+        g_clear_error (&priv->extras->last_start_error);
+      if (op->error != NULL)
+        service_get_extras (self)->last_start_error = g_error_copy (op->error);
+      priv->last_start_valid = TRUE;
+    }
 
   if (op->first.func != NULL)
     op->first.func (self, op->error, op->first.data);
@@ -1264,6 +1483,8 @@ op_finish (ModeOp *op)
         }
       g_array_unref (op->more);
     }
+
+  op_run_deferred (self);
 
   g_clear_error (&op->error);
   g_object_unref (op->self);
@@ -1327,6 +1548,19 @@ op_child_done (ModeService  *child,
   op_continue (op);
 }
 
+/* A dependency was asked to start: one that had started already is as
+ * good as one that starts now. */
+static void
+op_child_started (ModeService  *child,
+                  const GError *error,
+                  gpointer      data)
+{
+  if (g_error_matches (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED))
+    error = NULL;
+
+  op_child_done (child, error, data);
+}
+
 /* The operation's own service completed a nested operation (restart
  * runs a stop and a start). */
 static void
@@ -1343,8 +1577,8 @@ op_self_done (ModeService  *self,
 }
 
 /* What a hook's failure means depends on the operation: it fails and
- * crashes a start or a restart; it is logged during a stop, which goes
- * on. */
+ * crashes a start or a restart (a contained one only fails); it is
+ * logged during a stop, which goes on. */
 static void
 op_hook_failed (ModeOp *op,
                 Hook    hook,
@@ -1360,34 +1594,19 @@ op_hook_failed (ModeOp *op,
       g_error_free (error);
       error = interrupted_error (op->self);
     }
-  else
+  else if ((op->flags & OP_CONTAIN) == 0)
     mode_service_crash (op->self, error);
 
   op_take_error (op, error);
 }
+
+/* Hooks {{{ */
 
 typedef struct
 {
   ModeOp *op;
   Hook    hook;
 } HookCall;
-
-static void
-hook_task_done (GObject      *object,
-                GAsyncResult *result,
-                gpointer      data)
-{
-  HookCall *call = data;
-  ModeOp *op = call->op;
-  GError *error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    op_hook_failed (op, call->hook,
-                    error != NULL ? error : hook_failed_error (op->self, hooks[call->hook].name));
-
-  g_free (call);
-  op_continue (op);
-}
 
 static gboolean real_on_hook (ModeService   *self,
                               GCancellable  *cancellable,
@@ -1408,95 +1627,197 @@ static const AsyncHook default_async_hooks[N_HOOKS] = {
   [HOOK_RESTART]     = real_on_restart_async,
 };
 
-/* The cancellable a hook gets: the service's, which its stop cancels
- * after the dependencies stopped; none for on_shutdown, which runs after
- * that. */
+static void hook_waiters_resume (ModeService *self);
+
+/* The hook is done with, whatever its outcome: the next can run. */
+static void
+hook_call_end (HookCall *call,
+               GError   *error)
+{
+  ModeOp *op = call->op;
+  ModeService *self = g_object_ref (op->self);
+
+  GET_PRIV (self)->hook_op = NULL;
+  if (error != NULL)
+    op_hook_failed (op, call->hook, error);
+  g_free (call);
+
+  op_continue (op);
+  hook_waiters_resume (self);
+  g_object_unref (self);
+}
+
+static void hook_task_dropped (gpointer  data,
+                               GObject  *task);
+
+static void
+hook_task_done (GObject      *object,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  HookCall *call = data;
+  GError *error = NULL;
+
+  /* completed: not dropped */
+  g_object_weak_unref (G_OBJECT (result), hook_task_dropped, call);
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) && error == NULL)
+    error = hook_failed_error (call->op->self, hooks[call->hook].name);
+
+  hook_call_end (call, error);
+}
+
+static gboolean
+hook_task_dropped_in_context (gpointer data)
+{
+  HookCall *call = data;
+
+  hook_call_end (call, g_error_new (MODE_ERROR, MODE_ERROR_FAILED,
+                                    _("Service %s: %s dropped its task without completing it"),
+                                    mode_service_get_label (call->op->self),
+                                    hooks[call->hook].name));
+  return G_SOURCE_REMOVE;
+}
+
+/* The hook's task was let go of and never completed: the hook failed. */
+static void
+hook_task_dropped (gpointer  data,
+                   GObject  *task)
+{
+  HookCall *call = data;
+
+  if (service_in_context (call->op->self))
+    hook_task_dropped_in_context (call);
+  else
+    g_main_context_invoke (GET_PRIV (call->op->self)->context,
+                           hook_task_dropped_in_context, call);
+}
+
+/* The cancellable a hook gets. The start hooks (and on_restart) get one
+ * of their own, which a stop that comes while they run cancels, and
+ * which the stop cancels with the service's; on_stop gets the service's,
+ * which its stop cancels after the dependencies stopped; on_shutdown
+ * none, as it runs after that. */
 static GCancellable *
 hook_cancellable (ModeService *self,
                   Hook         hook)
 {
-  if (hook == HOOK_SHUTDOWN)
-    return NULL;
-  return service_get_cancellable (self);
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  switch (hook)
+    {
+    case HOOK_SHUTDOWN:
+      return NULL;
+
+    case HOOK_STOP:
+      return service_get_cancellable (self);
+
+    case HOOK_FIRST_START:
+    case HOOK_START:
+    case HOOK_STARTED:
+    case HOOK_RESTART:
+    case N_HOOKS:
+    default:
+      if (priv->start_cancellable == NULL)
+        priv->start_cancellable = g_cancellable_new ();
+      return priv->start_cancellable;
+    }
 }
 
-/* Runs a hook. The synchronous form is called directly when the class
- * did not override the asynchronous one; a hook nobody overrode is not
- * called at all. */
+/* Runs a hook, now: no other hook of the service is in flight. */
 static void
-op_call_hook (ModeOp *op,
-              Hook    hook)
+op_call_hook_now (ModeOp *op,
+                  Hook    hook)
 {
   ModeService *self = op->self;
+  ModeServicePrivate *priv = GET_PRIV (self);
   ModeServiceClass *klass = MODE_SERVICE_GET_CLASS (self);
   AsyncHook async_hook = G_STRUCT_MEMBER (AsyncHook, klass, hooks[hook].async_offset);
-  GCancellable *cancellable;
+  GCancellable *cancellable = hook_cancellable (self, hook);
   HookCall *call;
   GTask *task;
+
+  g_assert (priv->hook_op == NULL);
 
   if (async_hook == default_async_hooks[hook])
     {
       SyncHook sync_hook = G_STRUCT_MEMBER (SyncHook, klass, hooks[hook].sync_offset);
       GError *error = NULL;
+      gboolean ok;
 
-      if (sync_hook == NULL || sync_hook == real_on_hook)
-        return;
-
-      if (!sync_hook (self, hook_cancellable (self, hook), &error))
+      priv->hook_op = op;
+      ok = sync_hook (self, cancellable, &error);
+      priv->hook_op = NULL;
+      if (!ok)
         op_hook_failed (op, hook,
                         error != NULL ? error : hook_failed_error (self, hooks[hook].name));
       return;
     }
 
-  cancellable = hook_cancellable (self, hook);
   call = g_new (HookCall, 1);
   call->op = op;
   call->hook = hook;
 
   task = g_task_new (self, cancellable, hook_task_done, call);
-  g_task_set_source_tag (task, op_call_hook);
+  g_task_set_source_tag (task, op_call_hook_now);
   g_task_set_check_cancellable (task, FALSE);
   g_task_set_name (task, hooks[hook].name);
+  g_object_weak_ref (G_OBJECT (task), hook_task_dropped, call);
 
+  priv->hook_op = op;
   op->pending++;
   async_hook (self, cancellable, task);
   g_object_unref (task);
 }
 
-/* Start a dependency if it was never started; as maybe_start. */
-/* A delegated dependency was asked to start: one that had started
- * already is as good as one that starts now. */
+/* Runs a hook, when it does something: a hook nobody overrode is not
+ * called at all. When another hook of the service is in flight (a stop
+ * that came during an asynchronous start hook), the call waits for it
+ * to return. */
 static void
-op_child_maybe_started (ModeService  *child,
-                        const GError *error,
-                        gpointer      data)
+op_call_hook (ModeOp *op,
+              Hook    hook)
 {
-  if (g_error_matches (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED))
-    error = NULL;
+  ModeService *self = op->self;
+  ModeServicePrivate *priv = GET_PRIV (self);
+  ModeServiceClass *klass = MODE_SERVICE_GET_CLASS (self);
 
-  op_child_done (child, error, data);
-}
-
-static void
-op_maybe_start_child (ModeOp      *op,
-                      ModeService *child)
-{
-  ModeServicePrivate *cpriv = GET_PRIV (child);
-
-  /* A delegated service lives elsewhere: it answers for its own state. */
-  if (SERVICE_DELEGATE (child) != NULL)
+  if (G_STRUCT_MEMBER (AsyncHook, klass, hooks[hook].async_offset) == default_async_hooks[hook])
     {
+      SyncHook sync_hook = G_STRUCT_MEMBER (SyncHook, klass, hooks[hook].sync_offset);
+
+      if (sync_hook == NULL || sync_hook == real_on_hook)
+        return;
+    }
+
+  if (G_UNLIKELY (priv->hook_op != NULL))
+    {
+      op->waiting_hook = hook;
       op->pending++;
-      service_begin (child, OP_START, op_child_maybe_started, op);
+      g_queue_push_tail (&service_get_extras (self)->hook_waiters, op);
       return;
     }
 
-  if (cpriv->started || cpriv->ops[OP_START] != NULL)
-    return;
-
-  op->pending++;
-  op_begin (child, OP_START, op_child_done, op);
+  op_call_hook_now (op, hook);
 }
+
+/* The hook in flight returned: the operations waiting to call theirs go
+ * on, one hook at a time. */
+static void
+hook_waiters_resume (ModeService *self)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  ModeOp *op;
+
+  while (priv->extras != NULL && priv->hook_op == NULL &&
+         (op = g_queue_pop_head (&priv->extras->hook_waiters)) != NULL)
+    {
+      op_call_hook_now (op, op->waiting_hook);
+      op_continue (op);
+    }
+}
+
+/* }}} */
 
 /* Start {{{ */
 
@@ -1552,6 +1873,17 @@ start_interrupted (ModeOp *op)
   return FALSE;
 }
 
+/* What a start asks of each dependency. */
+static ModeOpKind
+start_dependency_request (ModeOp *op)
+{
+  if (op->flags & OP_ENSURE_DEPS)
+    return MODE_OP_ENSURE;
+  if (op->flags & OP_CONTAIN)
+    return MODE_OP_START_CONTAINED;
+  return MODE_OP_START;
+}
+
 static gboolean
 start_step (ModeOp *op)
 {
@@ -1566,6 +1898,8 @@ start_step (ModeOp *op)
       break;
 
     case START_FIRST_START:
+      if (start_interrupted (op))
+        return FALSE;
       if (!priv->first_start_done)
         {
           priv->first_start_done = TRUE;
@@ -1594,7 +1928,8 @@ start_step (ModeOp *op)
           ModeService *child = g_ptr_array_index (priv->children, op->index++);
 
           op->step--; /* come back for the next one */
-          op_maybe_start_child (op, child);
+          op->pending++;
+          service_begin (child, start_dependency_request (op), op_child_started, op);
         }
       break;
 
@@ -1616,6 +1951,25 @@ start_step (ModeOp *op)
     }
 
   return TRUE;
+}
+
+static void
+start_begin (ModeService *self,
+             guint        flags,
+             ModeOpDone   func,
+             gpointer     data)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  ModeOp *op;
+
+  g_assert (!priv->started);
+
+  priv->started = TRUE;
+  set_state (self, MODE_SERVICE_STATE_STARTING);
+  notify_property (self, properties[PROP_STARTED]);
+
+  op = op_new (self, OP_START, flags, func, data);
+  op_run (op);
 }
 
 /* }}} */
@@ -1659,8 +2013,8 @@ wait_for_shutdown (ModeOp *op)
 
   extras->shutdown_deadline.func = shutdown_timed_out;
   extras->shutdown_deadline.data = self;
-  _mode_scheduler_add (service_get_scheduler (self), &extras->shutdown_deadline,
-                       service_now (self) + (gint64) (priv->shutdown_timeout * G_USEC_PER_SEC));
+  service_schedule (self, &extras->shutdown_deadline,
+                    service_deadline (self, priv->shutdown_timeout));
 }
 
 static gboolean
@@ -1680,6 +2034,9 @@ stop_step (ModeOp *op)
       stop_timers (self);
       wake_stop_waiters (self);
       wake_sleepers (self);
+      /* a start hook in flight is told to end; on_stop waits for it */
+      if (priv->hook_op != NULL && priv->start_cancellable != NULL)
+        g_cancellable_cancel (priv->start_cancellable);
       break;
 
     case STOP_ON_STOP:
@@ -1717,6 +2074,8 @@ stop_step (ModeOp *op)
         }
       if (priv->cancellable != NULL)
         g_cancellable_cancel (priv->cancellable);
+      if (priv->start_cancellable != NULL)
+        g_cancellable_cancel (priv->start_cancellable);
       break;
 
     case STOP_JOIN_TASKS:
@@ -1745,6 +2104,32 @@ stop_step (ModeOp *op)
   return TRUE;
 }
 
+/* Stops the service as part of another operation (a restart): joins a
+ * stop in flight; nothing to do for a service not started, or stopped. */
+static void
+stop_begin (ModeService *self,
+            ModeOpDone   func,
+            gpointer     data)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  ModeOp *op;
+
+  if (priv->ops[OP_STOP] != NULL)
+    {
+      op_add_waiter (priv->ops[OP_STOP], func, data);
+      return;
+    }
+
+  if (!priv->started || priv->stop_done)
+    {
+      func (self, NULL, data);
+      return;
+    }
+
+  op = op_new (self, OP_STOP, 0, func, data);
+  op_run (op);
+}
+
 /* }}} */
 
 /* Restart {{{ */
@@ -1757,6 +2142,8 @@ enum {
   RESTART_DONE,
 };
 
+/* Back to INIT: the service only. Its dependencies are reset when its
+ * start reaches them, if they stopped (MODE_OP_ENSURE). */
 static void
 service_reset (ModeService *self)
 {
@@ -1766,7 +2153,6 @@ service_reset (ModeService *self)
   gboolean was_started = priv->started;
   gboolean should_stop = service_should_stop (priv);
 
-
   priv->started = FALSE;
   priv->stopped = FALSE;
   priv->stop_done = FALSE;
@@ -1774,6 +2160,7 @@ service_reset (ModeService *self)
   priv->crashed = FALSE;
   g_clear_error (&priv->crash_reason);
   g_clear_object (&priv->cancellable);
+  g_clear_object (&priv->start_cancellable);
   priv->restart_count++;
 
   if (priv->state != MODE_SERVICE_STATE_INIT || was_crashed)
@@ -1790,44 +2177,55 @@ service_reset (ModeService *self)
   if (should_stop)
     notify_property (self, properties[PROP_SHOULD_STOP]);
   notify_property (self, properties[PROP_RESTART_COUNT]);
+}
 
-
-  if (priv->children != NULL)
-    for (guint i = 0; i < priv->children->len; i++)
-      service_reset (service_resolve (g_ptr_array_index (priv->children, i)));
+static GError *
+restart_stopped_error (ModeService *self)
+{
+  return g_error_new (MODE_ERROR, MODE_ERROR_STOPPED,
+                      _("Service %s was stopped while it restarted"),
+                      mode_service_get_label (self));
 }
 
 static gboolean
 restart_step (ModeOp *op)
 {
   ModeService *self = op->self;
-  ModeServicePrivate *priv = GET_PRIV (self);
 
   switch (op->step++)
     {
     case RESTART_STOP:
-      if (priv->started)
-        {
-          op->pending++;
-          op_begin (self, OP_STOP, op_self_done, op);
-        }
+      op->pending++;
+      stop_begin (self, op_self_done, op);
       break;
 
     case RESTART_RESET:
+      if (op->stop_requested)
+        {
+          g_clear_error (&op->error);
+          op_take_error (op, restart_stopped_error (self));
+          return FALSE;
+        }
       /* A failed stop was logged; the restart goes on all the same. */
       g_clear_error (&op->error);
       service_reset (self);
       break;
 
     case RESTART_ON_RESTART:
-      op_call_hook (op, HOOK_RESTART);
+      if ((op->flags & OP_QUIET) == 0)
+        op_call_hook (op, HOOK_RESTART);
       break;
 
     case RESTART_START:
       if (op->error != NULL)
         return FALSE;
+      if (op->stop_requested)
+        {
+          op_take_error (op, restart_stopped_error (self));
+          return FALSE;
+        }
       op->pending++;
-      op_begin (self, OP_START, op_self_done, op);
+      start_begin (self, OP_ENSURE_DEPS | (op->flags & OP_CONTAIN), op_self_done, op);
       break;
 
     case RESTART_DONE:
@@ -1850,6 +2248,8 @@ op_run (ModeOp *op)
     [OP_STOP] = stop_step,
     [OP_RESTART] = restart_step,
   };
+  ModeService *self = op->self;
+  ModeServicePrivate *priv = GET_PRIV (self);
   LogBatch *batch;
   gboolean more;
 
@@ -1864,32 +2264,80 @@ op_run (ModeOp *op)
   op->running = FALSE;
 
   if (!more && op->pending == 0)
-    op_finish (op);
+    {
+      /* the op holds the service: keep it for what follows */
+      if (G_UNLIKELY (priv->extras != NULL && priv->extras->hook_waiters.length > 0))
+        {
+          g_object_ref (self);
+          op_finish (op);
+          hook_waiters_resume (self);
+          g_object_unref (self);
+        }
+      else
+        op_finish (op);
+    }
+  else if (G_UNLIKELY (priv->extras != NULL && priv->extras->hook_waiters.length > 0))
+    hook_waiters_resume (self);
+
   log_batch_leave (batch);
 }
 
-/* Begins an operation, or joins the one of the same kind in flight. */
+/* Does MODE_OP_ENSURE restart the service rather than start it: it
+ * stopped, is stopping, or crashed. */
+static gboolean
+service_needs_restart (ModeServicePrivate *priv)
+{
+  return priv->crashed || (priv->started && priv->stopped);
+}
+
 static void
-op_begin (ModeService *self,
-          OpKind       kind,
-          ModeOpDone   func,
-          gpointer     data)
+restart_begin (ModeService *self,
+               guint        flags,
+               ModeOpDone   func,
+               gpointer     data)
+{
+  op_run (op_new (self, OP_RESTART, flags, func, data));
+}
+
+/* Answers a request, in the service's context, given the operations in
+ * flight (see the top of this section). */
+static void
+op_request (ModeService *self,
+            ModeOpKind   request,
+            ModeOpDone   func,
+            gpointer     data)
 {
   ModeServicePrivate *priv = GET_PRIV (self);
-  ModeOp *op;
+  ModeOp *restart = priv->ops[OP_RESTART];
 
-  if (priv->ops[kind] != NULL)
+  switch (request)
     {
-      op_add_waiter (priv->ops[kind], func, data);
-      return;
-    }
-
-  switch (kind)
-    {
-    case OP_START:
+    case MODE_OP_START:
+    case MODE_OP_START_CONTAINED:
+    case MODE_OP_ENSURE:
+      if (priv->ops[OP_START] != NULL)
+        {
+          op_add_waiter (priv->ops[OP_START], func, data);
+          return;
+        }
+      if (restart != NULL && !restart->stop_requested)
+        {
+          /* the restart starts the service */
+          op_add_waiter (restart, func, data);
+          return;
+        }
+      if (restart == NULL && request == MODE_OP_ENSURE && service_needs_restart (priv))
+        {
+          restart_begin (self, OP_QUIET, func, data);
+          return;
+        }
+      if (priv->ops[OP_STOP] != NULL || restart != NULL)
+        {
+          op_defer (self, request, func, data);
+          return;
+        }
       if (priv->started)
         {
-          /* raced with another thread's start */
           g_autoptr(GError) error =
             g_error_new (MODE_ERROR, MODE_ERROR_ALREADY_STARTED,
                          _("Service %s was already started"),
@@ -1897,46 +2345,58 @@ op_begin (ModeService *self,
           func (self, error, data);
           return;
         }
-      priv->started = TRUE;
-      set_state (self, MODE_SERVICE_STATE_STARTING);
-      notify_property (self, properties[PROP_STARTED]);
-      break;
+      start_begin (self,
+                   request == MODE_OP_ENSURE ? OP_ENSURE_DEPS :
+                   request == MODE_OP_START_CONTAINED ? OP_CONTAIN : 0,
+                   func, data);
+      return;
 
-    case OP_STOP:
-      /* Stop before start, and stop after stop, do nothing. */
-      if (!priv->started || priv->stop_done)
+    case MODE_OP_STOP:
+      if (restart != NULL)
         {
-          func (self, NULL, data);
-          return;
+          restart->stop_requested = TRUE;
+          if (priv->ops[OP_STOP] == NULL && priv->ops[OP_START] == NULL)
+            {
+              /* between the restart's stop and its start: it ends there,
+               * its on_restart (if in flight) cancelled */
+              if (priv->hook_op == restart && priv->start_cancellable != NULL)
+                g_cancellable_cancel (priv->start_cancellable);
+              op_defer (self, request, func, data);
+              return;
+            }
         }
-      break;
+      stop_begin (self, func, data);
+      return;
 
-    case OP_RESTART:
+    case MODE_OP_RESTART:
+      if (restart != NULL && !restart->stop_requested)
+        op_add_waiter (restart, func, data);
+      else if (restart != NULL)
+        op_defer (self, request, func, data);
+      else
+        restart_begin (self, 0, func, data);
+      return;
+
     default:
-      break;
+      g_return_if_reached ();
     }
-
-  op = op_new (self, kind, func, data);
-  priv->ops[kind] = op;
-  op_run (op);
 }
 
-/* Begins an operation on a service that may run its lifecycle
- * elsewhere (a ModeServiceThread, a ModeServiceProxy): its class's
- * delegate decides where, and comes back to the engine through
- * _mode_service_run_op(). */
+/* Asks @request of a service that may run its lifecycle elsewhere (a
+ * ModeServiceThread, a ModeServiceProxy): its class's delegate decides
+ * where, and comes back to the engine through _mode_service_run_op(). */
 static inline void
 service_begin (ModeService *self,
-               OpKind       kind,
+               ModeOpKind   request,
                ModeOpDone   func,
                gpointer     data)
 {
   const ModeServiceDelegate *delegate = SERVICE_DELEGATE (self);
 
   if (G_UNLIKELY (delegate != NULL))
-    delegate->begin (self, kind, func, data);
+    delegate->begin (self, request, func, data);
   else
-    op_begin (self, kind, func, data);
+    op_request (self, request, func, data);
 }
 
 /* The entry points of mode-service-private.h, for the subclasses. */
@@ -1947,6 +2407,7 @@ _mode_service_begin (ModeService *self,
                      gpointer     data)
 {
   g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (kind <= MODE_OP_START_CONTAINED);
 
   service_begin (self, kind, func, data);
 }
@@ -1958,9 +2419,9 @@ _mode_service_run_op (ModeService *self,
                       gpointer     data)
 {
   g_return_if_fail (MODE_IS_SERVICE (self));
-  g_return_if_fail (kind < N_OPS);
+  g_return_if_fail (kind <= MODE_OP_START_CONTAINED);
 
-  op_begin (self, kind, func, data);
+  op_request (self, kind, func, data);
 }
 
 void
@@ -1988,77 +2449,288 @@ _mode_service_set_main_context (ModeService  *self,
 
 /* }}} */
 
-/* Public entry points {{{ */
-
-static void
-complete_task_boolean (ModeService  *self,
-                       const GError *error,
-                       gpointer      data)
-{
-  GTask *task = data;
-
-  if (error != NULL)
-    g_task_return_error (task, g_error_copy (error));
-  else
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
-}
+/* Public entry points {{{
+ *
+ * A call of the public API is a Call: its GTask, made in the caller's
+ * thread (the callback runs in the caller's thread-default context, as
+ * GIO's do), begun in the service's context (no state is read before
+ * that), answered once: by the operation, or at once when its
+ * cancellable is cancelled. The Call lives until the operation let go
+ * of it and the caller's callback ran: a start answered but not yet
+ * delivered makes a start that comes meanwhile get the same answer.
+ */
 
 typedef struct
 {
-  ModeService *self;
-  GTask       *task;
-  OpKind       kind;
-} Dispatch;
+  GTask               *task;          /* (owned) */
+  GAsyncReadyCallback  callback;
+  gpointer             user_data;
+  GSource             *cancel_source; /* (owned) (nullable) */
+  ModeOpKind           request;
+  gint                 refs;          /* atomic */
+  gint                 answered;      /* atomic */
+  guint                maybe : 1;     /* maybe_start */
+  guint                started_it : 1; /* maybe_start: this call's start */
+  guint                counted : 1;   /* in starts_undelivered */
+} Call;
+
+static void
+call_unref (Call *call)
+{
+  if (!g_atomic_int_dec_and_test (&call->refs))
+    return;
+
+  g_assert (call->cancel_source == NULL);
+  g_object_unref (call->task);
+  g_free (call);
+}
+
+/* The GTask's own callback: the caller's, then the Call's bookkeeping. */
+static void
+call_delivered (GObject      *object,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Call *call = data;
+
+  if (call->callback != NULL)
+    call->callback (object, result, call->user_data);
+  if (call->counted)
+    g_atomic_int_add (&GET_PRIV (MODE_SERVICE (object))->starts_undelivered, -1);
+  call_unref (call);
+}
+
+static Call *
+call_new (ModeService         *self,
+          ModeOpKind           request,
+          gpointer             source_tag,
+          const char          *name,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  Call *call = g_new0 (Call, 1);
+
+  call->callback = callback;
+  call->user_data = user_data;
+  call->request = request;
+  call->refs = 2;  /* the operation's, the delivery's */
+  call->task = g_task_new (self, cancellable, call_delivered, call);
+  g_task_set_source_tag (call->task, source_tag);
+  g_task_set_name (call->task, name);
+  /* the answer says whether the call was cancelled: an operation that
+   * ended before the cancellation was seen reports how it ended */
+  g_task_set_check_cancellable (call->task, FALSE);
+
+  return call;
+}
+
+/* Claims the answer: FALSE when the call was answered already. */
+static gboolean
+call_claim (Call *call)
+{
+  if (!g_atomic_int_compare_and_exchange (&call->answered, FALSE, TRUE))
+    return FALSE;
+
+  if (call->cancel_source != NULL)
+    {
+      g_source_destroy (call->cancel_source);
+      g_clear_pointer (&call->cancel_source, g_source_unref);
+    }
+  return TRUE;
+}
+
+/* Answers the call, unless it was answered already. A start answered by
+ * its operation counts as in flight until its callback ran. */
+static void
+call_answer (Call         *call,
+             const GError *error,
+             gboolean      value,
+             gboolean      by_op)
+{
+  ModeService *self = g_task_get_source_object (call->task);
+
+  if (!call_claim (call))
+    return;
+
+  if (by_op && call->request == MODE_OP_START)
+    {
+      call->counted = TRUE;
+      g_atomic_int_inc (&GET_PRIV (self)->starts_undelivered);
+    }
+
+  if (error != NULL)
+    g_task_return_error (call->task, g_error_copy (error));
+  else
+    g_task_return_boolean (call->task, value);
+}
+
+/* The operation ended: the Call's answer, if not given yet. */
+static void
+call_op_done (ModeService  *self,
+              const GError *error,
+              gpointer      data)
+{
+  Call *call = data;
+
+  if (call->maybe && g_error_matches (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED))
+    call_answer (call, NULL, FALSE, TRUE);
+  else if (call->maybe)
+    call_answer (call, error, call->started_it, TRUE);
+  else
+    call_answer (call, error, TRUE, TRUE);
+
+  call_unref (call);
+}
+
+static void
+nothing_done (ModeService  *self,
+              const GError *error,
+              gpointer      data)
+{
+}
+
+/* Does anybody other than cancelled calls wait for @op? */
+static gboolean
+waiter_wanted (const ModeWaiter *waiter)
+{
+  return waiter->func != call_op_done ||
+         !g_atomic_int_get (&((Call *) waiter->data)->answered);
+}
 
 static gboolean
-dispatch_in_context (gpointer data)
+op_wanted (ModeOp *op)
 {
-  Dispatch *d = data;
+  if (waiter_wanted (&op->first))
+    return TRUE;
+  if (op->more != NULL)
+    for (guint i = 0; i < op->more->len; i++)
+      if (waiter_wanted (&g_array_index (op->more, ModeWaiter, i)))
+        return TRUE;
+  return FALSE;
+}
 
-  op_begin (d->self, d->kind, complete_task_boolean, g_steal_pointer (&d->task));
+/* The call's cancellable was cancelled: it returns now. A start or a
+ * restart that nobody else waits for then ends like one a stop
+ * interrupted; a stop goes on. */
+static gboolean
+call_cancelled (GCancellable *cancellable,
+                gpointer      data)
+{
+  Call *call = data;
+  ModeService *self = g_task_get_source_object (call->task);
+  ModeServicePrivate *priv = GET_PRIV (self);
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                 _("Operation was cancelled"));
+  ModeOp *op = NULL;
+
+  g_object_ref (self);
+  call_answer (call, error, FALSE, FALSE);
+
+  if (call->request == MODE_OP_START || call->request == MODE_OP_RESTART)
+    {
+      if (SERVICE_DELEGATE (self) != NULL)
+        service_begin (self, MODE_OP_STOP, nothing_done, NULL);
+      else
+        {
+          for (guint i = 0; i < N_OPS && op == NULL; i++)
+            if (priv->ops[i] != NULL && i != OP_STOP && op_has_waiter (priv->ops[i], call))
+              op = priv->ops[i];
+          if (op != NULL && !op_wanted (op))
+            op_request (self, MODE_OP_STOP, nothing_done, NULL);
+        }
+    }
+
+  g_object_unref (self);
   return G_SOURCE_REMOVE;
 }
 
 static void
-dispatch_free (gpointer data)
+call_watch_cancellable (Call         *call,
+                        GMainContext *context)
 {
-  Dispatch *d = data;
+  GCancellable *cancellable = g_task_get_cancellable (call->task);
 
-  g_clear_object (&d->task);
-  g_object_unref (d->self);
-  g_free (d);
+  if (cancellable == NULL)
+    return;
+
+  call->cancel_source = g_cancellable_source_new (cancellable);
+  g_source_set_static_name (call->cancel_source, "[mode] call cancelled");
+  g_source_set_callback (call->cancel_source, G_SOURCE_FUNC (call_cancelled), call, NULL);
+  g_source_attach (call->cancel_source, context);
 }
 
-/* Runs @kind for @task where the service lives: now when the caller is
- * there, through the service's context otherwise. */
+/* In the service's context: the call begins. */
+static gboolean
+call_begin_in_context (gpointer data)
+{
+  Call *call = data;
+  ModeService *self = g_task_get_source_object (call->task);
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (call->task)))
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                     _("Operation was cancelled"));
+      call_answer (call, error, FALSE, FALSE);
+      call_unref (call);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (call->request == MODE_OP_START)
+    {
+      /* a start answered but not delivered yet is still in flight: this
+       * one joins it */
+      if (priv->started && priv->last_start_valid && !call->maybe &&
+          g_atomic_int_get (&priv->starts_undelivered) > 0)
+        {
+          call_answer (call, priv->extras != NULL ? priv->extras->last_start_error : NULL,
+                       TRUE, TRUE);
+          call_unref (call);
+          return G_SOURCE_REMOVE;
+        }
+
+      call->started_it = !priv->started && priv->ops[OP_START] == NULL &&
+                         priv->ops[OP_STOP] == NULL && priv->ops[OP_RESTART] == NULL;
+    }
+
+  call_watch_cancellable (call, priv->context);
+  op_request (self, call->request, call_op_done, call);
+  return G_SOURCE_REMOVE;
+}
+
+/* Begins @call where the service lives: now when the caller is there,
+ * through the service's context otherwise; a delegated service's
+ * delegate decides. */
 static void
-dispatch_op (ModeService *self,
-             OpKind       kind,
-             GTask       *task)
+call_begin (ModeService *self,
+            Call        *call)
 {
   ModeServicePrivate *priv = GET_PRIV (self);
   const ModeServiceDelegate *delegate = SERVICE_DELEGATE (self);
-  Dispatch *d;
 
   if (G_UNLIKELY (delegate != NULL))
     {
-      delegate->begin (self, kind, complete_task_boolean, task);
+      GMainContext *here = g_main_context_ref_thread_default ();
+
+      if (g_cancellable_is_cancelled (g_task_get_cancellable (call->task)))
+        {
+          call_begin_in_context (call);
+        }
+      else
+        {
+          call_watch_cancellable (call, here);
+          delegate->begin (self, call->request, call_op_done, call);
+        }
+      g_main_context_unref (here);
       return;
     }
 
-  if (service_in_context (self))
-    {
-      op_begin (self, kind, complete_task_boolean, task);
-      return;
-    }
-
-  d = g_new (Dispatch, 1);
-  d->self = g_object_ref (self);
-  d->task = task;
-  d->kind = kind;
-  g_main_context_invoke_full (priv->context, G_PRIORITY_DEFAULT,
-                              dispatch_in_context, d, dispatch_free);
+  if (_mode_context_is_current (priv->context))
+    call_begin_in_context (call);
+  else
+    g_main_context_invoke_full (priv->context, G_PRIORITY_DEFAULT,
+                                call_begin_in_context, call, NULL);
 }
 
 /* Runs @func where the service lives, now when the caller is there. */
@@ -2112,23 +2784,26 @@ mode_service_new (void)
  * mode_service_start_async:
  * @self: a #ModeService
  * @cancellable: (nullable): a #GCancellable; cancelling it makes this
- *   call fail with %G_IO_ERROR_CANCELLED but does not stop the start:
- *   use mode_service_stop_async() for that
+ *   call return %G_IO_ERROR_CANCELLED at once, and stops the service
+ *   (what the start started is stopped, as by mode_service_stop_async())
+ *   unless another call still waits for the same start
  * @callback: (scope async): called when the service runs or failed to start
  * @user_data: data for @callback
  *
  * Starts the service and its dependencies (see the description of
  * #ModeService for the order).
  *
- * A service starts once: starting a service that is not
- * %MODE_SERVICE_STATE_INIT fails with %MODE_ERROR_ALREADY_STARTED
- * (mode_service_maybe_start_async() and mode_service_restart_async() are
- * the calls for that). A second call while the start is in flight
- * completes with the result of the first. When the service is stopped
- * while it starts, the start fails with %MODE_ERROR_STOPPED and starts
- * nothing more; when it crashes, the start fails with the crash reason.
- * A hook that fails makes the start fail with its error and crashes the
- * service.
+ * A service starts once: starting a service that was started before
+ * fails with %MODE_ERROR_ALREADY_STARTED (mode_service_maybe_start_async()
+ * and mode_service_restart_async() are the calls for that). A second
+ * call while the start is in flight (until its callback ran) completes
+ * with the result of the first; a call while the service stops waits
+ * for the stop to end. When the service is stopped while it starts, the
+ * start fails with %MODE_ERROR_STOPPED and starts nothing more; a hook
+ * of the start in flight then is cancelled, and the stop waits for it
+ * to return. When the service crashes while it starts, the start fails
+ * with the crash reason. A hook that fails makes the start fail with its
+ * error and crashes the service.
  *
  * Since: 0.1
  */
@@ -2138,37 +2813,11 @@ mode_service_start_async (ModeService         *self,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
-  ModeServicePrivate *priv;
-  GTask *task;
-
   g_return_if_fail (MODE_IS_SERVICE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  priv = GET_PRIV (self);
-
-  if (SERVICE_DELEGATE (self) == NULL &&
-      priv->started && priv->ops[OP_START] == NULL && priv->ops[OP_RESTART] == NULL)
-    {
-      g_task_report_new_error (self, callback, user_data, mode_service_start_async,
-                               MODE_ERROR, MODE_ERROR_ALREADY_STARTED,
-                               _("Service %s was already started"),
-                               mode_service_get_label (self));
-      return;
-    }
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, mode_service_start_async);
-  g_task_set_name (task, "[mode] start");
-
-  if (SERVICE_DELEGATE (self) == NULL &&
-      priv->ops[OP_RESTART] != NULL && priv->ops[OP_START] == NULL)
-    {
-      /* A restart is under way: it starts the service; wait for it. */
-      op_add_waiter (priv->ops[OP_RESTART], complete_task_boolean, task);
-      return;
-    }
-
-  dispatch_op (self, OP_START, task);
+  call_begin (self, call_new (self, MODE_OP_START, mode_service_start_async, "[mode] start",
+                              cancellable, callback, user_data));
 }
 
 /**
@@ -2190,54 +2839,21 @@ mode_service_start_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_start_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* A delegated service's maybe_start: started before is not an error. */
-static void
-complete_task_maybe_started (ModeService  *self,
-                             const GError *error,
-                             gpointer      data)
-{
-  GTask *task = data;
-
-  if (g_error_matches (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED))
-    g_task_return_boolean (task, FALSE);
-  else if (error != NULL)
-    g_task_return_error (task, g_error_copy (error));
-  else
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
-}
-
-static gboolean
-maybe_start_in_context (gpointer data)
-{
-  GTask *task = g_steal_pointer (&data);
-  ModeService *self = g_task_get_source_object (task);
-  ModeServicePrivate *priv = GET_PRIV (self);
-
-  if (priv->started || priv->ops[OP_START] != NULL)
-    {
-      g_task_return_boolean (task, FALSE);
-      g_object_unref (task);
-    }
-  else
-    op_begin (self, OP_START, complete_task_boolean, task);
-
-  return G_SOURCE_REMOVE;
 }
 
 /**
  * mode_service_maybe_start_async:
  * @self: a #ModeService
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a #GCancellable, as for mode_service_start_async()
  * @callback: (scope async): called when done
  * @user_data: data for @callback
  *
  * Starts the service if it was never started, as
- * mode_service_start_async() does; does nothing otherwise.
+ * mode_service_start_async() does; does nothing otherwise. A call while
+ * a start is in flight joins it.
  *
  * Since: 0.1
  */
@@ -2247,19 +2863,17 @@ mode_service_maybe_start_async (ModeService         *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  GTask *task;
+  Call *call;
 
   g_return_if_fail (MODE_IS_SERVICE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, mode_service_maybe_start_async);
-  g_task_set_name (task, "[mode] maybe_start");
-
-  if (SERVICE_DELEGATE (self) != NULL)
-    SERVICE_DELEGATE (self)->begin (self, OP_START, complete_task_maybe_started, task);
-  else
-    run_in_context (self, maybe_start_in_context, task, NULL);
+  call = call_new (self, MODE_OP_START, mode_service_maybe_start_async,
+                   "[mode] maybe_start", cancellable, callback, user_data);
+  call->maybe = TRUE;
+  /* a delegated service answers ALREADY_STARTED when it was started */
+  call->started_it = TRUE;
+  call_begin (self, call);
 }
 
 /**
@@ -2271,7 +2885,8 @@ mode_service_maybe_start_async (ModeService         *self,
  * Finishes mode_service_maybe_start_async().
  *
  * Returns: %TRUE when this call started the service, %FALSE when it had
- *   been started before, or with @error set when the start failed
+ *   been started before or another call started it, or with @error set
+ *   when the start failed
  *
  * Since: 0.1
  */
@@ -2282,6 +2897,7 @@ mode_service_maybe_start_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_maybe_start_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -2290,7 +2906,7 @@ mode_service_maybe_start_finish (ModeService   *self,
  * mode_service_stop_async:
  * @self: a #ModeService
  * @cancellable: (nullable): a #GCancellable; cancelling it makes this
- *   call fail with %G_IO_ERROR_CANCELLED but does not interrupt the stop
+ *   call return %G_IO_ERROR_CANCELLED at once, and the stop goes on
  * @callback: (scope async): called when the service has stopped
  * @user_data: data for @callback
  *
@@ -2302,8 +2918,12 @@ mode_service_maybe_start_finish (ModeService   *self,
  *
  * Stopping a service that was never started does nothing, and so does
  * stopping a stopped one; a second call while the stop is in flight
- * completes with the first. A crashed service is stopped like any other,
- * so that nothing is left behind.
+ * completes with the first. A stop while the service starts makes the
+ * start fail with %MODE_ERROR_STOPPED: a start hook in flight is
+ * cancelled and @on_stop runs once it returned. A stop while the
+ * service restarts makes the restart end without starting it again. A
+ * crashed service is stopped like any other, so that nothing is left
+ * behind.
  *
  * Since: 0.1
  */
@@ -2313,16 +2933,11 @@ mode_service_stop_async (ModeService         *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (MODE_IS_SERVICE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, mode_service_stop_async);
-  g_task_set_name (task, "[mode] stop");
-
-  dispatch_op (self, OP_STOP, task);
+  call_begin (self, call_new (self, MODE_OP_STOP, mode_service_stop_async, "[mode] stop",
+                              cancellable, callback, user_data));
 }
 
 /**
@@ -2332,8 +2947,9 @@ mode_service_stop_async (ModeService         *self,
  * @error: return location for a #GError
  *
  * Finishes mode_service_stop_async(). The service is stopped whatever
- * this returns; an error is the first one that a hook of the service
- * itself returned while it stopped.
+ * this returns (unless the call was cancelled: then the stop goes on);
+ * an error is the first one that a hook of the service itself returned
+ * while it stopped.
  *
  * Returns: %TRUE when every hook succeeded, %FALSE with @error set otherwise
  *
@@ -2346,6 +2962,7 @@ mode_service_stop_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_stop_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -2353,15 +2970,28 @@ mode_service_stop_finish (ModeService   *self,
 /**
  * mode_service_restart_async:
  * @self: a #ModeService
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a #GCancellable; cancelling it makes this
+ *   call return %G_IO_ERROR_CANCELLED at once; unless another call still
+ *   waits for the same restart, the service is then stopped (its stop
+ *   completes) and not started again
  * @callback: (scope async): called when the service runs again, or failed to
  * @user_data: data for @callback
  *
- * Restarts the service: stops it if it was started, resets it and its
- * dependencies to %MODE_SERVICE_STATE_INIT (clearing a crash and adding
- * one to #ModeService:restart-count), runs @on_restart and starts it
- * again. The dependencies that @on_init_dependencies returned are not
- * added again, and @on_first_start does not run again.
+ * Restarts the service: stops it if it was started, resets it to
+ * %MODE_SERVICE_STATE_INIT (clearing a crash and adding one to
+ * #ModeService:restart-count), runs @on_restart and starts it again.
+ * The dependencies that @on_init_dependencies returned are not added
+ * again, and @on_first_start does not run again.
+ *
+ * As the service starts again, each dependency that stopped or crashed
+ * (those the restart's stop stopped, say) is reset and started again
+ * too (without its @on_restart); a dependency that runs is left as it
+ * is, and one that starts is waited for.
+ *
+ * A second call while the restart is in flight completes with the
+ * first; a restart while the service stops waits for the stop and
+ * then starts it again; a stop while it restarts makes it fail with
+ * %MODE_ERROR_STOPPED.
  *
  * Since: 0.1
  */
@@ -2371,16 +3001,11 @@ mode_service_restart_async (ModeService         *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (MODE_IS_SERVICE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, mode_service_restart_async);
-  g_task_set_name (task, "[mode] restart");
-
-  dispatch_op (self, OP_RESTART, task);
+  call_begin (self, call_new (self, MODE_OP_RESTART, mode_service_restart_async,
+                              "[mode] restart", cancellable, callback, user_data));
 }
 
 /**
@@ -2402,8 +3027,26 @@ mode_service_restart_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_restart_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* A wait_until_stopped call whose cancellable was cancelled. */
+static gboolean
+stop_waiter_cancelled (GCancellable *cancellable,
+                       gpointer      data)
+{
+  GTask *task = data;
+  ModeService *self = service_resolve (g_task_get_source_object (task));
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  /* the array's reference goes with it; the source holds one */
+  if (priv->stop_waiters != NULL)
+    g_ptr_array_remove (priv->stop_waiters, task);
+  g_task_return_error_if_cancelled (task);
+
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -2412,6 +3055,10 @@ wait_until_stopped_in_context (gpointer data)
   GTask *task = data;
   ModeService *self = service_resolve (g_task_get_source_object (task));
   ModeServicePrivate *priv = GET_PRIV (self);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  if (g_task_return_error_if_cancelled (task))
+    return G_SOURCE_REMOVE;
 
   if (service_should_stop (priv))
     {
@@ -2423,13 +3070,25 @@ wait_until_stopped_in_context (gpointer data)
     priv->stop_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (priv->stop_waiters, g_object_ref (task));
 
+  if (cancellable != NULL)
+    {
+      GSource *source = g_cancellable_source_new (cancellable);
+
+      g_source_set_static_name (source, "[mode] wait_until_stopped cancelled");
+      g_source_set_callback (source, G_SOURCE_FUNC (stop_waiter_cancelled),
+                             g_object_ref (task), g_object_unref);
+      g_source_attach (source, priv->context);
+      g_task_set_task_data (task, source, (GDestroyNotify) g_source_unref);
+    }
+
   return G_SOURCE_REMOVE;
 }
 
 /**
  * mode_service_wait_until_stopped_async:
  * @self: a #ModeService
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a #GCancellable; cancelling it makes the
+ *   call return %G_IO_ERROR_CANCELLED at once
  * @callback: (scope async): called when the service was told to stop
  * @user_data: data for @callback
  *
@@ -2476,6 +3135,8 @@ mode_service_wait_until_stopped_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_wait_until_stopped_async),
+                        FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -2634,8 +3295,9 @@ mark_crashed_tree (ModeService  *self,
 
       call->self = g_object_ref (service);
       call->reason = g_error_copy (reason);
-      g_main_context_invoke_full (GET_PRIV (service)->context, G_PRIORITY_DEFAULT,
-                                  mark_crashed_one_in_context, call, crash_call_free);
+      /* the way of every call from elsewhere: a thread's service that
+       * does not run is marked here, at once */
+      run_in_context (service, mark_crashed_one_in_context, call, crash_call_free);
     }
 }
 
@@ -3150,6 +3812,7 @@ mode_service_sleep_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_sleep_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -3207,6 +3870,7 @@ mode_service_wait_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_wait_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -3516,6 +4180,15 @@ mode_service_describe (ModeService *self)
   out = g_string_new (NULL);
   describe_service (self, out, 0, seen);
 
+  /* labels, names and messages come from anywhere: the text is UTF-8 */
+  if (!g_utf8_validate_len (out->str, out->len, NULL))
+    {
+      char *valid = g_utf8_make_valid (out->str, out->len);
+
+      g_string_free (out, TRUE);
+      return valid;
+    }
+
   return g_string_free (out, FALSE);
 }
 
@@ -3544,6 +4217,20 @@ depends_on (ModeService *self,
       return TRUE;
 
   return FALSE;
+}
+
+/* Does @self depend on @target, directly or not? */
+static gboolean
+depends_on_service (ModeService *self,
+                    ModeService *target)
+{
+  g_autoptr(GHashTable) seen = NULL;
+
+  if (GET_PRIV (service_resolve (self))->children == NULL)
+    return FALSE;
+
+  seen = g_hash_table_new (NULL, NULL);
+  return depends_on (self, target, seen);
 }
 
 static gboolean
@@ -3634,7 +4321,9 @@ mode_service_add_dependency (ModeService *self,
 
 typedef struct
 {
-  ModeService *service;  /* (owned) */
+  ModeService *service;        /* (owned) */
+  GSource     *cancel_source;  /* (owned) (nullable) */
+  gboolean     answered;
 } DependencyCall;
 
 static void
@@ -3642,8 +4331,61 @@ dependency_call_free (gpointer data)
 {
   DependencyCall *call = data;
 
+  g_assert (call->cancel_source == NULL);
   g_object_unref (call->service);
   g_free (call);
+}
+
+/* Claims the answer of a dependency call: FALSE when it was given. */
+static gboolean
+dependency_call_claim (GTask *task)
+{
+  DependencyCall *call = g_task_get_task_data (task);
+
+  if (call->answered)
+    return FALSE;
+
+  call->answered = TRUE;
+  if (call->cancel_source != NULL)
+    {
+      g_source_destroy (call->cancel_source);
+      g_clear_pointer (&call->cancel_source, g_source_unref);
+    }
+  return TRUE;
+}
+
+/* Takes @child out of the dependencies of @self without stopping it. */
+static void
+detach_dependency (ModeService *self,
+                   ModeService *child)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  if (priv->children == NULL || !has_dependency (self, child))
+    return;
+
+  mode_node_detach (SERVICE_BEACON (child), priv->beacon);
+  g_ptr_array_remove (priv->children, child);
+}
+
+/* A runtime dependency that failed to start has stopped: it goes. */
+static void
+runtime_dependency_failed_stopped (ModeService  *child,
+                                   const GError *error,
+                                   gpointer      data)
+{
+  GTask *task = data;
+  ModeService *self = service_resolve (g_task_get_source_object (task));
+  const GError *start_error = g_object_get_data (G_OBJECT (task), "mode-start-error");
+
+  if (error != NULL)
+    service_log (self, G_LOG_LEVEL_MESSAGE, "Error while stopping child %s: %s",
+                 mode_service_get_label (child), error->message);
+
+  detach_dependency (self, child);
+  if (dependency_call_claim (task))
+    g_task_return_error (task, g_error_copy (start_error));
+  g_object_unref (task);
 }
 
 static void
@@ -3654,10 +4396,35 @@ runtime_dependency_started (ModeService  *child,
   GTask *task = data;
 
   if (error != NULL && !g_error_matches (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED))
-    g_task_return_error (task, g_error_copy (error));
-  else
+    {
+      /* it fails its caller, and only that: it is stopped (what it
+       * started, its cleanups) and taken out of the tree */
+      g_object_set_data_full (G_OBJECT (task), "mode-start-error", g_error_copy (error),
+                              (GDestroyNotify) g_error_free);
+      service_begin (child, MODE_OP_STOP, runtime_dependency_failed_stopped, task);
+      return;
+    }
+
+  if (dependency_call_claim (task))
     g_task_return_pointer (task, child, NULL);
   g_object_unref (task);
+}
+
+/* The call was cancelled: it returns now, and a start under way ends
+ * as a failed one does (stopped, detached). */
+static gboolean
+runtime_dependency_cancelled (GCancellable *cancellable,
+                              gpointer      data)
+{
+  GTask *task = data;
+  DependencyCall *call = g_task_get_task_data (task);
+
+  if (!dependency_call_claim (task))
+    return G_SOURCE_REMOVE;
+
+  g_task_return_error_if_cancelled (task);
+  service_begin (call->service, MODE_OP_STOP, nothing_done, NULL);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -3667,23 +4434,38 @@ add_runtime_dependency_in_context (gpointer data)
   ModeService *self = service_resolve (g_task_get_source_object (task));
   ModeServicePrivate *priv = GET_PRIV (self);
   DependencyCall *call = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   ModeService *child = call->service;
-  ModeServicePrivate *cpriv = GET_PRIV (child);
 
-  if (mode_service_add_dependency (self, child) == NULL)
+  if (g_task_return_error_if_cancelled (task))
+    return G_SOURCE_REMOVE;
+
+  /* at run time, a cycle is an error, not a programmer's mistake */
+  if (child == self || service_resolve (child) == self || depends_on_service (child, self))
     {
       g_task_return_new_error (task, MODE_ERROR, MODE_ERROR_CYCLE,
-                               _("Service %s cannot depend on %s"),
+                               _("Service %s cannot depend on %s: %s already depends on %s"),
                                mode_service_get_label (self),
-                               mode_service_get_label (child));
+                               mode_service_get_label (child),
+                               mode_service_get_label (child),
+                               mode_service_get_label (self));
       return G_SOURCE_REMOVE;
     }
 
-  if (priv->started && !service_should_stop (priv) &&
-      (SERVICE_DELEGATE (child) != NULL ||
-       (!cpriv->started && cpriv->ops[OP_START] == NULL)))
+  mode_service_add_dependency (self, child);
+
+  if (priv->started && !service_should_stop (priv))
     {
-      service_begin (child, OP_START, runtime_dependency_started, g_object_ref (task));
+      if (cancellable != NULL)
+        {
+          call->cancel_source = g_cancellable_source_new (cancellable);
+          g_source_set_static_name (call->cancel_source, "[mode] add_runtime_dependency cancelled");
+          g_source_set_callback (call->cancel_source, G_SOURCE_FUNC (runtime_dependency_cancelled),
+                                 task, NULL);
+          g_source_attach (call->cancel_source, priv->context);
+        }
+      service_begin (child, MODE_OP_START_CONTAINED, runtime_dependency_started,
+                     g_object_ref (task));
       return G_SOURCE_REMOVE;
     }
 
@@ -3719,7 +4501,7 @@ mode_service_add_runtime_dependency_async (ModeService         *self,
   g_return_if_fail (MODE_IS_SERVICE (service));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  call = g_new (DependencyCall, 1);
+  call = g_new0 (DependencyCall, 1);
   call->service = g_object_ref (service);
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -3750,6 +4532,7 @@ mode_service_add_runtime_dependency_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_add_runtime_dependency_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -3761,17 +4544,28 @@ removed_dependency_stopped (ModeService  *child,
 {
   GTask *task = data;
   ModeService *self = service_resolve (g_task_get_source_object (task));
-  ModeServicePrivate *priv = GET_PRIV (self);
 
   if (error != NULL)
     service_log (self, G_LOG_LEVEL_MESSAGE, "Error while stopping child %s: %s",
                  mode_service_get_label (child), error->message);
 
-  mode_node_detach (SERVICE_BEACON (child), priv->beacon);
-  g_ptr_array_remove (priv->children, child);
+  detach_dependency (self, child);
 
-  g_task_return_boolean (task, TRUE);
+  if (dependency_call_claim (task))
+    g_task_return_boolean (task, TRUE);
   g_object_unref (task);
+}
+
+/* The call was cancelled: it returns now; the stop and the removal go on. */
+static gboolean
+remove_dependency_cancelled (GCancellable *cancellable,
+                             gpointer      data)
+{
+  GTask *task = data;
+
+  if (dependency_call_claim (task))
+    g_task_return_error_if_cancelled (task);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -3780,6 +4574,10 @@ remove_dependency_in_context (gpointer data)
   GTask *task = data;
   ModeService *self = service_resolve (g_task_get_source_object (task));
   DependencyCall *call = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  if (g_task_return_error_if_cancelled (task))
+    return G_SOURCE_REMOVE;
 
   if (!has_dependency (self, call->service))
     {
@@ -3790,7 +4588,16 @@ remove_dependency_in_context (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
-  service_begin (call->service, OP_STOP, removed_dependency_stopped, g_object_ref (task));
+  if (cancellable != NULL)
+    {
+      call->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_static_name (call->cancel_source, "[mode] remove_dependency cancelled");
+      g_source_set_callback (call->cancel_source, G_SOURCE_FUNC (remove_dependency_cancelled),
+                             task, NULL);
+      g_source_attach (call->cancel_source, GET_PRIV (self)->context);
+    }
+
+  service_begin (call->service, MODE_OP_STOP, removed_dependency_stopped, g_object_ref (task));
   return G_SOURCE_REMOVE;
 }
 
@@ -3822,7 +4629,7 @@ mode_service_remove_dependency_async (ModeService         *self,
   g_return_if_fail (MODE_IS_SERVICE (service));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  call = g_new (DependencyCall, 1);
+  call = g_new0 (DependencyCall, 1);
   call->service = g_object_ref (service);
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -3853,6 +4660,7 @@ mode_service_remove_dependency_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_remove_dependency_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -3887,13 +4695,7 @@ void
 _mode_service_detach_dependency (ModeService *self,
                                  ModeService *service)
 {
-  ModeServicePrivate *priv = GET_PRIV (self);
-
-  if (priv->children == NULL || !has_dependency (self, service))
-    return;
-
-  mode_node_detach (SERVICE_BEACON (service), priv->beacon);
-  g_ptr_array_remove (priv->children, service);
+  detach_dependency (self, service);
 }
 
 /**
@@ -4522,6 +5324,9 @@ mode_service_finalize (GObject *object)
 
       g_assert (extras->tasks.length == 0);
       g_assert (extras->sleepers.length == 0);
+      g_assert (extras->hook_waiters.length == 0);
+      g_assert (extras->deferred == NULL);
+      g_clear_error (&extras->last_start_error);
       g_clear_pointer (&extras->waking, g_ptr_array_unref);
       g_clear_pointer (&extras->task_defs, g_ptr_array_unref);
       g_clear_pointer (&extras->timers, g_ptr_array_unref);
@@ -4544,6 +5349,7 @@ mode_service_finalize (GObject *object)
   g_clear_object (&priv->beacon);
   g_clear_pointer (&priv->stop_waiters, g_ptr_array_unref);
   g_clear_object (&priv->cancellable);
+  g_clear_object (&priv->start_cancellable);
   g_clear_error (&priv->crash_reason);
   g_clear_pointer (&priv->label, g_free);
   g_clear_pointer (&priv->shortlabel, g_free);

@@ -543,11 +543,17 @@ test_dropped_hook_task (TestFixture   *f,
   g_assert_nonnull (strstr (error->message, "Alpha"));
   g_assert_true (mode_service_get_crashed (S (a)));
 
-  /* a stop hook that drops its task is logged; the stop goes on */
+  /* a stop hook that drops its task is logged; the stop goes on, and
+   * reports it, as it does any error of a stop hook */
   a->behave[HOOK_STOP] = BEHAVE_DROP;
   test_log_clear ();
-  test_stop_ok (a);
+  g_clear_error (&error);
+  g_assert_false (test_op_stop (a, &error));
+  g_assert_error (error, MODE_ERROR, MODE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "on_stop"));
   g_assert_true (test_log_contains ("*on_stop*"));
+  assert_trace ("Alpha.on_first_start Alpha.on_start(dropped) Alpha.on_stop(dropped) "
+                "Alpha.on_shutdown");
   g_assert_cmpint (mode_service_get_state (S (a)), ==, MODE_SERVICE_STATE_CRASHED);
 }
 

@@ -527,7 +527,7 @@ test_stop_while_starting (Fixture       *fixture,
   g_autoptr(TestRecorder) a = recorder_new ("A");
   g_autoptr(TestRecorder) b = recorder_new ("B");
   g_autoptr(GError) error = NULL;
-  Result r = { 0 };
+  Result r = { 0 }, stop = { 0 };
 
   a->async_hook = g_strdup ("on_start");
   mode_service_add_dependency (MODE_SERVICE (a), MODE_SERVICE (b));
@@ -536,12 +536,20 @@ test_stop_while_starting (Fixture       *fixture,
     ;
   g_assert_nonnull (a->pending);
 
-  g_assert_true (STOP (a, NULL));
+  /* the stop waits for on_start to return */
+  mode_service_stop_async (MODE_SERVICE (a), NULL, capture, &stop);
+  while (g_main_context_iteration (fixture->context, FALSE))
+    ;
+  g_assert_false (stop.done);
+  g_assert_null (strstr (events->str, "A.on_stop"));
   complete_pending (a, NULL);
   wait_for (&r);
   g_assert_false (mode_service_start_finish (MODE_SERVICE (a), r.result, &error));
   g_assert_error (error, MODE_ERROR, MODE_ERROR_STOPPED);
   g_object_unref (r.result);
+  wait_for (&stop);
+  g_assert_true (mode_service_stop_finish (MODE_SERVICE (a), stop.result, NULL));
+  g_object_unref (stop.result);
 
   /* B was never started */
   g_assert_null (strstr (events->str, "B.on_start"));
@@ -1764,7 +1772,8 @@ test_crash_while_starting (Fixture       *fixture,
   STOP (a, NULL);
 }
 
-/* maybe_start while a start is in flight answers FALSE at once. */
+/* maybe_start while a start is in flight joins it: FALSE (it did not
+ * start it) once the start succeeded. */
 static void
 test_maybe_start_in_flight (Fixture       *fixture,
                             gconstpointer  data)
@@ -1780,16 +1789,17 @@ test_maybe_start_in_flight (Fixture       *fixture,
   mode_service_maybe_start_async (MODE_SERVICE (a), NULL, capture, &r2);
   while (g_main_context_iteration (fixture->context, FALSE))
     ;
-  g_assert_true (r2.done);
+  g_assert_false (r2.done);
   g_assert_false (r1.done);
-  g_assert_false (mode_service_maybe_start_finish (MODE_SERVICE (a), r2.result, &error));
-  g_assert_no_error (error);
-  g_object_unref (r2.result);
 
   complete_pending (a, NULL);
   wait_for (&r1);
+  wait_for (&r2);
   g_assert_true (mode_service_start_finish (MODE_SERVICE (a), r1.result, NULL));
   g_object_unref (r1.result);
+  g_assert_false (mode_service_maybe_start_finish (MODE_SERVICE (a), r2.result, &error));
+  g_assert_no_error (error);
+  g_object_unref (r2.result);
   g_assert_true (STOP (a, NULL));
 }
 
@@ -1810,9 +1820,12 @@ test_runtime_dependency_fails (Fixture       *fixture,
   g_assert_null (mode_service_add_runtime_dependency_finish (parent, r.result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_object_unref (r.result);
-  g_assert_true (mode_service_get_crashed (MODE_SERVICE (kid)));
-  /* unsupervised: the poison pill reaches the parent */
-  g_assert_true (mode_service_get_crashed (parent));
+  /* it fails its caller, and nothing else: stopped and detached, and
+   * the parent runs on (as in Mode) */
+  g_assert_false (mode_service_get_crashed (MODE_SERVICE (kid)));
+  g_assert_cmpint (mode_service_get_state (MODE_SERVICE (kid)), ==, MODE_SERVICE_STATE_SHUTDOWN);
+  g_assert_false (mode_service_get_crashed (parent));
+  g_assert_cmpint (mode_service_get_state (parent), ==, MODE_SERVICE_STATE_RUNNING);
   STOP (parent, NULL);
 }
 
