@@ -9,6 +9,7 @@ The log is read from the process's stderr (pytest's capfd), where GLib's
 default writer puts it and where PyGObject would print a traceback of
 its own: so "once" counts both."""
 
+import gc
 import os
 import re
 import subprocess
@@ -253,10 +254,6 @@ def test_init_dependencies_raising_fails_the_start(context, clock, capfd):
     assert stop(context, service)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "C engine: start_step() in mode-service.c runs START_FIRST_START without "
-    "checking start_interrupted(), so on_first_start runs after "
-    "on_init_dependencies crashed the service"))
 def test_init_dependencies_raising_runs_no_other_hook(context, clock):
     class Planner(Hooked):
         def do_on_init_dependencies(self):
@@ -636,7 +633,7 @@ def test_on_thread_stop_raising_is_logged(context, capfd):
 # What is not turned into an error
 
 
-def test_keyboard_interrupt_is_left_to_pygobject(context, clock, capfd):
+def test_keyboard_interrupt_is_left_to_pygobject_and_ends_the_task(context, clock, capfd):
     service = Mode.Service(label="Poller", clock=clock)
     start(context, service)
     kept = []
@@ -647,16 +644,16 @@ def test_keyboard_interrupt_is_left_to_pygobject(context, clock, capfd):
 
     service.spawn("poll", poll)
     drain(context)
-    # PyGObject printed it, as for any callback; nothing was made of it
+    # PyGObject printed it, as for any callback, and nothing else did;
+    # the task ended with its error all the same, and crashed the service
     err = capfd.readouterr().err
     assert err.count(TRACEBACK) == 1, err
     assert "KeyboardInterrupt: interrupted" in err
     assert "Exception in task poll" not in err
-    assert not service.get_crashed()
-    assert not kept[0].get_completed()
-    assert service.get_n_tasks() == 1
-    kept.pop().return_boolean(True)
     wait_until(context, lambda: service.get_n_tasks() == 0, "the task's end")
+    assert kept.pop().get_completed()
+    assert service.get_crashed()
+    assert "KeyboardInterrupt: interrupted" in service.get_crash_reason().message
     assert stop(context, service)
 
 
@@ -737,16 +734,10 @@ def test_log_is_structured():
     assert TRACEBACK not in proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "C engine: a task whose GTask is finalized without being completed stays "
-    "in the service's task list (task_entry_done() runs only as the GTask's "
-    "callback), so the stop waits for shutdown-timeout, and "
-    "mode_service_finalize() aborts on g_assert (extras->tasks.length == 0)"))
 def test_task_left_by_keyboard_interrupt_does_not_hold_the_stop():
-    # KeyboardInterrupt is left to PyGObject, which prints it and drops
-    # the task: the engine is to fail such a task at once (DESIGN: "a
-    # GTask handed to user code and finalized without being completed is
-    # a failure at once, never an abort")
+    # KeyboardInterrupt is left to PyGObject, which prints it; the
+    # override completes the task with its error first, so the stop does
+    # not wait for it
     proc = run_script("""
         import gc
 
@@ -766,3 +757,22 @@ def test_task_left_by_keyboard_interrupt_does_not_hold_the_stop():
         """)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "stopped\n"
+
+
+def test_task_dropped_without_completing_crashes_at_once(context, clock):
+    # a task function that returns without completing its task and keeps
+    # no reference to it: the engine fails the task when it is let go of
+    service = Mode.Service(label="Forgetful", clock=clock)
+    assert start(context, service)
+
+    def forget(svc, task):
+        pass
+
+    service.spawn("forget", forget)
+    gc.collect()
+    wait_until(context, service.get_crashed)
+    reason = service.get_crash_reason()
+    assert reason.matches(Mode.error_quark(), Mode.Error.FAILED)
+    assert "forget" in reason.message and "Forgetful" in reason.message
+    assert service.get_n_tasks() == 0
+    assert stop(context, service)

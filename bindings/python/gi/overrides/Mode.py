@@ -86,7 +86,8 @@ KeyboardInterrupt, SystemExit and any other BaseException that is not
 an Exception are not turned into errors: they are re-raised, and
 PyGObject does with them what it does for any callback (SystemExit ends
 the process with its status; KeyboardInterrupt is printed). The task of
-the function that raised them is left as the function left it.
+a task, thread or asynchronous hook function that raised one is
+completed with its error first, so that nothing waits for it.
 
 Loading
 -------
@@ -234,6 +235,10 @@ def _wrap_async_hook(func, hook):
             _log_exception(self, hook, exc)
             prefix = "Service %s: %s failed: " % (self.get_label(), hook)
             _return_error(task, _error_for(exc, prefix))
+        except BaseException as exc:
+            prefix = "Service %s: %s failed: " % (self.get_label(), hook)
+            _return_error(task, _error_for(exc, prefix))
+            raise
 
     return _mark(wrapper)
 
@@ -276,6 +281,10 @@ def _task_func(func, what):
         except Exception as exc:
             _log_exception(service, what, exc)
             _return_error(task, _error_for(exc))
+        except BaseException as exc:
+            # re-raised for PyGObject to act on; the task ends all the same
+            _return_error(task, _error_for(exc))
+            raise
 
     return run
 
