@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -833,6 +834,25 @@ mode_worker_run (ModeWorker *self)
   return MODE_WORKER_EXIT_OK;
 }
 
+/* The values --blocking-timeout takes, in seconds: the detector's timer
+ * counts in milliseconds, so it cannot tell a shorter timeout, and a main
+ * loop blocked for a day is past any warning. */
+#define MIN_BLOCKING_TIMEOUT 0.001
+#define MAX_BLOCKING_TIMEOUT (24.0 * 60 * 60)
+
+/* A number in the C locale, all of @text, finite and in range. */
+static gboolean
+parse_seconds (const char *text,
+               gdouble    *seconds)
+{
+  char *end = NULL;
+
+  errno = 0;
+  *seconds = g_ascii_strtod (text, &end);
+  return end != text && *end == '\0' && errno == 0 && isfinite (*seconds) &&
+         *seconds >= MIN_BLOCKING_TIMEOUT && *seconds <= MAX_BLOCKING_TIMEOUT;
+}
+
 /**
  * mode_worker_execute_from_commandline:
  * @self: a #ModeWorker
@@ -841,6 +861,12 @@ mode_worker_run (ModeWorker *self)
  *
  * Parses the worker's options from @argv (`--help` lists them), sets the
  * matching properties and runs the worker with mode_worker_run().
+ *
+ * An unknown option, a value an option does not take (an unknown
+ * `--loglevel`, a `--blocking-timeout` that is not a number of seconds
+ * from 0.001 to 86400, an empty `--logfile`) or an argument that is not
+ * an option is refused: the worker says which on stderr, runs nothing,
+ * and returns %MODE_WORKER_EXIT_USAGE.
  *
  * Returns: the exit status; %MODE_WORKER_EXIT_USAGE when the options
  *   are wrong
@@ -857,9 +883,10 @@ mode_worker_execute_from_commandline (ModeWorker  *self,
   g_auto(GStrv) args = NULL;
   g_autofree char *loglevel = NULL;
   g_autofree char *logfile = NULL;
+  g_autofree char *blocking_timeout_arg = NULL;
   gboolean debug = FALSE;
   gboolean quiet = FALSE;
-  gdouble blocking_timeout = -1;
+  gdouble blocking_timeout = 0;
   gboolean level_ok;
   GOptionEntry entries[] = {
     { "loglevel", 'l', 0, G_OPTION_ARG_STRING, &loglevel,
@@ -870,7 +897,8 @@ mode_worker_execute_from_commandline (ModeWorker  *self,
       N_("Log everything and watch for a blocked main loop"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
       N_("Print nothing but errors to stdout"), NULL },
-    { "blocking-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &blocking_timeout,
+    /* a string, checked below: G_OPTION_ARG_DOUBLE takes "", "nan" and "inf" */
+    { "blocking-timeout", 0, 0, G_OPTION_ARG_STRING, &blocking_timeout_arg,
       N_("In debug mode, warn when the main loop is blocked this many seconds"), N_("SECONDS") },
     { NULL }
   };
@@ -893,23 +921,46 @@ mode_worker_execute_from_commandline (ModeWorker  *self,
       return MODE_WORKER_EXIT_USAGE;
     }
 
+  /* the worker takes options only */
+  if (g_strv_length (args) > 1)
+    {
+      g_printerr (_("Unexpected argument: “%s”\n"), args[1]);
+      return MODE_WORKER_EXIT_USAGE;
+    }
+
+  /* every value is checked before any property is set */
   if (loglevel != NULL)
     {
       parse_level (loglevel, &level_ok);
       if (!level_ok)
         {
-          g_printerr (_("Unknown log level: %s\n"), loglevel);
+          g_printerr (_("Unknown log level for --loglevel: “%s” (debug, info, message, "
+                        "warning or critical)\n"), loglevel);
           return MODE_WORKER_EXIT_USAGE;
         }
-      mode_worker_set_loglevel (self, loglevel);
     }
+  if (logfile != NULL && logfile[0] == '\0')
+    {
+      g_printerr (_("Empty file name for --logfile: “%s”\n"), logfile);
+      return MODE_WORKER_EXIT_USAGE;
+    }
+  if (blocking_timeout_arg != NULL && !parse_seconds (blocking_timeout_arg, &blocking_timeout))
+    {
+      g_printerr (_("Bad value for --blocking-timeout: “%s” (a number of seconds from "
+                    "%g to %g)\n"),
+                  blocking_timeout_arg, MIN_BLOCKING_TIMEOUT, MAX_BLOCKING_TIMEOUT);
+      return MODE_WORKER_EXIT_USAGE;
+    }
+
+  if (loglevel != NULL)
+    mode_worker_set_loglevel (self, loglevel);
   if (logfile != NULL)
     mode_worker_set_logfile (self, logfile);
   if (debug)
     mode_worker_set_debug (self, TRUE);
   if (quiet)
     mode_worker_set_quiet (self, TRUE);
-  if (blocking_timeout >= 0)
+  if (blocking_timeout_arg != NULL)
     mode_worker_set_blocking_timeout (self, blocking_timeout);
 
   return mode_worker_run (self);

@@ -1,5 +1,5 @@
-# Installs the Debian packages mode-glib needs. Sourced by scripts/test.sh
-# and scripts/demo.sh.
+# Installs the Debian packages mode-glib needs. Sourced by scripts/test.sh,
+# scripts/demo.sh and scripts/glib-tsan.sh.
 
 mode_packages=(
   meson ninja-build pkg-config gcc
@@ -7,7 +7,7 @@ mode_packages=(
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
   gtk-doc-tools docbook-xml docbook-xsl xsltproc
   valac gjs python3-gi python3-pytest
-  gettext valgrind ca-certificates
+  gettext valgrind ca-certificates dpkg-dev
   libgraphviz-dev libsystemd-dev
 )
 

@@ -224,17 +224,69 @@ test_bogus_option (void)
   g_assert_cmpint (MODE_WORKER_EXIT_USAGE, ==, 64);
 }
 
-static void
-test_bogus_loglevel (void)
+/* Values the options do not take: each is refused with a line naming the
+ * option (or the argument) and the value, before anything runs. */
+typedef struct
 {
+  const char *path;
+  const char *args[3];        /* after argv[0]; NULL-terminated */
+  const char *stderr_pattern; /* ? for each quotation mark (one character in any locale) */
+} BadValue;
+
+static const BadValue bad_values[] = {
+  { "/worker/options/bad-value/loglevel", { "-l", "chatty" }, "*--loglevel: ?chatty? (*" },
+  { "/worker/options/bad-value/loglevel-empty", { "--loglevel", "" }, "*--loglevel: ?? (*" },
+  { "/worker/options/bad-value/logfile-empty", { "--logfile", "" }, "*--logfile: ??\n*" },
+  { "/worker/options/bad-value/blocking-timeout-negative", { "--blocking-timeout", "-5" },
+    "*--blocking-timeout: ?-5? (*" },
+  { "/worker/options/bad-value/blocking-timeout-zero", { "--blocking-timeout", "0" },
+    "*--blocking-timeout: ?0? (*" },
+  { "/worker/options/bad-value/blocking-timeout-too-short", { "--blocking-timeout", "0.0001" },
+    "*--blocking-timeout: ?0.0001? (*" },
+  { "/worker/options/bad-value/blocking-timeout-too-long", { "--blocking-timeout", "86401" },
+    "*--blocking-timeout: ?86401? (*" },
+  { "/worker/options/bad-value/blocking-timeout-nan", { "--blocking-timeout", "nan" },
+    "*--blocking-timeout: ?nan? (*" },
+  { "/worker/options/bad-value/blocking-timeout-inf", { "--blocking-timeout=inf" },
+    "*--blocking-timeout: ?inf? (*" },
+  { "/worker/options/bad-value/blocking-timeout-overflow", { "--blocking-timeout", "1e400" },
+    "*--blocking-timeout: ?1e400? (*" },
+  { "/worker/options/bad-value/blocking-timeout-empty", { "--blocking-timeout", "" },
+    "*--blocking-timeout: ?? (*" },
+  { "/worker/options/bad-value/blocking-timeout-not-a-number", { "--blocking-timeout", "5s" },
+    "*--blocking-timeout: ?5s? (*" },
+  { "/worker/options/bad-value/argument", { "-q", "extra" }, "*argument: ?extra?\n*" },
+};
+
+static void
+test_bad_value (gconstpointer data)
+{
+  const BadValue *bad = data;
+
   if (g_test_subprocess ())
-    exit_with (run_worker (ACTION_NONE, FALSE, "-l", "chatty", NULL));
+    exit_with (run_worker (ACTION_NONE, FALSE, bad->args[0], bad->args[1], bad->args[2], NULL));
 
   trap ();
   g_test_trap_assert_failed ();
   g_test_trap_assert_stdout ("*exit status 64*");
   g_test_trap_assert_stdout_unmatched ("*Worker ready*");
-  g_test_trap_assert_stderr ("*chatty*");
+  g_test_trap_assert_stderr (bad->stderr_pattern);
+  /* refused, not run with a default in its place */
+  g_test_trap_assert_stderr_unmatched ("*CRITICAL*");
+}
+
+/* The ends of --blocking-timeout's range are taken. */
+static void
+test_blocking_timeout_bounds (gconstpointer data)
+{
+  const char *seconds = data;
+
+  if (g_test_subprocess ())
+    exit_with (run_worker (ACTION_NONE, FALSE, "--blocking-timeout", seconds, NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*Worker ready*exit status 0*");
 }
 
 static void
@@ -752,7 +804,12 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/worker/options/bogus", test_bogus_option);
-  g_test_add_func ("/worker/options/bogus-loglevel", test_bogus_loglevel);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_values); i++)
+    g_test_add_data_func (bad_values[i].path, &bad_values[i], test_bad_value);
+  g_test_add_data_func ("/worker/options/blocking-timeout/min", "0.001",
+                        test_blocking_timeout_bounds);
+  g_test_add_data_func ("/worker/options/blocking-timeout/max", "86400",
+                        test_blocking_timeout_bounds);
   g_test_add_func ("/worker/options/logfile-error", test_logfile_error);
   g_test_add_func ("/worker/options/quiet", test_quiet);
   g_test_add_func ("/worker/run-once", test_run_once);

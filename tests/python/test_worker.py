@@ -151,3 +151,47 @@ def test_bogus_option(script):
     assert status == 64
     assert "--bogus" in err
     assert "Worker ready" not in out
+
+
+# Values the options do not take: (arguments, the line that refuses them),
+# where "." stands for each quotation mark around the value.
+BAD_VALUES = {
+    "loglevel": (["-l", "chatty"], r"--loglevel: .chatty. \("),
+    "loglevel-empty": (["--loglevel", ""], r"--loglevel: .. \("),
+    "logfile-empty": (["--logfile", ""], r"--logfile: ..$"),
+    "blocking-timeout-negative": (["--blocking-timeout", "-5"], r"--blocking-timeout: .-5. \("),
+    "blocking-timeout-zero": (["--blocking-timeout", "0"], r"--blocking-timeout: .0. \("),
+    "blocking-timeout-too-short": (["--blocking-timeout", "0.0001"],
+                                   r"--blocking-timeout: .0\.0001. \("),
+    "blocking-timeout-too-long": (["--blocking-timeout", "86401"],
+                                  r"--blocking-timeout: .86401. \("),
+    "blocking-timeout-nan": (["--blocking-timeout", "nan"], r"--blocking-timeout: .nan. \("),
+    "blocking-timeout-inf": (["--blocking-timeout=inf"], r"--blocking-timeout: .inf. \("),
+    "blocking-timeout-overflow": (["--blocking-timeout", "1e400"],
+                                  r"--blocking-timeout: .1e400. \("),
+    "blocking-timeout-empty": (["--blocking-timeout", ""], r"--blocking-timeout: .. \("),
+    "blocking-timeout-not-a-number": (["--blocking-timeout", "5s"],
+                                      r"--blocking-timeout: .5s. \("),
+    "argument": (["-q", "extra"], r"argument: .extra.$"),
+}
+
+
+@pytest.mark.parametrize("args,line", BAD_VALUES.values(), ids=BAD_VALUES.keys())
+def test_bad_value(script, args, line):
+    status, out, err = Worker(script, "run", *args).finish()
+
+    assert status == 64, err
+    assert re.search(line, err, re.M), err
+    assert "Worker ready" not in out
+    assert "App shut down" not in out
+
+
+@pytest.mark.parametrize("seconds", ["0.001", "86400"])
+def test_blocking_timeout_bounds(script, seconds):
+    worker = Worker(script, "run", "--blocking-timeout", seconds)
+    worker.wait_ready()
+    worker.proc.send_signal(signal.SIGTERM)
+    status, out, err = worker.finish()
+
+    assert status == 0, err
+    assert "App shut down" in out
