@@ -190,6 +190,17 @@ waiters_add (GArray     *waiters,
   g_array_append_val (waiters, waiter);
 }
 
+/* Moves the waiters of @waiters into a new array. */
+static GArray *
+waiters_take (GArray *waiters)
+{
+  GArray *taken = g_array_sized_new (FALSE, FALSE, sizeof (Waiter), waiters->len);
+
+  g_array_append_vals (taken, waiters->data, waiters->len);
+  g_array_set_size (waiters, 0);
+  return taken;
+}
+
 /* Completes the waiters of @waiters, which it empties first: they may
  * begin other operations. */
 static void
@@ -744,28 +755,54 @@ thread_exited_in_parent (gpointer data)
   ModeServiceThread *self = message->self;
   ModeServiceThreadPrivate *priv = GET_PRIV (self);
 
+  g_autoptr(GArray) starts = waiters_take (priv->start_waiters);
+  g_autoptr(GArray) stops = waiters_take (priv->stop_waiters);
+  g_autoptr(GArray) next = waiters_take (priv->next_waiters);
+
   g_thread_join (g_steal_pointer (&priv->thread));
   priv->state = THREAD_IDLE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THREAD_RUNNING]);
 
-  /* A start still waiting when the thread ended was answered by the
-   * stop (MODE_ERROR_STOPPED); this only makes sure nobody is left. */
-  if (priv->start_waiters->len > 0)
-    {
-      g_autoptr(GError) error = stopped_error (self);
-      complete (self, priv->start_waiters, error);
-    }
-
-  complete (self, priv->stop_waiters, message->error);
+  /* the calls that waited for the end run now, while there is no thread */
   run_deferred_calls (self);
 
-  if (priv->next_waiters->len > 0)
+  /* a restart, launched before anybody hears of the stop: a waiter's
+   * callback may ask things of the service again */
+  if (next->len > 0)
     {
-      g_array_append_vals (priv->start_waiters, priv->next_waiters->data,
-                           priv->next_waiters->len);
-      g_array_set_size (priv->next_waiters, 0);
-      launch (self, priv->next_kind);
+      switch (priv->state)
+        {
+        case THREAD_IDLE:
+          g_array_append_vals (priv->start_waiters, next->data, next->len);
+          g_array_set_size (next, 0);
+          launch (self, priv->next_kind);
+          break;
+
+        case THREAD_LAUNCHING:
+          g_array_append_vals (priv->start_waiters, next->data, next->len);
+          g_array_set_size (next, 0);
+          break;
+
+        case THREAD_STOPPING:
+          g_array_append_vals (priv->next_waiters, next->data, next->len);
+          g_array_set_size (next, 0);
+          break;
+
+        case THREAD_RUNNING:
+        default:
+          complete (self, next, NULL);
+          break;
+        }
     }
+
+  /* A start still waiting when the thread ended was answered by the
+   * stop (MODE_ERROR_STOPPED); this only makes sure nobody is left. */
+  if (starts->len > 0)
+    {
+      g_autoptr(GError) error = stopped_error (self);
+      complete (self, starts, error);
+    }
+  complete (self, stops, message->error);
 
   return G_SOURCE_REMOVE;
 }
@@ -1005,7 +1042,9 @@ control (ModeServiceThread *self,
       switch (priv->state)
         {
         case THREAD_IDLE:
-          func (MODE_SERVICE (self), NULL, data);
+          /* no thread: the engine answers here (nothing to stop; who
+           * waits for a stop hears of it) */
+          _mode_service_run_op (MODE_SERVICE (self), MODE_OP_STOP, func, data);
           return;
 
         case THREAD_LAUNCHING:

@@ -131,6 +131,7 @@ struct _ModeOp
   guint        index;       /* position in the dependencies */
   guint        pending;     /* asynchronous work under way */
   Hook         waiting_hook; /* to call once no other hook is in flight */
+  guint        deps_serial; /* stop: the dependencies it is stopping */
   guint        running : 1; /* inside op_run() */
   guint        stop_requested : 1; /* restart: a stop came; it does not start */
   GError      *error;       /* (owned) (nullable) */
@@ -162,6 +163,8 @@ typedef struct
   ModeDeadline      join_deadline;
   ModeDeadline      shutdown_deadline;
   GQueue            hook_waiters;   /* (element-type ModeOp): ops waiting to call a hook */
+  GPtrArray        *removing;       /* (owned) (nullable) (element-type ModeService):
+                                     * dependencies remove_dependency stops, to detach */
   GArray           *deferred;       /* (owned) (nullable) (element-type Deferred) */
   GError           *last_start_error; /* (owned) (nullable): see last_start_valid */
   guint             class_timers_made : 1;
@@ -182,7 +185,7 @@ typedef struct
   GCancellable     *start_cancellable; /* (owned) (nullable): the start hooks' */
   gint              starts_undelivered; /* atomic: start calls answered, their
                                          * callbacks not run yet */
-  GPtrArray        *stop_waiters;   /* (owned) (nullable) (element-type GTask) */
+  GPtrArray        *stop_waiters;   /* (owned) (nullable) (element-type StopWaiter) */
   ModeOp           *shutdown_op;    /* (unowned) (nullable): stop waiting for set_shutdown */
   ModeClock        *clock;          /* (owned) (nullable): NULL for the default */
   ModeScheduler    *scheduler;      /* (owned) (nullable): made on first use */
@@ -190,6 +193,7 @@ typedef struct
   gdouble           shutdown_timeout;
   guint             restart_count;
   guint             mundane_level;
+  guint             deps_serial;    /* changes when a dependency is added */
   guint             state : 4;      /* the ModeServiceState, without the crash flag */
   guint             started : 1;
   guint             stopped : 1;    /* the stop flag: stop began */
@@ -198,6 +202,8 @@ typedef struct
   guint             shutdown : 1;   /* set_shutdown() was called */
   guint             wait_for_shutdown : 1;
   guint             first_start_done : 1;
+  guint             run_hooked : 1;  /* a start hook of this run was reached:
+                                      * the stop hooks run */
   guint             timers_running : 1;
   guint             last_start_valid : 1; /* no op began since the last start
                                            * ended (extras->last_start_error) */
@@ -553,6 +559,38 @@ service_get_cancellable (ModeService *self)
   return priv->cancellable;
 }
 
+/* A wait_until_stopped call: answered once, by the stop (in the
+ * service's context) or by its cancellable (in the caller's). */
+typedef struct
+{
+  GTask   *task;           /* (owned) */
+  GSource *cancel_source;  /* (owned) (nullable): in the caller's context */
+  gint     refs;           /* atomic: the list's, the source's */
+  gint     answered;       /* atomic */
+} StopWaiter;
+
+static void
+stop_waiter_unref (gpointer data)
+{
+  StopWaiter *waiter = data;
+
+  if (!g_atomic_int_dec_and_test (&waiter->refs))
+    return;
+  g_clear_pointer (&waiter->cancel_source, g_source_unref);
+  g_object_unref (waiter->task);
+  g_free (waiter);
+}
+
+static gboolean
+stop_waiter_claim (StopWaiter *waiter)
+{
+  if (!g_atomic_int_compare_and_exchange (&waiter->answered, FALSE, TRUE))
+    return FALSE;
+  if (waiter->cancel_source != NULL)
+    g_source_destroy (waiter->cancel_source);
+  return TRUE;
+}
+
 static void
 wake_stop_waiters (ModeService *self)
 {
@@ -564,12 +602,10 @@ wake_stop_waiters (ModeService *self)
 
   for (guint i = 0; i < waiters->len; i++)
     {
-      GTask *task = g_ptr_array_index (waiters, i);
-      GSource *cancel_source = g_task_get_task_data (task);
+      StopWaiter *waiter = g_ptr_array_index (waiters, i);
 
-      if (cancel_source != NULL)
-        g_source_destroy (cancel_source);
-      g_task_return_boolean (task, TRUE);
+      if (stop_waiter_claim (waiter))
+        g_task_return_boolean (waiter->task, TRUE);
     }
 }
 
@@ -1443,6 +1479,49 @@ op_defer (ModeService *self,
   g_array_append_val (extras->deferred, d);
 }
 
+/* A stop wins over the starts and restarts still waiting for their
+ * turn: they fail with MODE_ERROR_STOPPED. */
+static void
+op_defer_stopped (ModeService *self)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  g_autoptr(GArray) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+  GArray *deferred;
+
+  if (priv->extras == NULL || (deferred = priv->extras->deferred) == NULL)
+    return;
+
+  for (guint i = 0; i < deferred->len; )
+    {
+      Deferred *d = &g_array_index (deferred, Deferred, i);
+
+      if (d->request == MODE_OP_STOP)
+        {
+          i++;
+          continue;
+        }
+      if (stopped == NULL)
+        stopped = g_array_new (FALSE, FALSE, sizeof (Deferred));
+      g_array_append_val (stopped, *d);
+      g_array_remove_index (deferred, i);
+    }
+  if (deferred->len == 0)
+    g_clear_pointer (&priv->extras->deferred, g_array_unref);
+
+  if (stopped == NULL)
+    return;
+
+  error = g_error_new (MODE_ERROR, MODE_ERROR_STOPPED,
+                       _("Service %s was stopped before it could start"),
+                       mode_service_get_label (self));
+  for (guint i = 0; i < stopped->len; i++)
+    {
+      Deferred *d = &g_array_index (stopped, Deferred, i);
+      d->func (self, error, d->data);
+    }
+}
+
 static void
 op_finish (ModeOp *op)
 {
@@ -1900,6 +1979,8 @@ start_step (ModeOp *op)
     case START_FIRST_START:
       if (start_interrupted (op))
         return FALSE;
+      /* from here on, the run's stop runs on_stop and on_shutdown */
+      priv->run_hooked = TRUE;
       if (!priv->first_start_done)
         {
           priv->first_start_done = TRUE;
@@ -1985,6 +2066,7 @@ enum {
   STOP_JOIN_TASKS,
   STOP_CLEANUPS,
   STOP_ON_SHUTDOWN,
+  STOP_LATE_WORK,
   STOP_DONE,
 };
 
@@ -2040,9 +2122,13 @@ stop_step (ModeOp *op)
       break;
 
     case STOP_ON_STOP:
-      op_call_hook (op, HOOK_STOP);
+      /* the stop hooks answer the start hooks: a start that ended
+       * before any (a crashed service's) has nothing for them */
+      if (priv->run_hooked)
+        op_call_hook (op, HOOK_STOP);
       if (priv->children != NULL)
         op->index = priv->children->len;
+      op->deps_serial = priv->deps_serial;
       break;
 
     case STOP_DEPENDENCIES:
@@ -2055,6 +2141,14 @@ stop_step (ModeOp *op)
           op->step--;
           op->pending++;
           service_begin (child, OP_STOP, op_child_done, op);
+        }
+      else if (op->deps_serial != priv->deps_serial)
+        {
+          /* dependencies were added meanwhile: they stop too (a stop of
+           * a stopped one costs nothing) */
+          op->deps_serial = priv->deps_serial;
+          op->index = priv->children->len;
+          op->step--;
         }
       break;
 
@@ -2087,7 +2181,21 @@ stop_step (ModeOp *op)
       break;
 
     case STOP_ON_SHUTDOWN:
-      op_call_hook (op, HOOK_SHUTDOWN);
+      if (priv->run_hooked)
+        op_call_hook (op, HOOK_SHUTDOWN);
+      break;
+
+    case STOP_LATE_WORK:
+      /* tasks spawned and cleanups added since their steps (by a
+       * cleanup, by on_shutdown) go too: nothing is left after a stop;
+       * the tasks' cancellable is cancelled already */
+      if (priv->extras != NULL &&
+          (priv->extras->tasks.length > 0 || priv->extras->cleanups != NULL))
+        {
+          op->step--;
+          run_cleanups (self);
+          join_tasks (op);
+        }
       break;
 
     case STOP_DONE:
@@ -2158,6 +2266,7 @@ service_reset (ModeService *self)
   priv->stop_done = FALSE;
   priv->shutdown = FALSE;
   priv->crashed = FALSE;
+  priv->run_hooked = FALSE;
   g_clear_error (&priv->crash_reason);
   g_clear_object (&priv->cancellable);
   g_clear_object (&priv->start_cancellable);
@@ -2352,6 +2461,22 @@ op_request (ModeService *self,
       return;
 
     case MODE_OP_STOP:
+      op_defer_stopped (self);
+      if (G_UNLIKELY (!priv->started) && restart == NULL)
+        {
+          /* Nothing to stop, but who waits for a stop hears of it, and
+           * work spawned before any start ends: its sleeps return, its
+           * cancellable is cancelled (a start later gets a new one). */
+          wake_stop_waiters (self);
+          wake_sleepers (self);
+          if (priv->cancellable != NULL)
+            {
+              g_cancellable_cancel (priv->cancellable);
+              g_clear_object (&priv->cancellable);
+            }
+          func (self, NULL, data);
+          return;
+        }
       if (restart != NULL)
         {
           restart->stop_requested = TRUE;
@@ -2916,8 +3041,11 @@ mode_service_maybe_start_finish (ModeService   *self,
  * if #ModeService:wait-for-shutdown is set, cancels the service's work
  * and runs @on_shutdown.
  *
- * Stopping a service that was never started does nothing, and so does
- * stopping a stopped one; a second call while the stop is in flight
+ * Stopping a service that was never started runs no hook and leaves it
+ * %MODE_SERVICE_STATE_INIT, but wakes the callers of
+ * mode_service_wait_until_stopped_async() and ends the work spawned on
+ * it (its sleeps return, its tasks are cancelled); stopping a stopped
+ * one does nothing; a second call while the stop is in flight
  * completes with the first. A stop while the service starts makes the
  * start fail with %MODE_ERROR_STOPPED: a start hook in flight is
  * cancelled and @on_stop runs once it returned. A stop while the
@@ -3032,54 +3160,56 @@ mode_service_restart_finish (ModeService   *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* A wait_until_stopped call whose cancellable was cancelled. */
+/* In the service's context: a cancelled wait leaves the list. */
+static gboolean
+stop_waiter_forget (gpointer data)
+{
+  StopWaiter *waiter = data;
+  ModeServicePrivate *priv = GET_PRIV (service_resolve (g_task_get_source_object (waiter->task)));
+
+  if (priv->stop_waiters != NULL)
+    g_ptr_array_remove (priv->stop_waiters, waiter);
+  return G_SOURCE_REMOVE;
+}
+
+/* In the caller's context: the wait was cancelled; it returns now. */
 static gboolean
 stop_waiter_cancelled (GCancellable *cancellable,
                        gpointer      data)
 {
-  GTask *task = data;
-  ModeService *self = service_resolve (g_task_get_source_object (task));
-  ModeServicePrivate *priv = GET_PRIV (self);
+  StopWaiter *waiter = data;
+  ModeService *self = service_resolve (g_task_get_source_object (waiter->task));
 
-  /* the array's reference goes with it; the source holds one */
-  if (priv->stop_waiters != NULL)
-    g_ptr_array_remove (priv->stop_waiters, task);
-  g_task_return_error_if_cancelled (task);
-
+  if (stop_waiter_claim (waiter))
+    {
+      g_task_return_error_if_cancelled (waiter->task);
+      g_atomic_int_inc (&waiter->refs);
+      run_in_context (self, stop_waiter_forget, waiter, stop_waiter_unref);
+    }
   return G_SOURCE_REMOVE;
 }
 
 static gboolean
 wait_until_stopped_in_context (gpointer data)
 {
-  GTask *task = data;
-  ModeService *self = service_resolve (g_task_get_source_object (task));
+  StopWaiter *waiter = data;
+  ModeService *self = service_resolve (g_task_get_source_object (waiter->task));
   ModeServicePrivate *priv = GET_PRIV (self);
-  GCancellable *cancellable = g_task_get_cancellable (task);
 
-  if (g_task_return_error_if_cancelled (task))
+  if (g_atomic_int_get (&waiter->answered))
     return G_SOURCE_REMOVE;
 
   if (service_should_stop (priv))
     {
-      g_task_return_boolean (task, TRUE);
+      if (stop_waiter_claim (waiter))
+        g_task_return_boolean (waiter->task, TRUE);
       return G_SOURCE_REMOVE;
     }
 
   if (priv->stop_waiters == NULL)
-    priv->stop_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (priv->stop_waiters, g_object_ref (task));
-
-  if (cancellable != NULL)
-    {
-      GSource *source = g_cancellable_source_new (cancellable);
-
-      g_source_set_static_name (source, "[mode] wait_until_stopped cancelled");
-      g_source_set_callback (source, G_SOURCE_FUNC (stop_waiter_cancelled),
-                             g_object_ref (task), g_object_unref);
-      g_source_attach (source, priv->context);
-      g_task_set_task_data (task, source, (GDestroyNotify) g_source_unref);
-    }
+    priv->stop_waiters = g_ptr_array_new_with_free_func (stop_waiter_unref);
+  g_atomic_int_inc (&waiter->refs);
+  g_ptr_array_add (priv->stop_waiters, waiter);
 
   return G_SOURCE_REMOVE;
 }
@@ -3104,16 +3234,38 @@ mode_service_wait_until_stopped_async (ModeService         *self,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  GTask *task;
+  StopWaiter *waiter;
 
   g_return_if_fail (MODE_IS_SERVICE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, mode_service_wait_until_stopped_async);
-  g_task_set_name (task, "[mode] wait_until_stopped");
+  waiter = g_new0 (StopWaiter, 1);
+  waiter->refs = 1;
+  waiter->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (waiter->task, mode_service_wait_until_stopped_async);
+  g_task_set_name (waiter->task, "[mode] wait_until_stopped");
 
-  run_in_context (self, wait_until_stopped_in_context, task, g_object_unref);
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      waiter->answered = TRUE;
+      g_task_return_error_if_cancelled (waiter->task);
+      stop_waiter_unref (waiter);
+      return;
+    }
+
+  if (cancellable != NULL)
+    {
+      /* answered where the caller is: the service's context may be a
+       * thread's that does not run */
+      waiter->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_static_name (waiter->cancel_source, "[mode] wait_until_stopped cancelled");
+      g_atomic_int_inc (&waiter->refs);
+      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (stop_waiter_cancelled),
+                             waiter, stop_waiter_unref);
+      g_source_attach (waiter->cancel_source, g_task_get_context (waiter->task));
+    }
+
+  run_in_context (self, wait_until_stopped_in_context, waiter, stop_waiter_unref);
 }
 
 /**
@@ -4290,9 +4442,15 @@ mode_service_add_dependency (ModeService *self,
       return NULL;
     }
 
-  /* A service that has a parent may already be ours. */
+  /* A service that has a parent may already be ours; one that a
+   * remove_dependency in flight is taking away stays: this call came
+   * later. */
   if (mode_node_get_parent (SERVICE_BEACON (service)) != NULL && has_dependency (self, service))
-    return service;
+    {
+      if (priv->extras != NULL && priv->extras->removing != NULL)
+        g_ptr_array_remove (priv->extras->removing, service);
+      return service;
+    }
 
   if (spriv->children != NULL && spriv->children->len > 0)
     {
@@ -4313,6 +4471,7 @@ mode_service_add_dependency (ModeService *self,
   if (priv->children == NULL)
     priv->children = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (priv->children, g_object_ref (service));
+  priv->deps_serial++;
 
   mode_node_reattach (SERVICE_BEACON (service), priv->beacon);
 
@@ -4544,12 +4703,16 @@ removed_dependency_stopped (ModeService  *child,
 {
   GTask *task = data;
   ModeService *self = service_resolve (g_task_get_source_object (task));
+  ModeServicePrivate *priv = GET_PRIV (self);
 
   if (error != NULL)
     service_log (self, G_LOG_LEVEL_MESSAGE, "Error while stopping child %s: %s",
                  mode_service_get_label (child), error->message);
 
-  detach_dependency (self, child);
+  /* unless it was added again meanwhile */
+  if (priv->extras != NULL && priv->extras->removing != NULL &&
+      g_ptr_array_remove (priv->extras->removing, child))
+    detach_dependency (self, child);
 
   if (dependency_call_claim (task))
     g_task_return_boolean (task, TRUE);
@@ -4575,6 +4738,7 @@ remove_dependency_in_context (gpointer data)
   ModeService *self = service_resolve (g_task_get_source_object (task));
   DependencyCall *call = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
+  ServiceExtras *extras;
 
   if (g_task_return_error_if_cancelled (task))
     return G_SOURCE_REMOVE;
@@ -4597,6 +4761,10 @@ remove_dependency_in_context (gpointer data)
       g_source_attach (call->cancel_source, GET_PRIV (self)->context);
     }
 
+  extras = service_get_extras (self);
+  if (extras->removing == NULL)
+    extras->removing = g_ptr_array_new ();
+  g_ptr_array_add (extras->removing, call->service);
   service_begin (call->service, MODE_OP_STOP, removed_dependency_stopped, g_object_ref (task));
   return G_SOURCE_REMOVE;
 }
@@ -4682,6 +4850,7 @@ _mode_service_replace_dependency (ModeService *self,
 
       mode_node_detach (SERVICE_BEACON (old), priv->beacon);
       g_ptr_array_index (priv->children, i) = g_object_ref (service);
+      priv->deps_serial++;
       mode_node_reattach (SERVICE_BEACON (service), priv->beacon);
       g_object_unref (old);
       return;
@@ -5326,6 +5495,7 @@ mode_service_finalize (GObject *object)
       g_assert (extras->sleepers.length == 0);
       g_assert (extras->hook_waiters.length == 0);
       g_assert (extras->deferred == NULL);
+      g_clear_pointer (&extras->removing, g_ptr_array_unref);
       g_clear_error (&extras->last_start_error);
       g_clear_pointer (&extras->waking, g_ptr_array_unref);
       g_clear_pointer (&extras->task_defs, g_ptr_array_unref);

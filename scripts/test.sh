@@ -130,7 +130,7 @@ else
      step "build (TSan)" ninja -C "$tsan"; then
     echo "=== C tests under ThreadSanitizer"
     LD_LIBRARY_PATH="$tsan_libs" G_SLICE=always-malloc \
-      TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1" \
+      TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:suppressions=$top/tests/tsan.supp" \
       meson test -C "$tsan" --suite c --print-errorlogs --num-processes 2
     count_results "$tsan" ""
   fi
