@@ -96,6 +96,7 @@ typedef struct
   gpointer        user_data;
   GDestroyNotify  destroy;
   GTask          *task;         /* (owned) (nullable): NULL for a cast */
+  GMainContext   *caller;       /* (owned) (nullable): where @destroy runs */
   ReplySpin      *counted;      /* (nullable): the parent's, when it waits for this one */
 } ThreadCall;
 
@@ -238,14 +239,49 @@ stopped_error (ModeServiceThread *self)
 
 static void reply_spin_ran (ReplySpin *spin);
 
-/* After the call ran (or failed without running) */
+typedef struct
+{
+  GDestroyNotify destroy;
+  gpointer       data;
+} Destroy;
+
+static gboolean
+destroy_in_caller (gpointer data)
+{
+  Destroy *d = data;
+
+  d->destroy (d->data);
+  g_free (d);
+  return G_SOURCE_REMOVE;
+}
+
+/* After the call ran (or failed without running). The function's data
+ * is freed where the call was made: a binding's closure (JavaScript's)
+ * must not be freed in another thread. */
 static void
 thread_call_free (ThreadCall *call)
 {
   ReplySpin *counted = call->counted;
 
   if (call->destroy != NULL)
-    call->destroy (call->user_data);
+    {
+      if (call->caller == NULL || _mode_context_is_current (call->caller))
+        call->destroy (call->user_data);
+      else
+        {
+          Destroy *d = g_new (Destroy, 1);
+          GSource *source = g_idle_source_new ();
+
+          d->destroy = call->destroy;
+          d->data = call->user_data;
+          g_source_set_priority (source, G_PRIORITY_DEFAULT);
+          g_source_set_callback (source, destroy_in_caller, d, NULL);
+          g_source_set_static_name (source, "[mode] thread call data freed");
+          g_source_attach (source, call->caller);
+          g_source_unref (source);
+        }
+    }
+  g_clear_pointer (&call->caller, g_main_context_unref);
   g_clear_object (&call->task);
   g_free (call);
 
@@ -270,7 +306,25 @@ thread_call_run (ModeServiceThread *self,
   if (call->task != NULL)
     {
       if (!g_task_return_error_if_cancelled (call->task))
-        call->func (self, call->task, call->user_data);
+        {
+          call->func (self, call->task, call->user_data);
+
+          /* A function that neither completed its task nor kept it
+           * dropped it; the caller is told, not left waiting. (A
+           * completed one is held until its callback ran, and that ran
+           * first when the count is down to ours already.) So ends the
+           * call of a function of a language that cannot be called in
+           * another thread, such as JavaScript: its binding refuses. */
+          if (g_atomic_int_get (&G_OBJECT (call->task)->ref_count) == 1 &&
+              !g_task_get_completed (call->task))
+            g_task_return_new_error (call->task, MODE_ERROR, MODE_ERROR_FAILED,
+                                     _("Service %s: the function of a thread call did not "
+                                       "complete its task, nor keep it to complete it later "
+                                       "(a function of a language that cannot run in "
+                                       "another thread, such as JavaScript, is refused "
+                                       "there)"),
+                                     mode_service_get_label (MODE_SERVICE (self)));
+        }
     }
   else
     {
@@ -1293,8 +1347,8 @@ call_counts_for_spin (ModeServiceThread *self)
  * @func: (scope notified) (closure user_data) (destroy destroy): the
  *   function to run in the thread
  * @user_data: data for @func
- * @destroy: (nullable): frees @user_data, in the thread, once @func ran
- *   (or in the caller's thread when the call failed at once)
+ * @destroy: (nullable): frees @user_data once @func ran (or the call
+ *   failed), in the thread-default context of the caller
  * @cancellable: (nullable): a #GCancellable; when it is cancelled before
  *   @func ran, @func does not run and the call fails with
  *   %G_IO_ERROR_CANCELLED
@@ -1310,7 +1364,12 @@ call_counts_for_spin (ModeServiceThread *self)
  * Calls run in the order they were made, once the service started in
  * its thread: a call made before waits for it. A call made once the
  * service began to stop, or one that had not run when the thread ended,
- * fails with %MODE_ERROR_STOPPED. This may be called from any thread.
+ * fails with %MODE_ERROR_STOPPED. A call whose @func returned without
+ * completing its task or keeping a reference to it (to complete it
+ * later) fails with %MODE_ERROR_FAILED: that is how a call ends whose
+ * function belongs to a language that cannot run in another thread
+ * (JavaScript: GJS refuses to call it there). This may be called from
+ * any thread.
  *
  * Since: 0.1
  */
@@ -1334,6 +1393,8 @@ mode_service_thread_call_async (ModeServiceThread   *self,
   call->user_data = user_data;
   call->destroy = destroy;
   call->task = g_task_new (self, cancellable, callback, cb_data);
+  if (destroy != NULL)
+    call->caller = g_main_context_ref (g_task_get_context (call->task));
   g_task_set_source_tag (call->task, mode_service_thread_call_async);
   if (call_counts_for_spin (self))
     {
@@ -1352,7 +1413,8 @@ mode_service_thread_call_async (ModeServiceThread   *self,
  * @result: the #GAsyncResult passed to the callback
  * @value: (out caller-allocates) (optional): where to put the value the
  *   function returned with g_task_return_value(); pass %NULL when it
- *   returned otherwise
+ *   returned otherwise. When the call failed, it holds %FALSE (a
+ *   #G_TYPE_BOOLEAN), to be unset as any other
  * @error: return location for a #GError
  *
  * Finishes mode_service_thread_call_async().
@@ -1377,7 +1439,14 @@ mode_service_thread_call_finish (ModeServiceThread  *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == mode_service_thread_call_async, FALSE);
 
   if (value != NULL)
-    return g_task_propagate_value (G_TASK (result), value, error);
+    {
+      if (g_task_propagate_value (G_TASK (result), value, error))
+        return TRUE;
+      /* a value all the same, for bindings that read it before the error */
+      if (G_VALUE_TYPE (value) == G_TYPE_INVALID)
+        g_value_init (value, G_TYPE_BOOLEAN);
+      return FALSE;
+    }
 
   if (g_task_had_error (G_TASK (result)))
     return g_task_propagate_boolean (G_TASK (result), error);
@@ -1391,8 +1460,8 @@ mode_service_thread_call_finish (ModeServiceThread  *self,
  * @func: (scope notified) (closure user_data) (destroy destroy): the
  *   function to run in the thread
  * @user_data: data for @func
- * @destroy: (nullable): frees @user_data, in the thread, once @func ran
- *   (or when the call was refused)
+ * @destroy: (nullable): frees @user_data once @func ran (or the call
+ *   was refused), in the thread-default context of the caller
  *
  * Runs @func in the service's thread without waiting for it: as
  * mode_service_thread_call_async(), in the same order, but nobody is
@@ -1416,6 +1485,8 @@ mode_service_thread_cast (ModeServiceThread *self,
   call->func = func;
   call->user_data = user_data;
   call->destroy = destroy;
+  if (destroy != NULL)
+    call->caller = g_main_context_ref_thread_default ();
 
   queue_call (self, call);
 }

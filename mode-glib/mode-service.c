@@ -134,6 +134,7 @@ struct _ModeOp
   guint        deps_serial; /* stop: the dependencies it is stopping */
   guint        running : 1; /* inside op_run() */
   guint        stop_requested : 1; /* restart: a stop came; it does not start */
+  guint        late_deps : 1; /* stop: stopping dependencies added late */
   GError      *error;       /* (owned) (nullable) */
   ModeWaiter   first;
   GArray      *more;        /* (owned) (nullable) (element-type ModeWaiter) */
@@ -2186,9 +2187,28 @@ stop_step (ModeOp *op)
       break;
 
     case STOP_LATE_WORK:
-      /* tasks spawned and cleanups added since their steps (by a
-       * cleanup, by on_shutdown) go too: nothing is left after a stop;
-       * the tasks' cancellable is cancelled already */
+      /* what came since its step goes too, for nothing is left after a
+       * stop: dependencies added (stopping one that stopped costs
+       * nothing), tasks spawned (their cancellable is cancelled
+       * already) and cleanups added, by a cleanup, by on_shutdown */
+      if (priv->children != NULL && op->deps_serial != priv->deps_serial)
+        {
+          op->deps_serial = priv->deps_serial;
+          op->index = priv->children->len;
+          op->late_deps = TRUE;
+        }
+      if (op->late_deps && priv->children != NULL && op->index > priv->children->len)
+        op->index = priv->children->len;
+      if (op->late_deps && op->index > 0)
+        {
+          ModeService *child = g_ptr_array_index (priv->children, --op->index);
+
+          op->step--;
+          op->pending++;
+          service_begin (child, OP_STOP, op_child_done, op);
+          break;
+        }
+      op->late_deps = FALSE;
       if (priv->extras != NULL &&
           (priv->extras->tasks.length > 0 || priv->extras->cleanups != NULL))
         {

@@ -609,6 +609,51 @@ test_call_cancelled (void)
 }
 
 static void
+drop_call_task (ModeServiceThread *self,
+                GTask             *task,
+                gpointer           user_data)
+{
+  /* neither completes its task nor keeps it */
+}
+
+static GThread *destroyed_in;
+
+static void
+note_destroy_thread (gpointer data)
+{
+  g_atomic_pointer_set (&destroyed_in, g_thread_self ());
+}
+
+/* A function that drops its task fails the call (what a JavaScript
+ * function does, which GJS refuses to call in the thread); the data is
+ * freed in the caller's thread, never in the service's. */
+static void
+test_call_dropped (void)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Dropper");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+  destroyed_in = NULL;
+  mode_service_thread_call_async (thread, drop_call_task, NULL, note_destroy_thread,
+                                  NULL, test_store_result, &result);
+  test_wait_result (result);
+  g_assert_false (mode_service_thread_call_finish (thread, result, &value, &error));
+  g_assert_error (error, MODE_ERROR, MODE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "Dropper"));
+  /* a value all the same, for bindings */
+  g_assert_true (G_VALUE_HOLDS_BOOLEAN (&value));
+
+  test_wait_until (test_pointer_is_set, &destroyed_in, "the data freed");
+  g_assert_true (destroyed_in == g_thread_self ());
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  g_free (test_trace_take ());
+}
+
+static void
 test_call_after_stop (void)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Gone");
@@ -1323,6 +1368,7 @@ main (int    argc,
   g_test_add_func ("/service-thread/calls-without-thread", test_calls_without_thread);
   g_test_add_func ("/service-thread/call", test_call);
   g_test_add_func ("/service-thread/call-cancelled", test_call_cancelled);
+  g_test_add_func ("/service-thread/call-dropped", test_call_dropped);
   g_test_add_func ("/service-thread/call-after-stop", test_call_after_stop);
   g_test_add_func ("/service-thread/call-burst", test_call_burst);
   g_test_add_func ("/service-thread/call-burst-no-spin", test_call_burst_no_spin);

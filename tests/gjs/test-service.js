@@ -51,6 +51,44 @@ const LazyRecorder = GObject.registerClass(class LazyRecorder extends Mode.Servi
 });
 
 const tests = [
+    ['a JS function for a service thread fails its call, and nothing crashes', async () => {
+        // GJS refuses to run JS in the service's thread: the call fails
+        // with an error that says why, its closure is freed here
+        const t = Mode.ServiceThread.new();
+        await t.start_async(null);
+        let ran = false;
+        const error = await new Promise((resolve, reject) => {
+            t.call_async((svc, task) => {
+                ran = true;
+                task.return_boolean(true);
+            }, null, (svc, res) => {
+                try {
+                    t.call_finish(res);
+                    reject(new Error('the call succeeded'));
+                } catch (e) {
+                    resolve(e);
+                }
+            });
+        });
+        if (ran)
+            throw new Error('JS ran in the service thread');
+        if (!error.matches(Mode.error_quark(), Mode.Error.FAILED) ||
+            !error.message.includes('JavaScript'))
+            throw new Error(`wrong error: ${error}`);
+        // and again: the first one's closure was freed in this thread
+        await new Promise(resolve => {
+            t.call_async(() => {}, null, (svc, res) => {
+                try {
+                    t.call_finish(res);
+                } catch (e) {
+                    resolve();
+                }
+            });
+        });
+        await t.stop_async(null);
+        if (t.thread_running)
+            throw new Error('the thread still runs');
+    }],
     ['a tree of services as a graph, sorted and written as DOT', async () => {
         const root = new Recorder({label: 'Root'});
         const child = new Recorder({label: 'Child "quoted"'});
