@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "mode-error.h"
+#include "mode-destroy-private.h"
 #include "mode-i18n.h"
 #include "mode-service-private.h"
 #include "mode-service-thread.h"
@@ -94,9 +95,8 @@ typedef struct
 {
   ModeThreadFunc  func;
   gpointer        user_data;
-  GDestroyNotify  destroy;
+  ModeDestroy     destroy;      /* @user_data's, run where the call was made */
   GTask          *task;         /* (owned) (nullable): NULL for a cast */
-  GMainContext   *caller;       /* (owned) (nullable): where @destroy runs */
   ReplySpin      *counted;      /* (nullable): the parent's, when it waits for this one */
 } ThreadCall;
 
@@ -239,22 +239,6 @@ stopped_error (ModeServiceThread *self)
 
 static void reply_spin_ran (ReplySpin *spin);
 
-typedef struct
-{
-  GDestroyNotify destroy;
-  gpointer       data;
-} Destroy;
-
-static gboolean
-destroy_in_caller (gpointer data)
-{
-  Destroy *d = data;
-
-  d->destroy (d->data);
-  g_free (d);
-  return G_SOURCE_REMOVE;
-}
-
 /* After the call ran (or failed without running). The function's data
  * is freed where the call was made: a binding's closure (JavaScript's)
  * must not be freed in another thread. */
@@ -263,25 +247,7 @@ thread_call_free (ThreadCall *call)
 {
   ReplySpin *counted = call->counted;
 
-  if (call->destroy != NULL)
-    {
-      if (call->caller == NULL || _mode_context_is_current (call->caller))
-        call->destroy (call->user_data);
-      else
-        {
-          Destroy *d = g_new (Destroy, 1);
-          GSource *source = g_idle_source_new ();
-
-          d->destroy = call->destroy;
-          d->data = call->user_data;
-          g_source_set_priority (source, G_PRIORITY_DEFAULT);
-          g_source_set_callback (source, destroy_in_caller, d, NULL);
-          g_source_set_static_name (source, "[mode] thread call data freed");
-          g_source_attach (source, call->caller);
-          g_source_unref (source);
-        }
-    }
-  g_clear_pointer (&call->caller, g_main_context_unref);
+  _mode_destroy_run (&call->destroy);
   g_clear_object (&call->task);
   g_free (call);
 
@@ -1391,10 +1357,8 @@ mode_service_thread_call_async (ModeServiceThread   *self,
   call = g_new0 (ThreadCall, 1);
   call->func = func;
   call->user_data = user_data;
-  call->destroy = destroy;
+  _mode_destroy_init (&call->destroy, destroy, user_data, GET_PRIV (self)->thread_context);
   call->task = g_task_new (self, cancellable, callback, cb_data);
-  if (destroy != NULL)
-    call->caller = g_main_context_ref (g_task_get_context (call->task));
   g_task_set_source_tag (call->task, mode_service_thread_call_async);
   if (call_counts_for_spin (self))
     {
@@ -1484,9 +1448,7 @@ mode_service_thread_cast (ModeServiceThread *self,
   call = g_new0 (ThreadCall, 1);
   call->func = func;
   call->user_data = user_data;
-  call->destroy = destroy;
-  if (destroy != NULL)
-    call->caller = g_main_context_ref_thread_default ();
+  _mode_destroy_init (&call->destroy, destroy, user_data, GET_PRIV (self)->thread_context);
 
   queue_call (self, call);
 }

@@ -11,6 +11,7 @@
 #include "mode-service.h"
 #include "mode-service-private.h"
 #include "mode-clock-private.h"
+#include "mode-destroy-private.h"
 #include "mode-timer-private.h"
 
 /**
@@ -164,8 +165,6 @@ typedef struct
   ModeDeadline      join_deadline;
   ModeDeadline      shutdown_deadline;
   GQueue            hook_waiters;   /* (element-type ModeOp): ops waiting to call a hook */
-  GPtrArray        *removing;       /* (owned) (nullable) (element-type ModeService):
-                                     * dependencies remove_dependency stops, to detach */
   GArray           *deferred;       /* (owned) (nullable) (element-type Deferred) */
   GError           *last_start_error; /* (owned) (nullable): see last_start_valid */
   guint             class_timers_made : 1;
@@ -641,7 +640,7 @@ typedef struct
   char           *name;
   ModeTaskFunc    func;
   gpointer        user_data;
-  GDestroyNotify  destroy;
+  ModeDestroy     destroy;
 } TaskDef;
 
 typedef struct
@@ -659,8 +658,7 @@ typedef struct
   ModeService    *self;        /* (unowned): the GTask holds a reference */
   char           *name;        /* (owned) */
   gint64          started_at;  /* on the service's clock */
-  gpointer        user_data;
-  GDestroyNotify  destroy;
+  ModeDestroy     destroy;     /* the function's data, freed where it was given */
   gboolean        abandoned;   /* the stop gave up on it: not in the list */
 } TaskEntry;
 
@@ -668,7 +666,7 @@ typedef struct
 {
   ModeCleanupFunc func;
   gpointer        user_data;
-  GDestroyNotify  destroy;
+  ModeDestroy     destroy;
 } Cleanup;
 
 typedef struct
@@ -682,8 +680,7 @@ task_def_free (gpointer data)
 {
   TaskDef *def = data;
 
-  if (def->destroy != NULL)
-    def->destroy (def->user_data);
+  _mode_destroy_run (&def->destroy);
   g_free (def->name);
   g_free (def);
 }
@@ -806,8 +803,7 @@ static void
 task_entry_free (TaskEntry *entry)
 {
   g_free (entry->name);
-  if (entry->destroy != NULL)
-    entry->destroy (entry->user_data);
+  _mode_destroy_run (&entry->destroy);
   g_free (entry);
 }
 
@@ -942,8 +938,7 @@ task_entry_new (ModeService    *self,
   entry->self = self;
   entry->name = g_strdup (name != NULL ? name : "task");
   entry->started_at = service_now (self);
-  entry->user_data = user_data;
-  entry->destroy = destroy;
+  _mode_destroy_init (&entry->destroy, destroy, user_data, GET_PRIV (self)->context);
   entry->abandoned = FALSE;
   g_queue_push_tail_link (&extras->tasks, &entry->link);
 
@@ -1106,8 +1101,7 @@ run_cleanups (ModeService *self)
       Cleanup *cleanup = &g_array_index (cleanups, Cleanup, i - 1);
 
       cleanup->func (self, cleanup->user_data);
-      if (cleanup->destroy != NULL)
-        cleanup->destroy (cleanup->user_data);
+      _mode_destroy_run (&cleanup->destroy);
     }
 }
 
@@ -1639,6 +1633,16 @@ op_child_started (ModeService  *child,
     error = NULL;
 
   op_child_done (child, error, data);
+}
+
+/* Something the operation waited for ended; how it ended is not its
+ * business. */
+static void
+op_resume (ModeService  *service,
+           const GError *error,
+           gpointer      data)
+{
+  op_continue (data);
 }
 
 /* The operation's own service completed a nested operation (restart
@@ -2219,6 +2223,17 @@ stop_step (ModeOp *op)
       break;
 
     case STOP_DONE:
+      /* A start the stop interrupted may still wait for a dependency
+       * (one taken out of the tree since, whose hook is held): it ends
+       * first, so that no start is left behind. */
+      if (priv->ops[OP_START] != NULL)
+        {
+          /* and what came meanwhile goes too */
+          op->step = STOP_LATE_WORK;
+          op->pending++;
+          op_add_waiter (priv->ops[OP_START], op_resume, op);
+          break;
+        }
       priv->stop_done = TRUE;
       set_state (self, MODE_SERVICE_STATE_SHUTDOWN);
       service_log (self, G_LOG_LEVEL_DEBUG, "-Stopped!");
@@ -3734,7 +3749,7 @@ mode_service_add_task (ModeService    *self,
   def->name = g_strdup (name != NULL ? name : "task");
   def->func = func;
   def->user_data = user_data;
-  def->destroy = destroy;
+  _mode_destroy_init (&def->destroy, destroy, user_data, GET_PRIV (self)->context);
   g_ptr_array_add (extras->task_defs, def);
 }
 
@@ -3771,7 +3786,8 @@ mode_service_class_add_task_full (ModeServiceClass *klass,
   def->name = g_strdup (name != NULL ? name : "task");
   def->func = func;
   def->user_data = user_data;
-  def->destroy = destroy;
+  /* classes live as long as the program: @destroy is never called */
+  _mode_destroy_init (&def->destroy, NULL, user_data, NULL);
   class_registry_add (&class_tasks, G_TYPE_FROM_CLASS (klass), def);
 }
 
@@ -4069,10 +4085,12 @@ mode_service_add_cleanup (ModeService     *self,
                           GDestroyNotify   destroy)
 {
   ServiceExtras *extras;
-  Cleanup cleanup = { func, user_data, destroy };
+  Cleanup cleanup = { func, user_data, { NULL, NULL, NULL } };
 
   g_return_if_fail (MODE_IS_SERVICE (self));
   g_return_if_fail (func != NULL);
+
+  _mode_destroy_init (&cleanup.destroy, destroy, user_data, GET_PRIV (self)->context);
 
   extras = service_get_extras (self);
   if (extras->cleanups == NULL)
@@ -4462,15 +4480,9 @@ mode_service_add_dependency (ModeService *self,
       return NULL;
     }
 
-  /* A service that has a parent may already be ours; one that a
-   * remove_dependency in flight is taking away stays: this call came
-   * later. */
+  /* A service that has a parent may already be ours. */
   if (mode_node_get_parent (SERVICE_BEACON (service)) != NULL && has_dependency (self, service))
-    {
-      if (priv->extras != NULL && priv->extras->removing != NULL)
-        g_ptr_array_remove (priv->extras->removing, service);
-      return service;
-    }
+    return service;
 
   if (spriv->children != NULL && spriv->children->len > 0)
     {
@@ -4561,7 +4573,6 @@ runtime_dependency_failed_stopped (ModeService  *child,
     service_log (self, G_LOG_LEVEL_MESSAGE, "Error while stopping child %s: %s",
                  mode_service_get_label (child), error->message);
 
-  detach_dependency (self, child);
   if (dependency_call_claim (task))
     g_task_return_error (task, g_error_copy (start_error));
   g_object_unref (task);
@@ -4576,8 +4587,10 @@ runtime_dependency_started (ModeService  *child,
 
   if (error != NULL && !g_error_matches (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED))
     {
-      /* it fails its caller, and only that: it is stopped (what it
-       * started, its cleanups) and taken out of the tree */
+      /* it fails its caller, and only that: it is taken out of the tree
+       * at once (nothing of the parent starts it again), then stopped
+       * (what it started, its cleanups) */
+      detach_dependency (service_resolve (g_task_get_source_object (task)), child);
       g_object_set_data_full (G_OBJECT (task), "mode-start-error", g_error_copy (error),
                               (GDestroyNotify) g_error_free);
       service_begin (child, MODE_OP_STOP, runtime_dependency_failed_stopped, task);
@@ -4723,16 +4736,10 @@ removed_dependency_stopped (ModeService  *child,
 {
   GTask *task = data;
   ModeService *self = service_resolve (g_task_get_source_object (task));
-  ModeServicePrivate *priv = GET_PRIV (self);
 
   if (error != NULL)
     service_log (self, G_LOG_LEVEL_MESSAGE, "Error while stopping child %s: %s",
                  mode_service_get_label (child), error->message);
-
-  /* unless it was added again meanwhile */
-  if (priv->extras != NULL && priv->extras->removing != NULL &&
-      g_ptr_array_remove (priv->extras->removing, child))
-    detach_dependency (self, child);
 
   if (dependency_call_claim (task))
     g_task_return_boolean (task, TRUE);
@@ -4758,7 +4765,6 @@ remove_dependency_in_context (gpointer data)
   ModeService *self = service_resolve (g_task_get_source_object (task));
   DependencyCall *call = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
-  ServiceExtras *extras;
 
   if (g_task_return_error_if_cancelled (task))
     return G_SOURCE_REMOVE;
@@ -4781,10 +4787,9 @@ remove_dependency_in_context (gpointer data)
       g_source_attach (call->cancel_source, GET_PRIV (self)->context);
     }
 
-  extras = service_get_extras (self);
-  if (extras->removing == NULL)
-    extras->removing = g_ptr_array_new ();
-  g_ptr_array_add (extras->removing, call->service);
+  /* out of the tree first: while it stops, nothing of @self (a restart
+   * that starts its dependencies, say) reaches it any more */
+  detach_dependency (self, call->service);
   service_begin (call->service, MODE_OP_STOP, removed_dependency_stopped, g_object_ref (task));
   return G_SOURCE_REMOVE;
 }
@@ -4797,9 +4802,13 @@ remove_dependency_in_context (gpointer data)
  * @callback: (scope async): called when done
  * @user_data: data for @callback
  *
- * Stops @service and removes it from the dependencies of @self; its
- * beacon is detached from the beacon of @self. Fails with
- * %MODE_ERROR_NOT_A_DEPENDENCY when @service is not a dependency of @self.
+ * Removes @service from the dependencies of @self (its beacon is
+ * detached from the beacon of @self) and stops it; completes once it
+ * stopped. It leaves the dependencies at once, so that nothing @self
+ * does meanwhile (a restart that starts its dependencies again) reaches
+ * it. Fails with %MODE_ERROR_NOT_A_DEPENDENCY when @service is not a
+ * dependency of @self. Cancelling @cancellable makes the call return
+ * %G_IO_ERROR_CANCELLED at once; the stop goes on.
  *
  * Since: 0.1
  */
@@ -5515,7 +5524,6 @@ mode_service_finalize (GObject *object)
       g_assert (extras->sleepers.length == 0);
       g_assert (extras->hook_waiters.length == 0);
       g_assert (extras->deferred == NULL);
-      g_clear_pointer (&extras->removing, g_ptr_array_unref);
       g_clear_error (&extras->last_start_error);
       g_clear_pointer (&extras->waking, g_ptr_array_unref);
       g_clear_pointer (&extras->task_defs, g_ptr_array_unref);
@@ -5525,8 +5533,7 @@ mode_service_finalize (GObject *object)
           for (guint i = 0; i < extras->cleanups->len; i++)
             {
               Cleanup *cleanup = &g_array_index (extras->cleanups, Cleanup, i);
-              if (cleanup->destroy != NULL)
-                cleanup->destroy (cleanup->user_data);
+              _mode_destroy_run (&cleanup->destroy);
             }
           g_array_unref (extras->cleanups);
         }

@@ -7,6 +7,7 @@
 
 #include "mode-service.h"
 #include "mode-timer.h"
+#include "mode-destroy-private.h"
 #include "mode-timer-private.h"
 
 /**
@@ -50,7 +51,7 @@ struct _ModeTimer
   char           *name;        /* (owned) */
   ModeTimerFunc   func;
   gpointer        user_data;
-  GDestroyNotify  destroy;
+  ModeDestroy     destroy;     /* frees @user_data where it was given */
   gint64          interval;    /* microseconds */
   gint64          max_drift;   /* microseconds */
   gint64          epoch;       /* when the schedule began */
@@ -184,7 +185,8 @@ _mode_timer_new (ModeService    *service,
   self->name = g_strdup (name);
   self->func = func;
   self->user_data = user_data;
-  self->destroy = destroy;
+  /* freed where it was given: the service's context may be a thread's */
+  _mode_destroy_init (&self->destroy, destroy, user_data, g_main_context_get_thread_default ());
   self->interval = MAX ((gint64) (interval * G_USEC_PER_SEC + 0.5), 1);
   self->max_drift = MIN ((gint64) (self->interval * 0.3), (gint64) (1.2 * G_USEC_PER_SEC));
   if (self->max_drift < 1)
@@ -250,8 +252,7 @@ mode_timer_finalize (GObject *object)
 
   g_assert (self->scheduler == NULL);
 
-  if (self->destroy != NULL)
-    self->destroy (self->user_data);
+  _mode_destroy_run (&self->destroy);
   g_clear_pointer (&self->name, g_free);
 
   G_OBJECT_CLASS (mode_timer_parent_class)->finalize (object);

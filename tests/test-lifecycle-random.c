@@ -171,6 +171,9 @@ struct _World
   guint         step;
   gboolean      threads;
   gboolean      ending;       /* the final stop: no new holds */
+  GHashTable   *uncertain;    /* (owned): edges of runtime dependencies
+                               * whose start is not answered yet (a failed
+                               * one is taken out again) */
   char         *failure;      /* (owned) (nullable): the first rule broken */
 };
 
@@ -588,6 +591,9 @@ model_remove_edge (World *w,
 }
 
 /* Is @ancestor above @svc in the model's graph? */
+#define EDGE_KEY(parent, child) GUINT_TO_POINTER ((parent) * 65536 + (child) + 1)
+
+/* Is @ancestor above @svc in the model's graph, by edges that are sure? */
 static gboolean
 model_is_ancestor (World *w,
                    guint  ancestor,
@@ -598,6 +604,9 @@ model_is_ancestor (World *w,
   for (guint i = 0; i < s->parents->len; i++)
     {
       guint p = GPOINTER_TO_UINT (g_ptr_array_index (s->parents, i));
+
+      if (g_hash_table_contains (w->uncertain, EDGE_KEY (p, svc)))
+        continue;
       if (p == ancestor || model_is_ancestor (w, ancestor, p))
         return TRUE;
     }
@@ -716,6 +725,7 @@ world_new (guint32 seed)
   w->clock = mode_clock_new_manual ();
   w->pendings = g_ptr_array_new ();
   w->ops = g_array_new (FALSE, FALSE, sizeof (Op));
+  w->uncertain = g_hash_table_new (NULL, NULL);
   w->threads = seed % 4 == 3;
   w->n = g_rand_int_range (shape, 5, 51);
   w->svcs = g_new0 (Svc, w->n);
@@ -780,6 +790,7 @@ world_free (World *w)
   g_free (w->svcs);
   g_ptr_array_unref (w->pendings);
   g_array_unref (w->ops);
+  g_hash_table_unref (w->uncertain);
   g_rand_free (w->rand);
   g_free (w->failure);
   g_main_context_pop_thread_default (w->context);
@@ -830,8 +841,12 @@ pending_done (GObject      *object,
       if (p->expect_cycle && !g_error_matches (error, MODE_ERROR, MODE_ERROR_CYCLE))
         world_fail (w, "a cycle through a runtime dependency of S%u was not refused", p->svc);
       /* one that failed to start was taken out again */
-      if (!p->expect_cycle && error != NULL && svc_has_child (&w->svcs[p->svc], p->child))
-        model_remove_edge (w, p->svc, p->child);
+      if (!p->expect_cycle)
+        {
+          g_hash_table_remove (w->uncertain, EDGE_KEY (p->svc, p->child));
+          if (error != NULL && svc_has_child (&w->svcs[p->svc], p->child))
+            model_remove_edge (w, p->svc, p->child);
+        }
       break;
     case OP_REMOVE_DEPENDENCY:
       mode_service_remove_dependency_finish (MODE_SERVICE (object), result, &error);
@@ -1001,6 +1016,7 @@ op_exec (World    *w,
         p->child = child;
         w->svcs[child].last_op_step = w->step;
         model_add_edge (w, parent, child);
+        g_hash_table_add (w->uncertain, EDGE_KEY (parent, child));
         mode_service_add_runtime_dependency_async (ps->service, w->svcs[child].service,
                                                    NULL, pending_done, p);
       }
