@@ -654,6 +654,7 @@ svc_stopped (ModeService *service,
       gboolean in_run;
 
       if (child->parents->len != 1 || child->kind == KIND_THREAD ||
+          g_hash_table_contains (w->uncertain, EDGE_KEY (svc->index, child->index)) ||
           child->kind == KIND_SUPERVISOR || child->last_op_step >= svc->stopping_step ||
           mode_service_get_supervisor (child->service) != NULL)
         continue;
@@ -662,10 +663,18 @@ svc_stopped (ModeService *service,
       in_run = child->model.in_run;
       g_rec_mutex_unlock (&model_lock);
       if (in_run && child->kind != KIND_PLAIN)
-        world_fail (w, "%s stopped (its stop began at step %u, now %u), and its dependency "
-                    "%s (last asked at step %u) is still in its run",
-                    SVC_LABEL (svc), svc->stopping_step, w->step, SVC_LABEL (child),
-                    child->last_op_step);
+        {
+          g_autoptr(GPtrArray) deps = mode_service_get_dependencies (service);
+          g_autoptr(GString) names = g_string_new (NULL);
+
+          for (guint k = 0; k < deps->len; k++)
+            g_string_append_printf (names, " %s", mode_service_get_label (g_ptr_array_index (deps, k)));
+          world_fail (w, "%s stopped (its stop began at step %u, now %u), and its dependency "
+                      "%s (last asked at step %u, state %d) is still in its run; its "
+                      "dependencies:%s",
+                      SVC_LABEL (svc), svc->stopping_step, w->step, SVC_LABEL (child),
+                      child->last_op_step, mode_service_get_state (child->service), names->str);
+        }
     }
 }
 

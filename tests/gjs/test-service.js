@@ -5,6 +5,7 @@ import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 import GObject from 'gi://GObject';
 import Mode from 'gi://Mode?version=1.0';
+import System from 'system';
 
 Gio._promisify(Mode.Service.prototype, 'start_async', 'start_finish');
 Gio._promisify(Mode.Service.prototype, 'stop_async', 'stop_finish');
@@ -51,6 +52,25 @@ const LazyRecorder = GObject.registerClass(class LazyRecorder extends Mode.Servi
 });
 
 const tests = [
+    ['a JS task that throws fails its service once its task is let go of', async () => {
+        const s = new Mode.Service({label: 'Thrower'});
+        await s.start_async(null);
+        s.spawn('thrower', () => {
+            throw new RangeError('boom in a task');
+        });
+        // GJS logs the exception; the task it held goes with the next
+        // collection, and the engine fails the task then
+        System.gc();
+        const deadline = GLib.get_monotonic_time() + 60 * 1000000;
+        while (!s.crashed && GLib.get_monotonic_time() < deadline)
+            GLib.MainContext.default().iteration(true);
+        if (!s.crashed || !s.crash_reason.matches(Mode.error_quark(), Mode.Error.FAILED) ||
+            !s.crash_reason.message.includes('thrower'))
+            throw new Error(`not crashed as expected: ${s.crash_reason}`);
+        if (s.get_n_tasks() !== 0)
+            throw new Error('the task is still counted');
+        await s.stop_async(null);
+    }],
     ['a JS function for a service thread fails its call, and nothing crashes', async () => {
         // GJS refuses to run JS in the service's thread: the call fails
         // with an error that says why, its closure is freed here
