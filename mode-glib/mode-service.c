@@ -770,14 +770,17 @@ class_registry_collect (GHashTable *table,
                         GType       type)
 {
   GPtrArray *ret = NULL;
-  g_autofree GType *chain = NULL;
+  GType stack[32];
+  g_autofree GType *heap = NULL;
+  GType *chain = stack;
   guint depth = 0;
 
-  if (table == NULL)
+  if (table == NULL || g_hash_table_size (table) == 0)
     return NULL;
 
   /* from @type up to ModeService, both included */
-  chain = g_new (GType, g_type_depth (type));
+  if (g_type_depth (type) > G_N_ELEMENTS (stack))
+    chain = heap = g_new (GType, g_type_depth (type));
   for (GType t = type; t != MODE_TYPE_SERVICE && t != 0; t = g_type_parent (t))
     chain[depth++] = t;
   chain[depth++] = MODE_TYPE_SERVICE;
@@ -1386,7 +1389,7 @@ sleep_in_context (gpointer data)
  *   end (a Deferred request), and is asked again then.
  */
 
-static ModeOp *
+static inline ModeOp *
 op_new (ModeService *self,
         OpKind       kind,
         guint        flags,
@@ -1535,17 +1538,6 @@ op_finish (ModeOp *op)
       (op->flags & OP_CONTAIN) == 0)
     mark_crashed (self, op->error);
 
-  /* what a start that comes while this one's callers are being answered
-   * gets (DESIGN.md §5: two starts in flight are one) */
-  if (op->kind == OP_START)
-    {
-      if (priv->extras != NULL)
-        g_clear_error (&priv->extras->last_start_error);
-      if (op->error != NULL)
-        service_get_extras (self)->last_start_error = g_error_copy (op->error);
-      priv->last_start_valid = TRUE;
-    }
-
   if (op->first.func != NULL)
     op->first.func (self, op->error, op->first.data);
   if (op->more != NULL)
@@ -1558,7 +1550,8 @@ op_finish (ModeOp *op)
       g_array_unref (op->more);
     }
 
-  op_run_deferred (self);
+  if (G_UNLIKELY (priv->extras != NULL && priv->extras->deferred != NULL))
+    op_run_deferred (self);
 
   g_clear_error (&op->error);
   g_object_unref (op->self);
@@ -1615,24 +1608,13 @@ op_child_done (ModeService  *child,
         service_log (op->self, G_LOG_LEVEL_MESSAGE,
                      "Error while stopping child %s: %s",
                      mode_service_get_label (child), error->message);
-      else
+      /* a dependency that had started already is as good as one that
+       * starts now */
+      else if (!g_error_matches (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED))
         op_take_error (op, g_error_copy (error));
     }
 
   op_continue (op);
-}
-
-/* A dependency was asked to start: one that had started already is as
- * good as one that starts now. */
-static void
-op_child_started (ModeService  *child,
-                  const GError *error,
-                  gpointer      data)
-{
-  if (g_error_matches (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED))
-    error = NULL;
-
-  op_child_done (child, error, data);
 }
 
 /* Something the operation waited for ended; how it ended is not its
@@ -2015,7 +1997,7 @@ start_step (ModeOp *op)
 
           op->step--; /* come back for the next one */
           op->pending++;
-          service_begin (child, start_dependency_request (op), op_child_started, op);
+          service_begin (child, start_dependency_request (op), op_child_done, op);
         }
       break;
 
@@ -2039,7 +2021,7 @@ start_step (ModeOp *op)
   return TRUE;
 }
 
-static void
+static inline void
 start_begin (ModeService *self,
              guint        flags,
              ModeOpDone   func,
@@ -2071,8 +2053,8 @@ enum {
   STOP_JOIN_TASKS,
   STOP_CLEANUPS,
   STOP_ON_SHUTDOWN,
-  STOP_LATE_WORK,
   STOP_DONE,
+  STOP_LATE_WORK,   /* only when there is some: back to STOP_DONE then */
 };
 
 static void
@@ -2190,13 +2172,31 @@ stop_step (ModeOp *op)
         op_call_hook (op, HOOK_SHUTDOWN);
       break;
 
+    case STOP_DONE:
+      /* What came since its step goes too, for nothing is left after a
+       * stop: dependencies added, tasks spawned, cleanups added (by a
+       * cleanup, by on_shutdown), and a start the stop interrupted,
+       * which may still wait for a dependency taken out of the tree
+       * since, whose hook is held. */
+      if (G_UNLIKELY ((priv->children != NULL && op->deps_serial != priv->deps_serial) ||
+                      (priv->extras != NULL &&
+                       (priv->extras->tasks.length > 0 || priv->extras->cleanups != NULL)) ||
+                      priv->ops[OP_START] != NULL))
+        {
+          op->step = STOP_LATE_WORK;
+          break;
+        }
+      priv->stop_done = TRUE;
+      set_state (self, MODE_SERVICE_STATE_SHUTDOWN);
+      service_log (self, G_LOG_LEVEL_DEBUG, "-Stopped!");
+      g_signal_emit (self, signals[STOPPED], 0);
+      return FALSE;
+
     case STOP_LATE_WORK:
-      /* what came since its step goes too, for nothing is left after a
-       * stop: dependencies added (stopping one that stopped costs
-       * nothing), tasks spawned (their cancellable is cancelled
-       * already) and cleanups added, by a cleanup, by on_shutdown */
+      op->step = STOP_LATE_WORK;
       if (priv->children != NULL && op->deps_serial != priv->deps_serial)
         {
+          /* stopping one that stopped costs nothing */
           op->deps_serial = priv->deps_serial;
           op->index = priv->children->len;
           op->late_deps = TRUE;
@@ -2207,7 +2207,6 @@ stop_step (ModeOp *op)
         {
           ModeService *child = g_ptr_array_index (priv->children, --op->index);
 
-          op->step--;
           op->pending++;
           service_begin (child, OP_STOP, op_child_done, op);
           break;
@@ -2216,29 +2215,19 @@ stop_step (ModeOp *op)
       if (priv->extras != NULL &&
           (priv->extras->tasks.length > 0 || priv->extras->cleanups != NULL))
         {
-          op->step--;
+          /* their cancellable is cancelled already */
           run_cleanups (self);
           join_tasks (op);
+          break;
         }
-      break;
-
-    case STOP_DONE:
-      /* A start the stop interrupted may still wait for a dependency
-       * (one taken out of the tree since, whose hook is held): it ends
-       * first, so that no start is left behind. */
       if (priv->ops[OP_START] != NULL)
         {
-          /* and what came meanwhile goes too */
-          op->step = STOP_LATE_WORK;
           op->pending++;
           op_add_waiter (priv->ops[OP_START], op_resume, op);
           break;
         }
-      priv->stop_done = TRUE;
-      set_state (self, MODE_SERVICE_STATE_SHUTDOWN);
-      service_log (self, G_LOG_LEVEL_DEBUG, "-Stopped!");
-      g_signal_emit (self, signals[STOPPED], 0);
-      return FALSE;
+      op->step = STOP_DONE;
+      break;
 
     default:
       g_assert_not_reached ();
@@ -2249,7 +2238,7 @@ stop_step (ModeOp *op)
 
 /* Stops the service as part of another operation (a restart): joins a
  * stop in flight; nothing to do for a service not started, or stopped. */
-static void
+static inline void
 stop_begin (ModeService *self,
             ModeOpDone   func,
             gpointer     data)
@@ -2496,7 +2485,8 @@ op_request (ModeService *self,
       return;
 
     case MODE_OP_STOP:
-      op_defer_stopped (self);
+      if (G_UNLIKELY (priv->extras != NULL && priv->extras->deferred != NULL))
+        op_defer_stopped (self);
       if (G_UNLIKELY (!priv->started) && restart == NULL)
         {
           /* Nothing to stop, but who waits for a stop hears of it, and
@@ -2715,8 +2705,18 @@ call_answer (Call         *call,
 
   if (by_op && call->request == MODE_OP_START)
     {
+      ModeServicePrivate *priv = GET_PRIV (self);
+
+      /* in flight until its callback ran: a start that comes meanwhile
+       * gets the same answer (DESIGN.md §5: two starts in flight are
+       * one); any operation that begins ends that */
       call->counted = TRUE;
-      g_atomic_int_inc (&GET_PRIV (self)->starts_undelivered);
+      g_atomic_int_inc (&priv->starts_undelivered);
+      if (priv->extras != NULL)
+        g_clear_error (&priv->extras->last_start_error);
+      if (error != NULL)
+        service_get_extras (self)->last_start_error = g_error_copy (error);
+      priv->last_start_valid = TRUE;
     }
 
   if (error != NULL)
