@@ -655,7 +655,8 @@ typedef struct
 typedef struct
 {
   GList           link;        /* in ServiceExtras.tasks, data = the entry */
-  ModeService    *self;        /* (unowned): the GTask holds a reference */
+  ModeService    *self;        /* (owned): the entry may outlive its GTask */
+  GTask          *task;        /* (unowned): its task, while watched */
   char           *name;        /* (owned) */
   gint64          started_at;  /* on the service's clock */
   ModeDestroy     destroy;     /* the function's data, freed where it was given */
@@ -807,7 +808,32 @@ task_entry_free (TaskEntry *entry)
 {
   g_free (entry->name);
   _mode_destroy_run (&entry->destroy);
+  g_object_unref (entry->self);
   g_free (entry);
+}
+
+/* A GTask handed to user code carries the engine's record as its task
+ * data, with a destroy notify that GTask calls when it finalizes the
+ * task: called while the task is finalized (no reference left) and the
+ * record still there, the task was never completed (its completion takes
+ * the record back). The notify is also called when user code sets task
+ * data of its own, with references left: the record is then only no
+ * longer watched. Cheaper than a weak reference or qdata, which each
+ * allocate per task. */
+static inline gboolean
+task_is_finalizing (GTask *task)
+{
+  return g_atomic_int_get (&G_OBJECT (task)->ref_count) == 0;
+}
+
+static inline void
+task_unwatch (GTask    *task,
+              gpointer  record)
+{
+  /* the notify sees references left: it does nothing; task data that
+   * user code set in place of the record is left to the task */
+  if (g_task_get_task_data (task) == record)
+    g_task_set_task_data (task, NULL, NULL);
 }
 
 static void
@@ -831,8 +857,7 @@ task_ended (ModeService *self)
     join_finished (self);
 }
 
-static void task_entry_dropped (gpointer  data,
-                                GObject  *task);
+static void task_entry_dropped (gpointer data);
 
 static void
 task_entry_done (GObject      *object,
@@ -845,7 +870,7 @@ task_entry_done (GObject      *object,
   g_autoptr(GError) error = NULL;
   gboolean abandoned = entry->abandoned;
 
-  g_object_weak_unref (G_OBJECT (result), task_entry_dropped, entry);
+  task_unwatch (G_TASK (result), entry);
   if (!abandoned)
     g_queue_unlink (&priv->extras->tasks, &entry->link);
 
@@ -876,7 +901,7 @@ static gboolean
 task_entry_dropped_in_context (gpointer data)
 {
   TaskEntry *entry = data;
-  ModeService *self = entry->self;
+  ModeService *self = g_object_ref (entry->self);
   ModeServicePrivate *priv = GET_PRIV (self);
 
   if (entry->abandoned)
@@ -911,14 +936,16 @@ task_entry_dropped_in_context (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The task's GTask was let go of and never completed (a task function
+/* The task's GTask was finalized and never completed (a task function
  * that lost it, or one of a binding that raised): the task failed, now. */
 static void
-task_entry_dropped (gpointer  data,
-                    GObject  *task)
+task_entry_dropped (gpointer data)
 {
   TaskEntry *entry = data;
-  ModeService *self = g_object_ref (entry->self);  /* the GTask's goes */
+  ModeService *self = entry->self;
+
+  if (!task_is_finalizing (entry->task))
+    return;  /* its completion, or user code's task data: not a drop */
 
   if (service_in_context (self))
     task_entry_dropped_in_context (entry);
@@ -938,7 +965,7 @@ task_entry_new (ModeService    *self,
 
   entry->link.data = entry;
   entry->link.prev = entry->link.next = NULL;
-  entry->self = self;
+  entry->self = g_object_ref (self);
   entry->name = g_strdup (name != NULL ? name : "task");
   entry->started_at = service_now (self);
   _mode_destroy_init (&entry->destroy, destroy, user_data, GET_PRIV (self)->context);
@@ -948,7 +975,8 @@ task_entry_new (ModeService    *self,
   task = g_task_new (self, service_get_cancellable (self), task_entry_done, entry);
   g_task_set_source_tag (task, mode_service_spawn);
   g_task_set_name (task, entry->name);
-  g_object_weak_ref (G_OBJECT (task), task_entry_dropped, entry);
+  entry->task = task;
+  g_task_set_task_data (task, entry, task_entry_dropped);
 
   return task;
 }
@@ -1672,6 +1700,7 @@ typedef struct
 {
   ModeOp *op;
   Hook    hook;
+  GTask  *task;   /* (unowned) */
 } HookCall;
 
 static gboolean real_on_hook (ModeService   *self,
@@ -1713,8 +1742,7 @@ hook_call_end (HookCall *call,
   g_object_unref (self);
 }
 
-static void hook_task_dropped (gpointer  data,
-                               GObject  *task);
+static void hook_task_dropped (gpointer data);
 
 static void
 hook_task_done (GObject      *object,
@@ -1725,7 +1753,7 @@ hook_task_done (GObject      *object,
   GError *error = NULL;
 
   /* completed: not dropped */
-  g_object_weak_unref (G_OBJECT (result), hook_task_dropped, call);
+  task_unwatch (G_TASK (result), call);
 
   if (!g_task_propagate_boolean (G_TASK (result), &error) && error == NULL)
     error = hook_failed_error (call->op->self, hooks[call->hook].name);
@@ -1745,12 +1773,14 @@ hook_task_dropped_in_context (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The hook's task was let go of and never completed: the hook failed. */
+/* The hook's task was finalized and never completed: the hook failed. */
 static void
-hook_task_dropped (gpointer  data,
-                   GObject  *task)
+hook_task_dropped (gpointer data)
 {
   HookCall *call = data;
+
+  if (!task_is_finalizing (call->task))
+    return;  /* its completion, or the hook's task data: not a drop */
 
   if (service_in_context (call->op->self))
     hook_task_dropped_in_context (call);
@@ -1828,7 +1858,8 @@ op_call_hook_now (ModeOp *op,
   g_task_set_source_tag (task, op_call_hook_now);
   g_task_set_check_cancellable (task, FALSE);
   g_task_set_name (task, hooks[hook].name);
-  g_object_weak_ref (G_OBJECT (task), hook_task_dropped, call);
+  call->task = task;
+  g_task_set_task_data (task, call, hook_task_dropped);
 
   priv->hook_op = op;
   op->pending++;
@@ -2690,33 +2721,46 @@ call_claim (Call *call)
   return TRUE;
 }
 
-/* Answers the call, unless it was answered already. A start answered by
- * its operation counts as in flight until its callback ran. */
+/* How a call is answered */
+typedef enum
+{
+  ANSWER_AT_ONCE = 0,       /* cancelled, say: no operation's answer */
+  ANSWER_BY_OP   = 1 << 0,  /* the operation's answer: a start's counts as
+                             * in flight until its callback ran */
+  ANSWER_KEEP    = 1 << 1,  /* and it is the one a later start gets */
+} AnswerFlags;
+
+/* Answers the call, unless it was answered already. */
 static void
 call_answer (Call         *call,
              const GError *error,
              gboolean      value,
-             gboolean      by_op)
+             AnswerFlags   flags)
 {
   ModeService *self = g_task_get_source_object (call->task);
 
   if (!call_claim (call))
     return;
 
-  if (by_op && call->request == MODE_OP_START)
+  /* In flight until its callback ran: a start that comes meanwhile gets
+   * the same answer (DESIGN.md §5: two starts in flight are one); any
+   * operation that begins ends that. A delegated service's state is
+   * its own business (a thread's is touched in its thread only). */
+  if ((flags & ANSWER_BY_OP) && call->request == MODE_OP_START &&
+      SERVICE_DELEGATE (self) == NULL)
     {
       ModeServicePrivate *priv = GET_PRIV (self);
 
-      /* in flight until its callback ran: a start that comes meanwhile
-       * gets the same answer (DESIGN.md §5: two starts in flight are
-       * one); any operation that begins ends that */
       call->counted = TRUE;
       g_atomic_int_inc (&priv->starts_undelivered);
-      if (priv->extras != NULL)
-        g_clear_error (&priv->extras->last_start_error);
-      if (error != NULL)
-        service_get_extras (self)->last_start_error = g_error_copy (error);
-      priv->last_start_valid = TRUE;
+      if (flags & ANSWER_KEEP)
+        {
+          if (priv->extras != NULL)
+            g_clear_error (&priv->extras->last_start_error);
+          if (error != NULL)
+            service_get_extras (self)->last_start_error = g_error_copy (error);
+          priv->last_start_valid = TRUE;
+        }
     }
 
   if (error != NULL)
@@ -2734,11 +2778,11 @@ call_op_done (ModeService  *self,
   Call *call = data;
 
   if (call->maybe && g_error_matches (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED))
-    call_answer (call, NULL, FALSE, TRUE);
+    call_answer (call, NULL, FALSE, ANSWER_BY_OP | ANSWER_KEEP);
   else if (call->maybe)
-    call_answer (call, error, call->started_it, TRUE);
+    call_answer (call, error, call->started_it, ANSWER_BY_OP | ANSWER_KEEP);
   else
-    call_answer (call, error, TRUE, TRUE);
+    call_answer (call, error, TRUE, ANSWER_BY_OP | ANSWER_KEEP);
 
   call_unref (call);
 }
@@ -2785,7 +2829,7 @@ call_cancelled (GCancellable *cancellable,
   ModeOp *op = NULL;
 
   g_object_ref (self);
-  call_answer (call, error, FALSE, FALSE);
+  call_answer (call, error, FALSE, ANSWER_AT_ONCE);
 
   if (call->request == MODE_OP_START || call->request == MODE_OP_RESTART)
     {
@@ -2832,7 +2876,7 @@ call_begin_in_context (gpointer data)
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                      _("Operation was cancelled"));
-      call_answer (call, error, FALSE, FALSE);
+      call_answer (call, error, FALSE, ANSWER_AT_ONCE);
       call_unref (call);
       return G_SOURCE_REMOVE;
     }
@@ -2845,7 +2889,7 @@ call_begin_in_context (gpointer data)
           g_atomic_int_get (&priv->starts_undelivered) > 0)
         {
           call_answer (call, priv->extras != NULL ? priv->extras->last_start_error : NULL,
-                       TRUE, TRUE);
+                       TRUE, ANSWER_BY_OP);
           call_unref (call);
           return G_SOURCE_REMOVE;
         }
