@@ -1618,8 +1618,12 @@ main (int   argc,
   test_log_expect_warnings ();
 
   g_test_add_func ("/lifecycle-random/sequences", test_sequences);
-  g_test_add_func ("/lifecycle-random/replay", test_replay);
-  g_test_add_func ("/lifecycle-random/shrink", test_shrink);
+  /* tools rather than tests: there when asked for, or when a sequence
+   * being shrunk is replayed apart */
+  if (g_test_subprocess () || g_getenv ("MODE_RANDOM_REPLAY") != NULL)
+    g_test_add_func ("/lifecycle-random/replay", test_replay);
+  if (g_getenv ("MODE_RANDOM_SHRINK") != NULL)
+    g_test_add_func ("/lifecycle-random/shrink", test_shrink);
 
   signal (SIGABRT, crash_handler);
   signal (SIGSEGV, crash_handler);
