@@ -16,8 +16,6 @@ ModeNode   *_mode_node_new_for_service (ModeService *service);
 void        _mode_node_clear_data      (ModeNode    *self);
 const char *_mode_node_get_label       (ModeNode    *self);
 
-void        _mode_log_set_threshold    (GLogLevelFlags level);
-
 gboolean    _mode_context_is_current   (GMainContext  *context);
 
 /* What the lifecycle engine is asked to do, by the subclasses of this
@@ -45,25 +43,56 @@ typedef void (*ModeOpDone) (ModeService  *service,
                             const GError *error,
                             gpointer      data);
 
-void        _mode_service_begin               (ModeService *self,
+/* Who waits for an operation: its ModeOpDone and the data for it. The
+ * engine's operations and ModeServiceThread's control keep them in a
+ * GArray of ModeWaiter, and answer them the same way: the array emptied
+ * first, since an answer may ask the service for more. */
+typedef struct
+{
+  ModeOpDone func;
+  gpointer   data;
+} ModeWaiter;
+
+GArray     *_mode_waiters_new      (void);
+void        _mode_waiters_add      (GArray       *waiters,
+                                    ModeOpDone    func,
+                                    gpointer      data);
+GArray     *_mode_waiters_take     (GArray       *waiters);
+void        _mode_waiters_complete (ModeService  *service,
+                                    GArray       *waiters,
+                                    const GError *error);
+
+/* Asks @kind of the service wherever it lives: through its class's
+ * delegate when it has one, from any thread; the engine's own answer
+ * otherwise, in the service's context. */
+void        _mode_service_request             (ModeService *self,
                                                ModeOpKind   kind,
                                                ModeOpDone   func,
                                                gpointer     data);
 /* A class whose services run their lifecycle elsewhere (in a thread of
- * their own, in another service) installs a delegate: every operation
- * the engine or a caller begins on such a service goes to @begin, from
- * whatever thread it was asked in, and the delegate runs the engine's
- * own steps with _mode_service_run_op() where the service lives. When
- * the service crashes, the engine marks it and its dependencies and
- * calls @propagate_crash (when set) instead of telling the supervisor
- * or the tree itself; the delegate calls _mode_service_propagate_crash()
- * where they live. A class whose state is another service's (a proxy)
- * sets @resolve: the engine's getters, dependency calls, crash and
- * set_shutdown act on the service it returns (transfer none). A class
- * whose context does not always run (a thread's, between its runs) sets
- * @run_in_context: the engine's calls from other threads (crash,
- * set_shutdown, wait_until_stopped, dependency calls) go there rather
- * than to the service's context. */
+ * their own, in another service) installs a delegate (class data that
+ * its subclasses, a binding's too, inherit):
+ *
+ * @begin: every request the engine or a caller makes of such a service
+ *   comes here, from whatever thread it was made in; the delegate has
+ *   the engine answer with _mode_service_engine_request() where the
+ *   service lives.
+ * @propagate_crash: (nullable) when such a service crashes, the engine
+ *   marks it and its dependencies and calls this instead of telling the
+ *   supervisor or the tree itself; the delegate calls
+ *   _mode_service_propagate_crash() where they live.
+ * @resolve: (nullable) for a class whose state is another service's (a
+ *   proxy): the engine's getters, dependency calls, crash and
+ *   set_shutdown act on the service it returns (transfer none).
+ * @run_in_context: (nullable) for a class whose context does not always
+ *   run (a thread's, between its runs): the engine's calls from other
+ *   threads (crash, set_shutdown, wait_until_stopped, dependency calls)
+ *   go there rather than to the service's context.
+ * @owned_crashed: (nullable) for a class whose services own another
+ *   (a proxy, see _mode_service_set_owner()): the owned service crashed
+ *   with @reason; what it means for the world outside is the owner's to
+ *   say, in the owned service's context.
+ */
 typedef struct
 {
   void (*begin)           (ModeService  *self,
@@ -77,16 +106,25 @@ typedef struct
                            GSourceFunc     func,
                            gpointer        data,
                            GDestroyNotify  destroy);
+  void (*owned_crashed)   (ModeService  *self,
+                           ModeService  *owned,
+                           const GError *reason);
 } ModeServiceDelegate;
 
 void        _mode_service_class_set_delegate  (ModeServiceClass          *klass,
                                                const ModeServiceDelegate *delegate);
-void        _mode_service_run_op              (ModeService *self,
+/* The engine's own answer, in the service's context: for delegates. */
+void        _mode_service_engine_request      (ModeService *self,
                                                ModeOpKind   kind,
                                                ModeOpDone   func,
                                                gpointer     data);
 void        _mode_service_propagate_crash     (ModeService  *self,
                                                const GError *reason);
+/* @owner (a proxy) owns @service: @service's crashes go to @owner's
+ * delegate (owned_crashed) instead of a supervisor or the tree. NULL
+ * ends it. */
+void        _mode_service_set_owner           (ModeService  *service,
+                                               ModeService  *owner);
 void        _mode_service_set_main_context    (ModeService  *self,
                                                GMainContext *context);
 void        _mode_service_log                 (ModeService    *self,

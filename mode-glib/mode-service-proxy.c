@@ -167,10 +167,11 @@ ensure_service (ModeServiceProxy *self)
 
   priv->service = service;
 
-  /* Its crashes come to the proxy. Its beacon is the proxy's (the
-   * proxy's own node stays out of the tree): where the proxy is put in a
-   * tree, the service is. */
-  mode_service_set_supervisor (service, MODE_SERVICE (self));
+  /* Its crashes come to the proxy, which owns it (the proxy's delegate
+   * hears of them). Its beacon is the proxy's (the proxy's own node
+   * stays out of the tree): where the proxy is put in a tree, the
+   * service is. */
+  _mode_service_set_owner (service, MODE_SERVICE (self));
 
   g_signal_connect_object (service, "notify", G_CALLBACK (service_notify), self, 0);
   g_signal_connect_object (service, "started", G_CALLBACK (service_started), self, 0);
@@ -224,7 +225,7 @@ delegate_begin (ModeService *proxy,
   forward->proxy = g_object_ref (proxy);
   forward->func = func;
   forward->data = data;
-  _mode_service_begin (service, kind, forward_done, forward);
+  _mode_service_request (service, kind, forward_done, forward);
 }
 
 static ModeService *
@@ -235,28 +236,22 @@ delegate_resolve (ModeService *proxy)
   return service != NULL ? service : proxy;
 }
 
+/* The service crashed: for the world outside, the proxy did. */
+static void
+delegate_owned_crashed (ModeService  *proxy,
+                        ModeService  *service,
+                        const GError *reason)
+{
+  _mode_service_propagate_crash (proxy, reason);
+}
+
 static const ModeServiceDelegate proxy_delegate = {
   .begin = delegate_begin,
   .propagate_crash = NULL,
   .resolve = delegate_resolve,
   .run_in_context = NULL,
+  .owned_crashed = delegate_owned_crashed,
 };
-
-/* The service crashed: for the world outside, the proxy did. */
-static void
-mode_service_proxy_supervised_crash (ModeService *proxy,
-                                     ModeService *service)
-{
-  const GError *reason = mode_service_get_crash_reason (service);
-  g_autoptr(GError) fallback = NULL;
-
-  if (reason == NULL)
-    reason = fallback = g_error_new (MODE_ERROR, MODE_ERROR_FAILED,
-                                     _("Service %s crashed"),
-                                     mode_service_get_label (service));
-
-  _mode_service_propagate_crash (proxy, reason);
-}
 
 /* }}} */
 
@@ -306,7 +301,7 @@ mode_service_proxy_dispose (GObject *object)
 
   if (priv->service != NULL)
     {
-      mode_service_set_supervisor (priv->service, NULL);
+      _mode_service_set_owner (priv->service, NULL);
       g_clear_object (&priv->service);
     }
 
@@ -321,7 +316,6 @@ mode_service_proxy_class_init (ModeServiceProxyClass *klass)
 
   object_class->dispose = mode_service_proxy_dispose;
   klass->create_service = mode_service_proxy_real_create_service;
-  service_class->supervised_crash = mode_service_proxy_supervised_crash;
 
   _mode_service_class_set_delegate (service_class, &proxy_delegate);
 }

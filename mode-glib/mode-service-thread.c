@@ -83,12 +83,6 @@ typedef enum
   THREAD_STOPPING,   /* the thread stops the service, then ends */
 } ThreadState;
 
-typedef struct
-{
-  ModeOpDone func;
-  gpointer   data;
-} Waiter;
-
 typedef struct _ReplySpin ReplySpin;
 
 typedef struct
@@ -112,9 +106,9 @@ typedef struct
   ThreadState   state;
   GThread      *thread;          /* (owned) (nullable) */
   ModeOpKind    launch_kind;     /* read by the thread after its launch */
-  GArray       *start_waiters;   /* (owned) (element-type Waiter) */
-  GArray       *stop_waiters;    /* (owned) (element-type Waiter) */
-  GArray       *next_waiters;    /* (owned) (element-type Waiter): a restart after the stop */
+  GArray       *start_waiters;   /* (owned) (element-type ModeWaiter) */
+  GArray       *stop_waiters;    /* (owned) (element-type ModeWaiter) */
+  GArray       *next_waiters;    /* (owned) (element-type ModeWaiter): a restart after the stop */
   ModeOpKind    next_kind;       /* RESTART, or ENSURE when only a parent's restart asked */
   GSource      *keepalive_check; /* (owned) (nullable) */
   GQueue        deferred;        /* (element-type Call): calls that wait for the thread's end */
@@ -181,48 +175,13 @@ post (GMainContext   *context,
   g_source_unref (source);
 }
 
-static void
-waiters_add (GArray     *waiters,
-             ModeOpDone  func,
-             gpointer    data)
-{
-  Waiter waiter = { func, data };
-
-  g_array_append_val (waiters, waiter);
-}
-
-/* Moves the waiters of @waiters into a new array. */
-static GArray *
-waiters_take (GArray *waiters)
-{
-  GArray *taken = g_array_sized_new (FALSE, FALSE, sizeof (Waiter), waiters->len);
-
-  g_array_append_vals (taken, waiters->data, waiters->len);
-  g_array_set_size (waiters, 0);
-  return taken;
-}
-
-/* Completes the waiters of @waiters, which it empties first: they may
- * begin other operations. */
+/* Answers the waiters of @waiters (the engine's way). */
 static void
 complete (ModeServiceThread *self,
           GArray            *waiters,
           const GError      *error)
 {
-  g_autoptr(GArray) now = NULL;
-
-  if (waiters->len == 0)
-    return;
-
-  now = g_array_sized_new (FALSE, FALSE, sizeof (Waiter), waiters->len);
-  g_array_append_vals (now, waiters->data, waiters->len);
-  g_array_set_size (waiters, 0);
-
-  for (guint i = 0; i < now->len; i++)
-    {
-      Waiter *waiter = &g_array_index (now, Waiter, i);
-      waiter->func (MODE_SERVICE (self), error, waiter->data);
-    }
+  _mode_waiters_complete (MODE_SERVICE (self), waiters, error);
 }
 
 static GError *
@@ -763,7 +722,7 @@ stop_in_thread (gpointer data)
 {
   ModeServiceThread *self = data;
 
-  _mode_service_run_op (MODE_SERVICE (self), MODE_OP_STOP, thread_stopped, NULL);
+  _mode_service_engine_request (MODE_SERVICE (self), MODE_OP_STOP, thread_stopped, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -775,9 +734,9 @@ thread_exited_in_parent (gpointer data)
   ModeServiceThread *self = message->self;
   ModeServiceThreadPrivate *priv = GET_PRIV (self);
 
-  g_autoptr(GArray) starts = waiters_take (priv->start_waiters);
-  g_autoptr(GArray) stops = waiters_take (priv->stop_waiters);
-  g_autoptr(GArray) next = waiters_take (priv->next_waiters);
+  g_autoptr(GArray) starts = _mode_waiters_take (priv->start_waiters);
+  g_autoptr(GArray) stops = _mode_waiters_take (priv->stop_waiters);
+  g_autoptr(GArray) next = _mode_waiters_take (priv->next_waiters);
 
   g_thread_join (g_steal_pointer (&priv->thread));
   priv->state = THREAD_IDLE;
@@ -847,7 +806,7 @@ thread_main (gpointer data)
       g_source_attach (priv->keepalive_ping, priv->thread_context);
     }
 
-  _mode_service_run_op (MODE_SERVICE (self), priv->launch_kind, thread_started, NULL);
+  _mode_service_engine_request (MODE_SERVICE (self), priv->launch_kind, thread_started, NULL);
   g_main_loop_run (priv->loop);
 
   if (priv->keepalive_ping != NULL)
@@ -991,7 +950,7 @@ relay_start_in_thread (gpointer data)
 {
   Message *message = data;
 
-  _mode_service_run_op (MODE_SERVICE (message->self), message->kind,
+  _mode_service_engine_request (MODE_SERVICE (message->self), message->kind,
                         relay_done_in_thread, message);
   return G_SOURCE_REMOVE;
 }
@@ -1014,13 +973,13 @@ control (ModeServiceThread *self,
         case THREAD_IDLE:
           /* a parent's restart (ENSURE) restarts a stopped thread's
            * service there, without its on_restart */
-          waiters_add (priv->start_waiters, func, data);
+          _mode_waiters_add (priv->start_waiters, func, data);
           launch (self, kind);
           return;
 
         case THREAD_LAUNCHING:
           if (priv->wait_for_thread)
-            waiters_add (priv->start_waiters, func, data);
+            _mode_waiters_add (priv->start_waiters, func, data);
           else
             func (MODE_SERVICE (self), NULL, data);
           return;
@@ -1045,7 +1004,7 @@ control (ModeServiceThread *self,
               /* started again once stopped */
               if (priv->next_waiters->len == 0)
                 priv->next_kind = MODE_OP_ENSURE;
-              waiters_add (priv->next_waiters, func, data);
+              _mode_waiters_add (priv->next_waiters, func, data);
               return;
             }
           {
@@ -1064,18 +1023,18 @@ control (ModeServiceThread *self,
         case THREAD_IDLE:
           /* no thread: the engine answers here (nothing to stop; who
            * waits for a stop hears of it) */
-          _mode_service_run_op (MODE_SERVICE (self), MODE_OP_STOP, func, data);
+          _mode_service_engine_request (MODE_SERVICE (self), MODE_OP_STOP, func, data);
           return;
 
         case THREAD_LAUNCHING:
         case THREAD_RUNNING:
-          waiters_add (priv->stop_waiters, func, data);
+          _mode_waiters_add (priv->stop_waiters, func, data);
           begin_stop (self);
           return;
 
         case THREAD_STOPPING:
         default:
-          waiters_add (priv->stop_waiters, func, data);
+          _mode_waiters_add (priv->stop_waiters, func, data);
           if (priv->next_waiters->len > 0)
             {
               /* a stop wins over a restart still to come */
@@ -1090,21 +1049,21 @@ control (ModeServiceThread *self,
       switch (priv->state)
         {
         case THREAD_IDLE:
-          waiters_add (priv->start_waiters, func, data);
+          _mode_waiters_add (priv->start_waiters, func, data);
           launch (self, MODE_OP_RESTART);
           return;
 
         case THREAD_LAUNCHING:
         case THREAD_RUNNING:
           priv->next_kind = MODE_OP_RESTART;
-          waiters_add (priv->next_waiters, func, data);
+          _mode_waiters_add (priv->next_waiters, func, data);
           begin_stop (self);
           return;
 
         case THREAD_STOPPING:
         default:
           priv->next_kind = MODE_OP_RESTART;
-          waiters_add (priv->next_waiters, func, data);
+          _mode_waiters_add (priv->next_waiters, func, data);
           return;
         }
     }
@@ -1895,9 +1854,9 @@ mode_service_thread_init (ModeServiceThread *self)
   priv->keepalive_timeout = 3.0;
   priv->spin_time = DEFAULT_SPIN_TIME;
   priv->state = THREAD_IDLE;
-  priv->start_waiters = g_array_new (FALSE, FALSE, sizeof (Waiter));
-  priv->stop_waiters = g_array_new (FALSE, FALSE, sizeof (Waiter));
-  priv->next_waiters = g_array_new (FALSE, FALSE, sizeof (Waiter));
+  priv->start_waiters = _mode_waiters_new ();
+  priv->stop_waiters = _mode_waiters_new ();
+  priv->next_waiters = _mode_waiters_new ();
   priv->accepting = TRUE;
   g_mutex_init (&priv->lock);
   g_queue_init (&priv->calls);

@@ -328,6 +328,21 @@ void              mode_service_set_mundane_level          (ModeService          
 MODE_AVAILABLE_IN_ALL
 ModeClock        *mode_service_get_clock                  (ModeService          *self);
 
+MODE_AVAILABLE_IN_ALL
+void              mode_service_log                        (ModeService          *self,
+                                                           GLogLevelFlags        level,
+                                                           const char           *format,
+                                                           ...) G_GNUC_PRINTF (3, 4);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_logv                       (ModeService          *self,
+                                                           GLogLevelFlags        level,
+                                                           const char           *format,
+                                                           va_list               args) G_GNUC_PRINTF (3, 0);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_log_message                (ModeService          *self,
+                                                           GLogLevelFlags        level,
+                                                           const char           *message);
+
 /* background work */
 MODE_AVAILABLE_IN_ALL
 void              mode_service_spawn                      (ModeService          *self,

@@ -275,7 +275,7 @@ run_actions (ModeSupervisor *self)
       ModeService *service = action->service;
 
       priv->in_flight++;
-      _mode_service_begin (service,
+      _mode_service_request (service,
                            action->kind == ACTION_STOP ? MODE_OP_STOP : MODE_OP_RESTART,
                            action_done, self);
     }
@@ -738,7 +738,7 @@ mode_supervisor_add_full (ModeSupervisor  *self,
 
   if (mode_service_get_state (MODE_SERVICE (self)) == MODE_SERVICE_STATE_RUNNING &&
       !mode_service_get_started (service))
-    _mode_service_begin (service, MODE_OP_START, start_added, NULL);
+    _mode_service_request (service, MODE_OP_START, start_added, NULL);
 }
 
 /**

@@ -19,6 +19,7 @@
 #include "mode-blocking-detector.h"
 #include "mode-error.h"
 #include "mode-i18n.h"
+#include "mode-log-private.h"
 #include "mode-service-private.h"
 #include "mode-systemd-private.h"
 #include "mode-worker.h"

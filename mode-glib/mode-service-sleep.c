@@ -1,0 +1,401 @@
+/* mode-service-sleep.c: sleep and wait
+ *
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+
+#include "config.h"
+
+#include "mode-service-internal.h"
+
+/* Sleep and wait {{{ */
+
+typedef enum
+{
+  WAKE_DEADLINE,
+  WAKE_EVENT,
+  WAKE_STOPPED,
+  WAKE_CANCELLED,
+} WakeReason;
+
+typedef struct
+{
+  ModeDeadline   deadline;
+  GList          link;              /* in ServiceExtras.sleepers, data = the task */
+  GSource       *cancel_source;     /* (owned) (nullable) */
+  GCancellable  *event_cancellable; /* (owned) (nullable): wait only */
+  gboolean       is_wait;
+  gboolean       done;
+} Sleeper;
+
+static void
+sleeper_free (gpointer data)
+{
+  Sleeper *sleeper = data;
+
+  g_assert (sleeper->cancel_source == NULL);
+  g_clear_object (&sleeper->event_cancellable);
+  g_free (sleeper);
+}
+
+/* Takes a sleeper out of the service's bookkeeping; returns FALSE when
+ * it was woken already. */
+static gboolean
+sleeper_detach (GTask *task)
+{
+  ModeService *self = g_task_get_source_object (task);
+  ServiceExtras *extras = GET_PRIV (self)->extras;
+  Sleeper *sleeper = g_task_get_task_data (task);
+
+  if (sleeper->done)
+    return FALSE;
+  sleeper->done = TRUE;
+
+  _mode_scheduler_remove (_mode_service_get_scheduler (self), &sleeper->deadline);
+  g_queue_unlink (&extras->sleepers, &sleeper->link);
+  if (sleeper->cancel_source != NULL)
+    {
+      g_source_destroy (sleeper->cancel_source);
+      g_clear_pointer (&sleeper->cancel_source, g_source_unref);
+    }
+  if (sleeper->event_cancellable != NULL)
+    g_cancellable_cancel (sleeper->event_cancellable);
+
+  return TRUE;
+}
+
+static void
+sleeper_wake (GTask      *task,
+              WakeReason  reason)
+{
+  ModeService *self = g_task_get_source_object (task);
+  Sleeper *sleeper = g_task_get_task_data (task);
+
+  if (!sleeper_detach (task))
+    return;
+
+  switch (reason)
+    {
+    case WAKE_DEADLINE:
+      if (sleeper->is_wait)
+        g_task_return_new_error (task, MODE_ERROR, MODE_ERROR_TIMEOUT,
+                                 _("Service %s: timed out waiting"),
+                                 mode_service_get_label (self));
+      else
+        g_task_return_boolean (task, TRUE);
+      break;
+
+    case WAKE_EVENT:
+      g_task_return_boolean (task, TRUE);
+      break;
+
+    case WAKE_STOPPED:
+      g_task_return_boolean (task, FALSE);
+      break;
+
+    case WAKE_CANCELLED:
+    default:
+      g_task_return_error_if_cancelled (task);
+      break;
+    }
+
+  g_object_unref (task); /* the queue's */
+}
+
+static void
+sleeper_deadline (ModeDeadline *deadline,
+                  gpointer      data)
+{
+  sleeper_wake (data, WAKE_DEADLINE);
+}
+
+static gboolean
+sleeper_cancelled (GCancellable *cancellable,
+                   gpointer      data)
+{
+  sleeper_wake (data, WAKE_CANCELLED);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+sleeper_event_done (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+
+  if (mode_event_wait_finish (MODE_EVENT (object), result, NULL))
+    sleeper_wake (task, WAKE_EVENT);
+}
+
+/* Completes, in one idle, the sleepers a stop (or a crash) woke, then
+ * lets a stop that waits for them go on and cancel the tasks. */
+static gboolean
+stopped_sleepers_return (gpointer data)
+{
+  ModeService *self = data;
+  ServiceExtras *extras = GET_PRIV (self)->extras;
+  g_autoptr(GPtrArray) tasks = g_steal_pointer (&extras->waking);
+  ModeOp *op = g_steal_pointer (&extras->waking_op);
+
+  /* in a dispatch of the tasks' context: each completes at once, and a
+   * task that ends because of it completes at once too, its cancellable
+   * not cancelled yet (GTask completes a cancelled task in an idle of
+   * its own: what made a stop with 10,000 parked tasks slow) */
+  for (guint i = 0; i < tasks->len; i++)
+    g_task_return_boolean (g_ptr_array_index (tasks, i), FALSE);
+
+  if (op != NULL)
+    _mode_op_continue (op);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A stop wakes every sleeper: they return FALSE in the next iteration,
+ * all from one idle rather than one each. */
+void
+_mode_service_wake_sleepers (ModeService *self)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  ServiceExtras *extras = priv->extras;
+  GList *l;
+
+  if (extras == NULL || extras->sleepers.length == 0)
+    return;
+
+  if (extras->waking == NULL)
+    {
+      GSource *source = g_idle_source_new ();
+
+      extras->waking = g_ptr_array_new_full (extras->sleepers.length, g_object_unref);
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, stopped_sleepers_return, g_object_ref (self),
+                             g_object_unref);
+      g_source_set_static_name (source, "[mode] stopped sleepers");
+      g_source_attach (source, priv->context);
+      g_source_unref (source);
+    }
+
+  while ((l = extras->sleepers.head) != NULL)
+    {
+      GTask *task = l->data;
+
+      sleeper_detach (task);
+      g_ptr_array_add (extras->waking, task);  /* the queue's reference */
+    }
+}
+
+typedef struct
+{
+  GTask     *task;    /* (owned) */
+  ModeEvent *event;   /* (owned) (nullable) */
+  gdouble    seconds; /* < 0: no deadline */
+} SleepCall;
+
+static void
+sleep_call_free (gpointer data)
+{
+  SleepCall *call = data;
+
+  g_clear_object (&call->task);
+  g_clear_object (&call->event);
+  g_free (call);
+}
+
+static gboolean
+sleep_in_context (gpointer data)
+{
+  SleepCall *call = data;
+  GTask *task = call->task;
+  ModeService *self = g_task_get_source_object (task);
+  ModeServicePrivate *priv = GET_PRIV (self);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  ServiceExtras *extras;
+  Sleeper *sleeper;
+
+  if (g_task_return_error_if_cancelled (task))
+    return G_SOURCE_REMOVE;
+
+  if (service_should_stop (priv))
+    {
+      g_task_return_boolean (task, FALSE);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (call->event != NULL && mode_event_is_set (call->event))
+    {
+      g_task_return_boolean (task, TRUE);
+      return G_SOURCE_REMOVE;
+    }
+
+  extras = service_get_extras (self);
+  sleeper = g_new0 (Sleeper, 1);
+  sleeper->is_wait = g_task_get_source_tag (task) == mode_service_wait_async;
+  sleeper->link.data = task;
+  sleeper->deadline.func = sleeper_deadline;
+  sleeper->deadline.data = task;
+  g_task_set_task_data (task, sleeper, sleeper_free);
+
+  g_queue_push_tail_link (&extras->sleepers, &sleeper->link);
+  g_object_ref (task); /* the queue's */
+
+  if (call->seconds >= 0)
+    _mode_service_schedule (self, &sleeper->deadline, _mode_service_deadline (self, call->seconds));
+
+  if (cancellable != NULL)
+    {
+      sleeper->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_static_name (sleeper->cancel_source, "[mode] sleep cancelled");
+      g_source_set_callback (sleeper->cancel_source, G_SOURCE_FUNC (sleeper_cancelled),
+                             g_object_ref (task), g_object_unref);
+      g_source_attach (sleeper->cancel_source, priv->context);
+    }
+
+  if (call->event != NULL)
+    {
+      sleeper->event_cancellable = g_cancellable_new ();
+      mode_event_wait_async (call->event, sleeper->event_cancellable,
+                             sleeper_event_done, g_object_ref (task));
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* }}} */
+
+/* }}} */
+
+
+static void
+sleep_dispatch (ModeService         *self,
+                gpointer             source_tag,
+                const char          *name,
+                ModeEvent           *event,
+                gdouble              seconds,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  SleepCall *call = g_new0 (SleepCall, 1);
+
+  call->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (call->task, source_tag);
+  g_task_set_name (call->task, name);
+  call->event = event != NULL ? g_object_ref (event) : NULL;
+  call->seconds = seconds;
+
+  _mode_service_run_in_context (self, sleep_in_context, call, sleep_call_free);
+}
+
+/**
+ * mode_service_sleep_async:
+ * @self: a #ModeService
+ * @seconds: how long to sleep, 0 or more
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the time passed or the service
+ *   must stop
+ * @user_data: data for @callback
+ *
+ * Sleeps for @seconds on the service's #ModeClock, or less when the
+ * service stops or crashes meanwhile: a task that loops on this call
+ * ends promptly when its service stops.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_sleep_async (ModeService         *self,
+                          gdouble              seconds,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (seconds >= 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  sleep_dispatch (self, mode_service_sleep_async, "[mode] sleep", NULL,
+                  seconds, cancellable, callback, user_data);
+}
+
+/**
+ * mode_service_sleep_finish:
+ * @self: a #ModeService
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes mode_service_sleep_async().
+ *
+ * Returns: %TRUE when the whole time passed, %FALSE when the service
+ *   stopped or crashed first (or with @error set when cancelled)
+ *
+ * Since: 0.1
+ */
+gboolean
+mode_service_sleep_finish (ModeService   *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_sleep_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * mode_service_wait_async:
+ * @self: a #ModeService
+ * @event: (nullable): the #ModeEvent to wait for, or %NULL to wait only
+ *   for the service to stop
+ * @timeout: the most seconds to wait, or less than 0 for no limit
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the wait is over
+ * @user_data: data for @callback
+ *
+ * Waits for @event to be set, for the service to stop or crash, or for
+ * @timeout seconds to pass on the service's #ModeClock, whichever comes
+ * first.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_wait_async (ModeService         *self,
+                         ModeEvent           *event,
+                         gdouble              timeout,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (event == NULL || MODE_IS_EVENT (event));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  sleep_dispatch (self, mode_service_wait_async, "[mode] wait", event,
+                  timeout, cancellable, callback, user_data);
+}
+
+/**
+ * mode_service_wait_finish:
+ * @self: a #ModeService
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes mode_service_wait_async().
+ *
+ * Returns: %TRUE when the event was set, %FALSE when the service stopped
+ *   or crashed first, or %FALSE with @error set to %MODE_ERROR_TIMEOUT
+ *   when the timeout passed (or to %G_IO_ERROR_CANCELLED)
+ *
+ * Since: 0.1
+ */
+gboolean
+mode_service_wait_finish (ModeService   *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_wait_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
