@@ -364,3 +364,14 @@ def test_cycle_is_refused(context):
     finally:
         GLib.log_set_always_fatal(old)
     assert b.get_dependencies() == []
+
+
+def test_service_log_has_the_library_prefix(context, capfd):
+    root = Mode.Service(label="App")
+    cache = Mode.Service(label="my.Cache", shortlabel="Cache")
+    root.add_dependency(cache)
+    cache.log(GLib.LogLevelFlags.LEVEL_MESSAGE, "42 entries loaded")
+    root.log(GLib.LogLevelFlags.LEVEL_WARNING, "100% full")
+    err = capfd.readouterr().err
+    assert "[^-Cache]: 42 entries loaded" in err
+    assert "[^App]: 100% full" in err

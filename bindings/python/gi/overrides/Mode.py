@@ -145,37 +145,27 @@ def _error_for(exc, prefix=""):
                                   Mode.Error.FAILED)
 
 
-def _log_prefix(service):
-    """The engine's prefix of a service's log lines: "[^--Label]: ", one
-    dash per depth in the tree."""
-    shortlabel = service.get_shortlabel()
-    depth = service.get_beacon().get_depth()
-    if depth <= 80:
-        return "[^" + "-" * depth + shortlabel + "]: "
-    return "[^(%d)%s]: " % (depth, shortlabel)
-
-
 def _log_exception(service, what, exc):
     """Logs @exc, raised by @what of @service, with its traceback (less
     the frame of the wrapper that caught it), unless it was logged
     already: a hook that calls its parent class's hook gets the error of
-    that hook's wrapper."""
+    that hook's wrapper. The line is the library's own, through
+    Mode.Service.log(): its "[^--Label]: " prefix and MODE_SERVICE field."""
     if getattr(exc, "_mode_logged", False):
         return
     exc._mode_logged = True
+    lines = traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next)
     try:
         label = service.get_label()
-        prefix = _log_prefix(service)
     except Exception:
         label = repr(service)
-        prefix = ""
-    lines = traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next)
-    message = "%sException in %s of service %s:\n%s" % (
-        prefix, what, label, "".join(lines).rstrip("\n"))
-    GLib.log_variant("Mode", GLib.LogLevelFlags.LEVEL_MESSAGE, GLib.Variant("a{sv}", {
-        "MESSAGE": GLib.Variant("s", message),
-        "MODE_SERVICE": GLib.Variant("s", label),
-    }))
+    message = "Exception in %s of service %s:\n%s" % (what, label, "".join(lines).rstrip("\n"))
+    if isinstance(service, Mode.Service):
+        service.log(GLib.LogLevelFlags.LEVEL_MESSAGE, message)
+    else:
+        GLib.log_variant("Mode", GLib.LogLevelFlags.LEVEL_MESSAGE, GLib.Variant("a{sv}", {
+            "MESSAGE": GLib.Variant("s", message),
+        }))
 
 
 def _return_error(task, error):
