@@ -22,6 +22,7 @@
 
 #include "mode-blocking-detector.h"
 #include "mode-i18n.h"
+#include "mode-log-private.h"
 
 /**
  * SECTION:mode-blocking-detector
@@ -93,7 +94,8 @@ struct _ModeBlockingDetector
   pthread_t    owner;           /* the thread that runs the context */
   char         owner_name[16];
   char        *label;           /* (owned) (nullable) */
-  char        *prefix;          /* (owned) (nullable): "[^--Label]: " */
+  char        *shortlabel;      /* (owned) (nullable) */
+  guint        depth;           /* in the tree: the lines' prefix */
   gboolean     backtraces;      /* the SIGURG handler is ours */
 
   gint64       epoch;           /* monotonic time of the start */
@@ -275,20 +277,14 @@ out:
 
 /* The watchdog {{{ */
 
+/* The service's line, made in the watchdog thread: its label and depth
+ * were noted in the context's thread at the start. */
 static void
 detector_log (ModeBlockingDetector *self,
               GLogLevelFlags        level,
               const char           *message)
 {
-  g_autofree char *text = g_strconcat (self->prefix, message, NULL);
-  GLogField fields[] = {
-    { "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
-    { "MESSAGE", text, -1 },
-    { "PRIORITY", level == G_LOG_LEVEL_WARNING ? "4" : "6", -1 },
-    { "MODE_SERVICE", self->label, -1 },
-  };
-
-  g_log_structured_array (level, fields, G_N_ELEMENTS (fields));
+  _mode_log_line (level, self->label, self->shortlabel, self->depth, "%s", message);
 }
 
 /* In the watchdog thread, while the context is blocked. */
@@ -396,8 +392,6 @@ mode_blocking_detector_on_start (ModeService   *service,
                                  GError       **error)
 {
   ModeBlockingDetector *self = MODE_BLOCKING_DETECTOR (service);
-  guint depth = mode_node_get_depth (mode_service_get_beacon (service));
-  g_autofree char *dashes = g_strnfill (depth, '-');
   guint interval_ms;
 
   /* a watchdog left from a start that did not stop */
@@ -409,8 +403,9 @@ mode_blocking_detector_on_start (ModeService   *service,
     g_strlcpy (self->owner_name, "?", sizeof self->owner_name);
   g_free (self->label);
   self->label = g_strdup (mode_service_get_label (service));
-  g_free (self->prefix);
-  self->prefix = g_strdup_printf ("[^%s%s]: ", dashes, mode_service_get_shortlabel (service));
+  g_free (self->shortlabel);
+  self->shortlabel = g_strdup (mode_service_get_shortlabel (service));
+  self->depth = mode_node_get_depth (mode_service_get_beacon (service));
 
   self->timeout_usec = (gint64) (self->timeout * G_USEC_PER_SEC);
   self->interval_usec = MAX (self->timeout_usec / 4, 1000);
@@ -542,7 +537,7 @@ mode_blocking_detector_finalize (GObject *object)
   ModeBlockingDetector *self = MODE_BLOCKING_DETECTOR (object);
 
   g_clear_pointer (&self->label, g_free);
-  g_clear_pointer (&self->prefix, g_free);
+  g_clear_pointer (&self->shortlabel, g_free);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
 

@@ -146,20 +146,6 @@ find_child (ModeSupervisor *self,
 }
 
 static void
-supervisor_log (ModeSupervisor *self,
-                const char     *message)
-{
-  GLogField fields[] = {
-    { "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
-    { "MESSAGE", message, -1 },
-    { "PRIORITY", "5", -1 },
-    { "MODE_SERVICE", mode_service_get_label (MODE_SERVICE (self)), -1 },
-  };
-
-  g_log_structured_array (G_LOG_LEVEL_MESSAGE, fields, G_N_ELEMENTS (fields));
-}
-
-static void
 add_pending (ModeSupervisor *self,
              ModeService    *service)
 {
@@ -236,10 +222,8 @@ action_done (ModeService  *service,
    * a failed stop was logged by the engine. */
   if (error != NULL)
     {
-      g_autofree char *message =
-        g_strdup_printf ("Could not restart %s: %s",
+      _mode_service_log (MODE_SERVICE (self), G_LOG_LEVEL_MESSAGE, "Could not restart %s: %s",
                          mode_service_get_label (service), error->message);
-      supervisor_log (self, message);
     }
 
   priv->in_flight--;
