@@ -880,6 +880,117 @@ wait_for_shutdown (ModeOp *op)
                     _mode_service_deadline (self, priv->shutdown_timeout));
 }
 
+/* Step 1: the stop flag, timers stopped, waiters and sleepers woken; a
+ * start hook in flight is told to end (on_stop waits for it). */
+static void
+stop_begin_step (ModeOp *op)
+{
+  ModeService *self = op->self;
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  service_log (self, priv->mundane_level, "Stopping...");
+  priv->stopped = TRUE;
+  _mode_service_set_state (self, MODE_SERVICE_STATE_STOPPING);
+  if (!priv->crashed)
+    notify_property (self, PROP_SHOULD_STOP);
+  _mode_service_stop_timers (self);
+  _mode_service_wake_stop_waiters (self);
+  _mode_service_wake_sleepers (self);
+  if (priv->hook_op != NULL && priv->start_cancellable != NULL)
+    g_cancellable_cancel (priv->start_cancellable);
+}
+
+/* Asks the next dependency (from the last) to stop; returns FALSE when
+ * none is left. */
+static gboolean
+stop_next_dependency (ModeOp *op)
+{
+  ModeServicePrivate *priv = GET_PRIV (op->self);
+  ModeService *child;
+
+  if (priv->children != NULL && op->index > priv->children->len)
+    op->index = priv->children->len;
+  if (op->index == 0)
+    return FALSE;
+
+  child = g_ptr_array_index (priv->children, --op->index);
+  op->pending++;
+  service_request (child, OP_STOP, op_child_done, op);
+  return TRUE;
+}
+
+/* Step 5: the sleeps woken at step 1 return first, the tasks' (and the
+ * start hooks') cancellable is cancelled then. Returns FALSE to wait. */
+static gboolean
+stop_cancel_step (ModeOp *op)
+{
+  ModeServicePrivate *priv = GET_PRIV (op->self);
+
+  if (priv->extras != NULL && priv->extras->waking != NULL)
+    {
+      op->pending++;
+      priv->extras->waking_op = op;
+      return FALSE;
+    }
+  if (priv->cancellable != NULL)
+    g_cancellable_cancel (priv->cancellable);
+  if (priv->start_cancellable != NULL)
+    g_cancellable_cancel (priv->start_cancellable);
+  return TRUE;
+}
+
+/* Has anything come since its step that the stop must see to before it
+ * ends? Dependencies added, tasks spawned, cleanups added (by a cleanup,
+ * by on_shutdown), and a start the stop interrupted, which may still
+ * wait for a dependency taken out of the tree since, whose hook is held:
+ * nothing is left after a stop. */
+static inline gboolean
+stop_has_late_work (ModeOp *op)
+{
+  ModeServicePrivate *priv = GET_PRIV (op->self);
+
+  return (priv->children != NULL && op->deps_serial != priv->deps_serial) ||
+         (priv->extras != NULL &&
+          (priv->extras->tasks.length > 0 || priv->extras->cleanups != NULL)) ||
+         priv->ops[OP_START] != NULL;
+}
+
+/* One piece of the late work; returns FALSE when there is none left. */
+static gboolean
+stop_late_work (ModeOp *op)
+{
+  ModeServicePrivate *priv = GET_PRIV (op->self);
+
+  if (priv->children != NULL && op->deps_serial != priv->deps_serial)
+    {
+      /* stopping one that stopped costs nothing */
+      op->deps_serial = priv->deps_serial;
+      op->index = priv->children->len;
+      op->late_deps = TRUE;
+    }
+  if (op->late_deps && stop_next_dependency (op))
+    return TRUE;
+  op->late_deps = FALSE;
+
+  if (priv->extras != NULL &&
+      (priv->extras->tasks.length > 0 || priv->extras->cleanups != NULL))
+    {
+      /* their cancellable is cancelled already */
+      _mode_service_run_cleanups (op->self);
+      _mode_service_join_tasks (op);
+      return TRUE;
+    }
+
+  if (priv->ops[OP_START] != NULL)
+    {
+      op->pending++;
+      op_add_waiter (priv->ops[OP_START], op_resume, op);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
 static gboolean
 stop_step (ModeOp *op)
 {
@@ -889,17 +1000,7 @@ stop_step (ModeOp *op)
   switch (op->step++)
     {
     case STOP_BEGIN:
-      service_log (self, priv->mundane_level, "Stopping...");
-      priv->stopped = TRUE;
-      _mode_service_set_state (self, MODE_SERVICE_STATE_STOPPING);
-      if (!priv->crashed)
-        notify_property (self, PROP_SHOULD_STOP);
-      _mode_service_stop_timers (self);
-      _mode_service_wake_stop_waiters (self);
-      _mode_service_wake_sleepers (self);
-      /* a start hook in flight is told to end; on_stop waits for it */
-      if (priv->hook_op != NULL && priv->start_cancellable != NULL)
-        g_cancellable_cancel (priv->start_cancellable);
+      stop_begin_step (op);
       break;
 
     case STOP_ON_STOP:
@@ -913,20 +1014,11 @@ stop_step (ModeOp *op)
       break;
 
     case STOP_DEPENDENCIES:
-      if (priv->children != NULL && op->index > priv->children->len)
-        op->index = priv->children->len;
-      if (op->index > 0)
-        {
-          ModeService *child = g_ptr_array_index (priv->children, --op->index);
-
-          op->step--;
-          op->pending++;
-          service_request (child, OP_STOP, op_child_done, op);
-        }
+      if (stop_next_dependency (op))
+        op->step--;
       else if (op->deps_serial != priv->deps_serial)
         {
-          /* dependencies were added meanwhile: they stop too (a stop of
-           * a stopped one costs nothing) */
+          /* dependencies were added meanwhile: they stop too */
           op->deps_serial = priv->deps_serial;
           op->index = priv->children->len;
           op->step--;
@@ -939,18 +1031,8 @@ stop_step (ModeOp *op)
       break;
 
     case STOP_CANCEL:
-      /* the sleeps return first (step 1), the tasks are cancelled then */
-      if (priv->extras != NULL && priv->extras->waking != NULL)
-        {
-          op->step--;
-          op->pending++;
-          priv->extras->waking_op = op;
-          break;
-        }
-      if (priv->cancellable != NULL)
-        g_cancellable_cancel (priv->cancellable);
-      if (priv->start_cancellable != NULL)
-        g_cancellable_cancel (priv->start_cancellable);
+      if (!stop_cancel_step (op))
+        op->step--;
       break;
 
     case STOP_JOIN_TASKS:
@@ -967,15 +1049,7 @@ stop_step (ModeOp *op)
       break;
 
     case STOP_DONE:
-      /* What came since its step goes too, for nothing is left after a
-       * stop: dependencies added, tasks spawned, cleanups added (by a
-       * cleanup, by on_shutdown), and a start the stop interrupted,
-       * which may still wait for a dependency taken out of the tree
-       * since, whose hook is held. */
-      if (G_UNLIKELY ((priv->children != NULL && op->deps_serial != priv->deps_serial) ||
-                      (priv->extras != NULL &&
-                       (priv->extras->tasks.length > 0 || priv->extras->cleanups != NULL)) ||
-                      priv->ops[OP_START] != NULL))
+      if (G_UNLIKELY (stop_has_late_work (op)))
         {
           op->step = STOP_LATE_WORK;
           break;
@@ -987,40 +1061,7 @@ stop_step (ModeOp *op)
       return FALSE;
 
     case STOP_LATE_WORK:
-      op->step = STOP_LATE_WORK;
-      if (priv->children != NULL && op->deps_serial != priv->deps_serial)
-        {
-          /* stopping one that stopped costs nothing */
-          op->deps_serial = priv->deps_serial;
-          op->index = priv->children->len;
-          op->late_deps = TRUE;
-        }
-      if (op->late_deps && priv->children != NULL && op->index > priv->children->len)
-        op->index = priv->children->len;
-      if (op->late_deps && op->index > 0)
-        {
-          ModeService *child = g_ptr_array_index (priv->children, --op->index);
-
-          op->pending++;
-          service_request (child, OP_STOP, op_child_done, op);
-          break;
-        }
-      op->late_deps = FALSE;
-      if (priv->extras != NULL &&
-          (priv->extras->tasks.length > 0 || priv->extras->cleanups != NULL))
-        {
-          /* their cancellable is cancelled already */
-          _mode_service_run_cleanups (self);
-          _mode_service_join_tasks (op);
-          break;
-        }
-      if (priv->ops[OP_START] != NULL)
-        {
-          op->pending++;
-          op_add_waiter (priv->ops[OP_START], op_resume, op);
-          break;
-        }
-      op->step = STOP_DONE;
+      op->step = stop_late_work (op) ? STOP_LATE_WORK : STOP_DONE;
       break;
 
     default:
@@ -1228,88 +1269,109 @@ restart_begin (ModeService *self,
 
 /* Answers a request, in the service's context, given the operations in
  * flight (see the top of this section). */
-void
-_mode_engine_request (ModeService *self,
-            ModeOpKind   request,
-            ModeOpDone   func,
-            gpointer     data)
+/* A start (START, START_CONTAINED, ENSURE) */
+static void
+request_start (ModeService *self,
+               ModeOpKind   request,
+               ModeOpDone   func,
+               gpointer     data)
 {
   ModeServicePrivate *priv = GET_PRIV (self);
   ModeOp *restart = priv->ops[OP_RESTART];
+  g_autoptr(GError) error = NULL;
+
+  if (priv->ops[OP_START] != NULL)
+    op_add_waiter (priv->ops[OP_START], func, data);
+  else if (restart != NULL && !restart->stop_requested)
+    op_add_waiter (restart, func, data);  /* the restart starts it */
+  else if (restart == NULL && request == MODE_OP_ENSURE && service_needs_restart (priv))
+    restart_begin (self, OP_QUIET, func, data);
+  else if (priv->ops[OP_STOP] != NULL || restart != NULL)
+    op_defer (self, request, func, data);
+  else if (!priv->started)
+    start_begin (self,
+                 request == MODE_OP_ENSURE ? OP_ENSURE_DEPS :
+                 request == MODE_OP_START_CONTAINED ? OP_CONTAIN : 0,
+                 func, data);
+  else
+    {
+      error = g_error_new (MODE_ERROR, MODE_ERROR_ALREADY_STARTED,
+                           _("Service %s was already started"),
+                           mode_service_get_label (self));
+      func (self, error, data);
+    }
+}
+
+/* A stop of a service never started: nothing to stop, but who waits for
+ * a stop hears of it, and work spawned before any start ends: its sleeps
+ * return, its cancellable is cancelled (a start later gets a new one). */
+static void
+stop_unstarted (ModeService *self)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+
+  _mode_service_wake_stop_waiters (self);
+  _mode_service_wake_sleepers (self);
+  if (priv->cancellable != NULL)
+    {
+      g_cancellable_cancel (priv->cancellable);
+      g_clear_object (&priv->cancellable);
+    }
+}
+
+static void
+request_stop (ModeService *self,
+              ModeOpDone   func,
+              gpointer     data)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  ModeOp *restart = priv->ops[OP_RESTART];
+
+  if (G_UNLIKELY (priv->extras != NULL && priv->extras->deferred != NULL))
+    op_defer_stopped (self);
+
+  if (G_UNLIKELY (!priv->started) && restart == NULL)
+    {
+      stop_unstarted (self);
+      func (self, NULL, data);
+      return;
+    }
+
+  if (restart != NULL)
+    {
+      restart->stop_requested = TRUE;
+      if (priv->ops[OP_STOP] == NULL && priv->ops[OP_START] == NULL)
+        {
+          /* between the restart's stop and its start: it ends there, its
+           * on_restart (if in flight) cancelled */
+          if (priv->hook_op == restart && priv->start_cancellable != NULL)
+            g_cancellable_cancel (priv->start_cancellable);
+          op_defer (self, MODE_OP_STOP, func, data);
+          return;
+        }
+    }
+
+  stop_begin (self, func, data);
+}
+
+void
+_mode_engine_request (ModeService *self,
+                      ModeOpKind   request,
+                      ModeOpDone   func,
+                      gpointer     data)
+{
+  ModeOp *restart = GET_PRIV (self)->ops[OP_RESTART];
 
   switch (request)
     {
     case MODE_OP_START:
     case MODE_OP_START_CONTAINED:
     case MODE_OP_ENSURE:
-      if (priv->ops[OP_START] != NULL)
-        {
-          op_add_waiter (priv->ops[OP_START], func, data);
-          return;
-        }
-      if (restart != NULL && !restart->stop_requested)
-        {
-          /* the restart starts the service */
-          op_add_waiter (restart, func, data);
-          return;
-        }
-      if (restart == NULL && request == MODE_OP_ENSURE && service_needs_restart (priv))
-        {
-          restart_begin (self, OP_QUIET, func, data);
-          return;
-        }
-      if (priv->ops[OP_STOP] != NULL || restart != NULL)
-        {
-          op_defer (self, request, func, data);
-          return;
-        }
-      if (priv->started)
-        {
-          g_autoptr(GError) error =
-            g_error_new (MODE_ERROR, MODE_ERROR_ALREADY_STARTED,
-                         _("Service %s was already started"),
-                         mode_service_get_label (self));
-          func (self, error, data);
-          return;
-        }
-      start_begin (self,
-                   request == MODE_OP_ENSURE ? OP_ENSURE_DEPS :
-                   request == MODE_OP_START_CONTAINED ? OP_CONTAIN : 0,
-                   func, data);
+      request_start (self, request, func, data);
       return;
 
     case MODE_OP_STOP:
-      if (G_UNLIKELY (priv->extras != NULL && priv->extras->deferred != NULL))
-        op_defer_stopped (self);
-      if (G_UNLIKELY (!priv->started) && restart == NULL)
-        {
-          /* Nothing to stop, but who waits for a stop hears of it, and
-           * work spawned before any start ends: its sleeps return, its
-           * cancellable is cancelled (a start later gets a new one). */
-          _mode_service_wake_stop_waiters (self);
-          _mode_service_wake_sleepers (self);
-          if (priv->cancellable != NULL)
-            {
-              g_cancellable_cancel (priv->cancellable);
-              g_clear_object (&priv->cancellable);
-            }
-          func (self, NULL, data);
-          return;
-        }
-      if (restart != NULL)
-        {
-          restart->stop_requested = TRUE;
-          if (priv->ops[OP_STOP] == NULL && priv->ops[OP_START] == NULL)
-            {
-              /* between the restart's stop and its start: it ends there,
-               * its on_restart (if in flight) cancelled */
-              if (priv->hook_op == restart && priv->start_cancellable != NULL)
-                g_cancellable_cancel (priv->start_cancellable);
-              op_defer (self, request, func, data);
-              return;
-            }
-        }
-      stop_begin (self, func, data);
+      request_stop (self, func, data);
       return;
 
     case MODE_OP_RESTART:
