@@ -10,6 +10,7 @@
 #include "mode-i18n.h"
 #include "mode-service-private.h"
 #include "mode-service-thread.h"
+#include "mode-service-thread-private.h"
 
 /**
  * SECTION:mode-service-thread
@@ -75,68 +76,15 @@
  * Since: 0.1
  */
 
-typedef enum
-{
-  THREAD_IDLE,       /* no thread */
-  THREAD_LAUNCHING,  /* the thread starts the service */
-  THREAD_RUNNING,    /* the service started in the thread */
-  THREAD_STOPPING,   /* the thread stops the service, then ends */
-} ThreadState;
-
-typedef struct _ReplySpin ReplySpin;
-
-typedef struct
-{
-  ModeThreadFunc  func;
-  gpointer        user_data;
-  ModeDestroy     destroy;      /* @user_data's, run where the call was made */
-  GTask          *task;         /* (owned) (nullable): NULL for a cast */
-  ReplySpin      *counted;      /* (nullable): the parent's, when it waits for this one */
-} ThreadCall;
-
-typedef struct
-{
-  GMainContext *parent_context;  /* (owned) */
-  GMainContext *thread_context;  /* (owned) */
-  gdouble       keepalive_timeout;
-  gdouble       spin_time;
-  guint         wait_for_thread : 1;
-
-  /* Used in the parent context only. */
-  ThreadState   state;
-  GThread      *thread;          /* (owned) (nullable) */
-  ModeOpKind    launch_kind;     /* read by the thread after its launch */
-  GArray       *start_waiters;   /* (owned) (element-type ModeWaiter) */
-  GArray       *stop_waiters;    /* (owned) (element-type ModeWaiter) */
-  GArray       *next_waiters;    /* (owned) (element-type ModeWaiter): a restart after the stop */
-  ModeOpKind    next_kind;       /* RESTART, or ENSURE when only a parent's restart asked */
-  GSource      *keepalive_check; /* (owned) (nullable) */
-  GQueue        deferred;        /* (element-type Call): calls that wait for the thread's end */
-  gint64        stalled_since;   /* 0 while the thread answers */
-  ReplySpin    *reply_spin;      /* (owned): attached to @parent_context */
-
-  /* Used in the thread only, while it runs. */
-  GMainLoop    *loop;            /* (owned) (nullable) */
-  GSource      *keepalive_ping;  /* (owned) (nullable) */
-  GError       *stop_error;      /* (owned) (nullable) */
-
-  /* Shared, under @lock. */
-  GMutex        lock;
-  GQueue        calls;           /* (element-type ThreadCall) */
-  GSource      *drain;           /* (owned) (nullable): runs @calls, while serving */
-  guint         drain_woken : 1; /* @drain was made ready and has not run yet */
-  gint64        last_ping;       /* monotonic time the thread last answered */
-  guint         accepting : 1;   /* calls are queued, not refused */
-  guint         serving : 1;     /* the thread runs the calls */
-} ModeServiceThreadPrivate;
-
 /* seconds: a round trip on an idle machine is a few microseconds when
  * both sides are awake */
 #define DEFAULT_SPIN_TIME 0.00005
 
 G_DEFINE_TYPE_WITH_PRIVATE (ModeServiceThread, mode_service_thread, MODE_TYPE_SERVICE)
 
-#define GET_PRIV(self) ((ModeServiceThreadPrivate *) mode_service_thread_get_instance_private (self))
+/* for mode-service-thread-calls.c */
+gint _mode_service_thread_private_offset;
+
 
 enum {
   PROP_0,
@@ -184,338 +132,12 @@ complete (ModeServiceThread *self,
   _mode_waiters_complete (MODE_SERVICE (self), waiters, error);
 }
 
-static GError *
-stopped_error (ModeServiceThread *self)
+GError *
+_mode_service_thread_stopped_error (ModeServiceThread *self)
 {
   return g_error_new (MODE_ERROR, MODE_ERROR_STOPPED,
                       _("Service %s was stopped before the call ran in its thread"),
                       mode_service_get_label (MODE_SERVICE (self)));
-}
-
-/* }}} */
-
-/* Calls into the thread {{{ */
-
-static void reply_spin_ran (ReplySpin *spin);
-
-/* After the call ran (or failed without running). The function's data
- * is freed where the call was made: a binding's closure (JavaScript's)
- * must not be freed in another thread. */
-static void
-thread_call_free (ThreadCall *call)
-{
-  ReplySpin *counted = call->counted;
-
-  _mode_destroy_run (&call->destroy);
-  g_clear_object (&call->task);
-  g_free (call);
-
-  /* last: the parent, which may be waiting for this, goes on at once */
-  if (counted != NULL)
-    reply_spin_ran (counted);
-}
-
-static void
-thread_call_fail (ModeServiceThread *self,
-                  ThreadCall        *call)
-{
-  if (call->task != NULL)
-    g_task_return_error (call->task, stopped_error (self));
-  thread_call_free (call);
-}
-
-static void
-thread_call_run (ModeServiceThread *self,
-                 ThreadCall        *call)
-{
-  if (call->task != NULL)
-    {
-      if (!g_task_return_error_if_cancelled (call->task))
-        {
-          call->func (self, call->task, call->user_data);
-
-          /* A function that neither completed its task nor kept it
-           * dropped it; the caller is told, not left waiting. (A
-           * completed one is held until its callback ran, and that ran
-           * first when the count is down to ours already.) So ends the
-           * call of a function of a language that cannot be called in
-           * another thread, such as JavaScript: its binding refuses. */
-          if (g_atomic_int_get (&G_OBJECT (call->task)->ref_count) == 1 &&
-              !g_task_get_completed (call->task))
-            g_task_return_new_error (call->task, MODE_ERROR, MODE_ERROR_FAILED,
-                                     _("Service %s: the function of a thread call did not "
-                                       "complete its task, nor keep it to complete it later "
-                                       "(a function of a language that cannot run in "
-                                       "another thread, such as JavaScript, is refused "
-                                       "there)"),
-                                     mode_service_get_label (MODE_SERVICE (self)));
-        }
-    }
-  else
-    {
-      /* a cast: its task belongs to the thread, and nobody waits for it */
-      g_autoptr(GTask) task = g_task_new (self, NULL, NULL, NULL);
-
-      g_task_set_name (task, "[mode] cast");
-      call->func (self, task, call->user_data);
-    }
-
-  thread_call_free (call);
-}
-
-/* Spinning {{{
- *
- * Handing a call to a sleeping thread and its answer back to a sleeping
- * caller takes two wake-ups, which cost tens of microseconds on many
- * machines, more than the call itself. So for #ModeServiceThread:spin-time
- * after it ran some calls, the thread's context polls without sleeping
- * (a source whose prepare asks for a zero timeout), and the parent
- * context, while a call made from it has not run yet, waits for the
- * thread in a source's prepare, in short slices: a call or an answer
- * that comes in that time is taken at once. A machine with one processor
- * never spins; there the other side could not run while one spins. */
-
-/* How long to spin, in µs, for @seconds on this machine */
-static gint
-spin_usec_for (gdouble seconds)
-{
-  static gsize processors;
-
-  if (g_once_init_enter (&processors))
-    g_once_init_leave (&processors, MAX (g_get_num_processors (), 1));
-
-  if (processors < 2)
-    return 0;
-  return (gint) (seconds * G_USEC_PER_SEC);
-}
-
-/* The thread's call queue. A caller sets @pending and wakes the
- * thread's context only when the thread does not spin: the caller never
- * takes that context's lock, which the thread holds for much of an
- * iteration while it spins. */
-typedef struct
-{
-  GSource       source;
-  GMainContext *context;     /* the thread's (unowned: the service's) */
-  gint64        spin;        /* µs, 0 for never */
-  gint64        spin_until;  /* thread only: monotonic µs, 0 when not spinning */
-  gint          pending;     /* atomic: calls were queued since the last run */
-  gint          spinning;    /* atomic: the thread does not sleep */
-} DrainSource;
-
-static gboolean
-drain_prepare (GSource *source,
-               gint    *timeout)
-{
-  DrainSource *drain = (DrainSource *) source;
-
-  if (g_atomic_int_get (&drain->pending))
-    return TRUE;
-
-  if (drain->spin_until != 0)
-    {
-      if (g_get_monotonic_time () < drain->spin_until)
-        {
-          *timeout = 0;
-          return FALSE;
-        }
-
-      /* about to sleep: callers must wake the context from now on, and
-       * one that did not (it saw @spinning) has set @pending already */
-      drain->spin_until = 0;
-      g_atomic_int_set (&drain->spinning, FALSE);
-      return g_atomic_int_get (&drain->pending);
-    }
-
-  return FALSE;
-}
-
-static gboolean
-drain_check (GSource *source)
-{
-  return g_atomic_int_get (&((DrainSource *) source)->pending);
-}
-
-static gboolean
-drain_dispatch (GSource     *source,
-                GSourceFunc  callback,
-                gpointer     data)
-{
-  return callback (data);
-}
-
-static GSourceFuncs drain_funcs = {
-  .prepare = drain_prepare,
-  .check = drain_check,
-  .dispatch = drain_dispatch,
-};
-
-/* In the parent context: while calls made from it (from any thread whose
- * thread-default context it is, since their answers come there) have not
- * run yet, it waits for the thread to run them, for spin-time at most
- * from the moment it saw them outstanding. It never dispatches: the
- * answers come as the #GTask's own sources. */
-struct _ReplySpin
-{
-  GSource source;
-  gint    sent;       /* atomic: calls made from the parent context */
-  gint    ran;        /* atomic: the ones of them the thread ran, or failed */
-  gint    spin_usec;  /* atomic: spin-time for this machine */
-  gint64  since;      /* where the context is dispatched: calls were seen
-                       * waiting then, 0 when none are */
-  gint    seen_ran;   /* where the context is dispatched: @ran then */
-};
-
-/* the longest wait in one prepare: the context's other sources run
- * between two */
-#define SPIN_SLICE_USEC 20
-
-/* GLib calls prepare without the context's lock: the thread, which posts
- * the answer into this context (taking that lock), is waited for here,
- * in slices, and the iteration then polls without sleeping and
- * dispatches the answer. */
-static gboolean
-reply_spin_prepare (GSource *source,
-                    gint    *timeout)
-{
-  ReplySpin *spin = (ReplySpin *) source;
-  gint ran = g_atomic_int_get (&spin->ran);
-  gint64 now, until;
-
-  if (g_atomic_int_get (&spin->sent) == ran)
-    {
-      spin->since = 0;
-      return FALSE;
-    }
-
-  /* the time counts from the last call the thread ran, or from when
-   * calls were first seen waiting */
-  now = g_get_monotonic_time ();
-  if (spin->since == 0 || ran != spin->seen_ran)
-    {
-      spin->since = now;
-      spin->seen_ran = ran;
-    }
-  until = spin->since + g_atomic_int_get (&spin->spin_usec);
-  if (now >= until)
-    return FALSE;  /* sleeps: an answer wakes the context */
-
-  until = MIN (until, now + SPIN_SLICE_USEC);
-  while (g_atomic_int_get (&spin->ran) == ran && now < until)
-    now = g_get_monotonic_time ();
-
-  *timeout = 0;
-  return FALSE;
-}
-
-static void
-reply_spin_ran (ReplySpin *spin)
-{
-  g_atomic_int_inc (&spin->ran);
-}
-
-static gboolean
-reply_spin_dispatch (GSource     *source,
-                     GSourceFunc  callback,
-                     gpointer     data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs reply_spin_funcs = {
-  .prepare = reply_spin_prepare,
-  .dispatch = reply_spin_dispatch,
-};
-
-/* In the thread, after it ran calls: spin for more. */
-static void
-drain_ran (DrainSource *drain)
-{
-  if (drain->spin > 0)
-    {
-      drain->spin_until = g_get_monotonic_time () + drain->spin;
-      g_atomic_int_set (&drain->spinning, TRUE);
-    }
-}
-
-/* }}} */
-
-/* Runs the calls queued so far, in the thread, in order. The source
- * lives as long as the thread serves calls; a call makes it ready. */
-static gboolean
-drain_calls (gpointer data)
-{
-  ModeServiceThread *self = data;
-  ModeServiceThreadPrivate *priv = GET_PRIV (self);
-  GQueue calls = G_QUEUE_INIT;
-  ThreadCall *call;
-  DrainSource *drain = (DrainSource *) g_main_current_source ();
-
-  g_mutex_lock (&priv->lock);
-  calls = priv->calls;
-  g_queue_init (&priv->calls);
-  priv->drain_woken = FALSE;
-  g_atomic_int_set (&drain->pending, FALSE);
-  g_mutex_unlock (&priv->lock);
-
-  while ((call = g_queue_pop_head (&calls)) != NULL)
-    thread_call_run (self, call);
-
-  drain_ran (drain);
-
-  return G_SOURCE_CONTINUE;
-}
-
-/* With @priv->lock held: returns the source to make ready once the lock
- * is released (waking the thread under the lock would have it wait for
- * the lock at once), or NULL. */
-static GSource *
-drain_to_wake_locked (ModeServiceThread *self)
-{
-  ModeServiceThreadPrivate *priv = GET_PRIV (self);
-
-  if (priv->drain == NULL || priv->drain_woken || priv->calls.length == 0)
-    return NULL;
-
-  priv->drain_woken = TRUE;
-  return g_source_ref (priv->drain);
-}
-
-static void
-wake_drain (GSource *source)
-{
-  DrainSource *drain = (DrainSource *) source;
-
-  if (drain == NULL)
-    return;
-
-  /* seen by the thread's next prepare; a thread that stopped spinning
-   * before this looks again after it said so, or is woken here */
-  g_atomic_int_set (&drain->pending, TRUE);
-  if (!g_atomic_int_get (&drain->spinning))
-    g_main_context_wakeup (drain->context);
-  g_source_unref (source);
-}
-
-static void
-queue_call (ModeServiceThread *self,
-            ThreadCall        *call)
-{
-  ModeServiceThreadPrivate *priv = GET_PRIV (self);
-  GSource *drain;
-
-  g_mutex_lock (&priv->lock);
-  if (!priv->accepting)
-    {
-      g_mutex_unlock (&priv->lock);
-      thread_call_fail (self, call);
-      return;
-    }
-  g_queue_push_tail (&priv->calls, call);
-  drain = drain_to_wake_locked (self);
-  g_mutex_unlock (&priv->lock);
-
-  wake_drain (drain);
 }
 
 /* }}} */
@@ -670,27 +292,9 @@ thread_started (ModeService  *service,
 
   if (error == NULL)
     {
-      GSource *drain;
-
       if (klass->on_thread_started != NULL)
         klass->on_thread_started (self);
-
-      drain = g_source_new (&drain_funcs, sizeof (DrainSource));
-      ((DrainSource *) drain)->context = priv->thread_context;
-      ((DrainSource *) drain)->spin = g_atomic_int_get (&priv->reply_spin->spin_usec);
-      g_source_set_priority (drain, G_PRIORITY_DEFAULT);
-      g_source_set_callback (drain, drain_calls, self, NULL);
-      g_source_set_static_name (drain, "[mode] service thread calls");
-      g_source_attach (drain, priv->thread_context);
-
-      g_mutex_lock (&priv->lock);
-      priv->serving = TRUE;
-      priv->drain = drain;
-      priv->drain_woken = FALSE;
-      drain = drain_to_wake_locked (self);
-      g_mutex_unlock (&priv->lock);
-
-      wake_drain (drain);
+      _mode_thread_serve (self);
     }
 
   post (priv->parent_context, thread_started_in_parent,
@@ -778,7 +382,7 @@ thread_exited_in_parent (gpointer data)
    * stop (MODE_ERROR_STOPPED); this only makes sure nobody is left. */
   if (starts->len > 0)
     {
-      g_autoptr(GError) error = stopped_error (self);
+      g_autoptr(GError) error = _mode_service_thread_stopped_error (self);
       complete (self, starts, error);
     }
   complete (self, stops, message->error);
@@ -829,7 +433,7 @@ thread_main (gpointer data)
       g_source_unref (drain);
     }
   while ((call = g_queue_pop_head (&calls)) != NULL)
-    thread_call_fail (self, call);
+    _mode_thread_call_fail (self, call);
 
   /* What is ready now (tasks completing, casts' results) still runs
    * here, in order, before the thread ends. */
@@ -955,117 +559,148 @@ relay_start_in_thread (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A start (START, START_CONTAINED, ENSURE), in the parent. */
+static void
+control_start (ModeServiceThread *self,
+               ModeOpKind         kind,
+               ModeOpDone         func,
+               gpointer           data)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  g_autoptr(GError) error = NULL;
+  Message *message;
+
+  switch (priv->state)
+    {
+    case THREAD_IDLE:
+      /* a parent's restart (ENSURE) restarts a stopped thread's service
+       * there, without its on_restart */
+      _mode_waiters_add (priv->start_waiters, func, data);
+      launch (self, kind);
+      return;
+
+    case THREAD_LAUNCHING:
+      if (priv->wait_for_thread)
+        _mode_waiters_add (priv->start_waiters, func, data);
+      else
+        func (MODE_SERVICE (self), NULL, data);
+      return;
+
+    case THREAD_RUNNING:
+      /* the engine in the thread answers (already started, or, for
+       * ENSURE, restarts a crashed service there) */
+      message = message_new (self, NULL);
+      message->kind = kind;
+      message->func = func;
+      message->data = data;
+      post (priv->thread_context, relay_start_in_thread, message, NULL);
+      return;
+
+    case THREAD_STOPPING:
+    default:
+      if (kind == MODE_OP_ENSURE)
+        {
+          /* started again once stopped */
+          if (priv->next_waiters->len == 0)
+            priv->next_kind = MODE_OP_ENSURE;
+          _mode_waiters_add (priv->next_waiters, func, data);
+          return;
+        }
+      error = g_error_new (MODE_ERROR, MODE_ERROR_ALREADY_STARTED,
+                           _("Service %s was already started"),
+                           mode_service_get_label (MODE_SERVICE (self)));
+      func (MODE_SERVICE (self), error, data);
+      return;
+    }
+}
+
+static void
+control_stop (ModeServiceThread *self,
+              ModeOpDone         func,
+              gpointer           data)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  switch (priv->state)
+    {
+    case THREAD_IDLE:
+      /* no thread: the engine answers here (nothing to stop; who waits
+       * for a stop hears of it) */
+      _mode_service_engine_request (MODE_SERVICE (self), MODE_OP_STOP, func, data);
+      return;
+
+    case THREAD_LAUNCHING:
+    case THREAD_RUNNING:
+      _mode_waiters_add (priv->stop_waiters, func, data);
+      begin_stop (self);
+      return;
+
+    case THREAD_STOPPING:
+    default:
+      _mode_waiters_add (priv->stop_waiters, func, data);
+      if (priv->next_waiters->len > 0)
+        {
+          /* a stop wins over a restart still to come */
+          g_autoptr(GError) error = _mode_service_thread_stopped_error (self);
+          complete (self, priv->next_waiters, error);
+        }
+      return;
+    }
+}
+
+static void
+control_restart (ModeServiceThread *self,
+                 ModeOpDone         func,
+                 gpointer           data)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  switch (priv->state)
+    {
+    case THREAD_IDLE:
+      _mode_waiters_add (priv->start_waiters, func, data);
+      launch (self, MODE_OP_RESTART);
+      return;
+
+    case THREAD_LAUNCHING:
+    case THREAD_RUNNING:
+      priv->next_kind = MODE_OP_RESTART;
+      _mode_waiters_add (priv->next_waiters, func, data);
+      begin_stop (self);
+      return;
+
+    case THREAD_STOPPING:
+    default:
+      priv->next_kind = MODE_OP_RESTART;
+      _mode_waiters_add (priv->next_waiters, func, data);
+      return;
+    }
+}
+
+/* A request, in the parent context, where the thread is launched and
+ * joined. */
 static void
 control (ModeServiceThread *self,
          ModeOpKind         kind,
          ModeOpDone         func,
          gpointer           data)
 {
-  ModeServiceThreadPrivate *priv = GET_PRIV (self);
-
   switch (kind)
     {
     case MODE_OP_START:
     case MODE_OP_START_CONTAINED:
     case MODE_OP_ENSURE:
-      switch (priv->state)
-        {
-        case THREAD_IDLE:
-          /* a parent's restart (ENSURE) restarts a stopped thread's
-           * service there, without its on_restart */
-          _mode_waiters_add (priv->start_waiters, func, data);
-          launch (self, kind);
-          return;
-
-        case THREAD_LAUNCHING:
-          if (priv->wait_for_thread)
-            _mode_waiters_add (priv->start_waiters, func, data);
-          else
-            func (MODE_SERVICE (self), NULL, data);
-          return;
-
-        case THREAD_RUNNING:
-          {
-            /* the engine in the thread answers (already started, or,
-             * for ENSURE, restarts a crashed service there) */
-            Message *message = message_new (self, NULL);
-
-            message->kind = kind;
-            message->func = func;
-            message->data = data;
-            post (priv->thread_context, relay_start_in_thread, message, NULL);
-          }
-          return;
-
-        case THREAD_STOPPING:
-        default:
-          if (kind == MODE_OP_ENSURE)
-            {
-              /* started again once stopped */
-              if (priv->next_waiters->len == 0)
-                priv->next_kind = MODE_OP_ENSURE;
-              _mode_waiters_add (priv->next_waiters, func, data);
-              return;
-            }
-          {
-            g_autoptr(GError) error =
-              g_error_new (MODE_ERROR, MODE_ERROR_ALREADY_STARTED,
-                           _("Service %s was already started"),
-                           mode_service_get_label (MODE_SERVICE (self)));
-            func (MODE_SERVICE (self), error, data);
-          }
-          return;
-        }
+      control_start (self, kind, func, data);
+      return;
 
     case MODE_OP_STOP:
-      switch (priv->state)
-        {
-        case THREAD_IDLE:
-          /* no thread: the engine answers here (nothing to stop; who
-           * waits for a stop hears of it) */
-          _mode_service_engine_request (MODE_SERVICE (self), MODE_OP_STOP, func, data);
-          return;
-
-        case THREAD_LAUNCHING:
-        case THREAD_RUNNING:
-          _mode_waiters_add (priv->stop_waiters, func, data);
-          begin_stop (self);
-          return;
-
-        case THREAD_STOPPING:
-        default:
-          _mode_waiters_add (priv->stop_waiters, func, data);
-          if (priv->next_waiters->len > 0)
-            {
-              /* a stop wins over a restart still to come */
-              g_autoptr(GError) error = stopped_error (self);
-              complete (self, priv->next_waiters, error);
-            }
-          return;
-        }
+      control_stop (self, func, data);
+      return;
 
     case MODE_OP_RESTART:
     default:
-      switch (priv->state)
-        {
-        case THREAD_IDLE:
-          _mode_waiters_add (priv->start_waiters, func, data);
-          launch (self, MODE_OP_RESTART);
-          return;
-
-        case THREAD_LAUNCHING:
-        case THREAD_RUNNING:
-          priv->next_kind = MODE_OP_RESTART;
-          _mode_waiters_add (priv->next_waiters, func, data);
-          begin_stop (self);
-          return;
-
-        case THREAD_STOPPING:
-        default:
-          priv->next_kind = MODE_OP_RESTART;
-          _mode_waiters_add (priv->next_waiters, func, data);
-          return;
-        }
+      control_restart (self, func, data);
+      return;
     }
 }
 
@@ -1252,166 +887,6 @@ mode_service_thread_new (void)
   return g_object_new (MODE_TYPE_SERVICE_THREAD, NULL);
 }
 
-/* Whether the parent context waits for this call, made now: its answer
- * comes to the caller's thread-default context. */
-static gboolean
-call_counts_for_spin (ModeServiceThread *self)
-{
-  ModeServiceThreadPrivate *priv = GET_PRIV (self);
-  GMainContext *here = g_main_context_get_thread_default ();
-
-  if (here == NULL)
-    here = g_main_context_default ();
-  return here == priv->parent_context &&
-         g_atomic_int_get (&priv->reply_spin->spin_usec) > 0;
-}
-
-/**
- * mode_service_thread_call_async:
- * @self: a #ModeServiceThread
- * @func: (scope notified) (closure user_data) (destroy destroy): the
- *   function to run in the thread
- * @user_data: data for @func
- * @destroy: (nullable): frees @user_data once @func ran (or the call
- *   failed), in the thread-default context of the caller
- * @cancellable: (nullable): a #GCancellable; when it is cancelled before
- *   @func ran, @func does not run and the call fails with
- *   %G_IO_ERROR_CANCELLED
- * @callback: (scope async) (closure cb_data): called in the caller's
- *   thread-default context when @func completed its task
- * @cb_data: data for @callback
- *
- * Runs @func in the service's thread. @func gets the #GTask of this
- * call and completes it there, at once or later; @callback then runs in
- * the context that called this function, and
- * mode_service_thread_call_finish() gives the value or the error.
- *
- * Calls run in the order they were made, once the service started in
- * its thread: a call made before waits for it. A call made once the
- * service began to stop, or one that had not run when the thread ended,
- * fails with %MODE_ERROR_STOPPED. A call whose @func returned without
- * completing its task or keeping a reference to it (to complete it
- * later) fails with %MODE_ERROR_FAILED: that is how a call ends whose
- * function belongs to a language that cannot run in another thread
- * (JavaScript: GJS refuses to call it there). This may be called from
- * any thread.
- *
- * Since: 0.1
- */
-void
-mode_service_thread_call_async (ModeServiceThread   *self,
-                                ModeThreadFunc       func,
-                                gpointer             user_data,
-                                GDestroyNotify       destroy,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             cb_data)
-{
-  ThreadCall *call;
-
-  g_return_if_fail (MODE_IS_SERVICE_THREAD (self));
-  g_return_if_fail (func != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  call = g_new0 (ThreadCall, 1);
-  call->func = func;
-  call->user_data = user_data;
-  _mode_destroy_init (&call->destroy, destroy, user_data, GET_PRIV (self)->thread_context);
-  call->task = g_task_new (self, cancellable, callback, cb_data);
-  g_task_set_source_tag (call->task, mode_service_thread_call_async);
-  if (call_counts_for_spin (self))
-    {
-      /* before it is queued: the thread counts it as run after */
-      call->counted = GET_PRIV (self)->reply_spin;
-      g_atomic_int_inc (&call->counted->sent);
-    }
-  g_task_set_name (call->task, "[mode] thread call");
-
-  queue_call (self, call);
-}
-
-/**
- * mode_service_thread_call_finish:
- * @self: a #ModeServiceThread
- * @result: the #GAsyncResult passed to the callback
- * @value: (out caller-allocates) (optional): where to put the value the
- *   function returned with g_task_return_value(); pass %NULL when it
- *   returned otherwise. When the call failed, it holds %FALSE (a
- *   #G_TYPE_BOOLEAN), to be unset as any other
- * @error: return location for a #GError
- *
- * Finishes mode_service_thread_call_async().
- *
- * @result is the #GTask the function completed: from C, a function that
- * returned a boolean, an integer or a pointer is finished with
- * g_task_propagate_boolean() and its siblings on it, and @value %NULL.
- *
- * Returns: %TRUE when the function succeeded, %FALSE with @error set
- *   otherwise
- *
- * Since: 0.1
- */
-gboolean
-mode_service_thread_call_finish (ModeServiceThread  *self,
-                                 GAsyncResult       *result,
-                                 GValue             *value,
-                                 GError            **error)
-{
-  g_return_val_if_fail (MODE_IS_SERVICE_THREAD (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == mode_service_thread_call_async, FALSE);
-
-  if (value != NULL)
-    {
-      if (g_task_propagate_value (G_TASK (result), value, error))
-        return TRUE;
-      /* a value all the same, for bindings that read it before the error */
-      if (G_VALUE_TYPE (value) == G_TYPE_INVALID)
-        g_value_init (value, G_TYPE_BOOLEAN);
-      return FALSE;
-    }
-
-  if (g_task_had_error (G_TASK (result)))
-    return g_task_propagate_boolean (G_TASK (result), error);
-
-  return TRUE;
-}
-
-/**
- * mode_service_thread_cast:
- * @self: a #ModeServiceThread
- * @func: (scope notified) (closure user_data) (destroy destroy): the
- *   function to run in the thread
- * @user_data: data for @func
- * @destroy: (nullable): frees @user_data once @func ran (or the call
- *   was refused), in the thread-default context of the caller
- *
- * Runs @func in the service's thread without waiting for it: as
- * mode_service_thread_call_async(), in the same order, but nobody is
- * told how it went. @func gets a #GTask of the thread's to complete or
- * drop. This may be called from any thread.
- *
- * Since: 0.1
- */
-void
-mode_service_thread_cast (ModeServiceThread *self,
-                          ModeThreadFunc     func,
-                          gpointer           user_data,
-                          GDestroyNotify     destroy)
-{
-  ThreadCall *call;
-
-  g_return_if_fail (MODE_IS_SERVICE_THREAD (self));
-  g_return_if_fail (func != NULL);
-
-  call = g_new0 (ThreadCall, 1);
-  call->func = func;
-  call->user_data = user_data;
-  _mode_destroy_init (&call->destroy, destroy, user_data, GET_PRIV (self)->thread_context);
-
-  queue_call (self, call);
-}
-
 /**
  * mode_service_thread_get_parent_context:
  * @self: a #ModeServiceThread
@@ -1585,8 +1060,7 @@ mode_service_thread_set_spin_time (ModeServiceThread *self,
 
   priv->spin_time = seconds;
   /* set at construction: constructed() makes the source after */
-  if (priv->reply_spin != NULL)
-    g_atomic_int_set (&priv->reply_spin->spin_usec, spin_usec_for (seconds));
+  _mode_thread_reply_spin_set_time (self, seconds);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPIN_TIME]);
 }
 
@@ -1627,15 +1101,11 @@ mode_service_thread_finalize (GObject *object)
     g_thread_join (g_steal_pointer (&priv->thread));
 
   while ((call = g_queue_pop_head (&priv->calls)) != NULL)
-    thread_call_fail (self, call);
+    _mode_thread_call_fail (self, call);
   g_queue_clear_full (&priv->deferred, call_free);
 
   keepalive_stop (self);
-  if (priv->reply_spin != NULL)
-    {
-      g_source_destroy (&priv->reply_spin->source);
-      g_source_unref (&g_steal_pointer (&priv->reply_spin)->source);
-    }
+  _mode_thread_reply_spin_destroy (self);
   g_clear_pointer (&priv->loop, g_main_loop_unref);
   g_clear_error (&priv->stop_error);
   g_clear_pointer (&priv->start_waiters, g_array_unref);
@@ -1659,11 +1129,7 @@ mode_service_thread_constructed (GObject *object)
   /* a main-context given at construction is the thread's */
   priv->thread_context = g_main_context_ref (mode_service_get_main_context (MODE_SERVICE (self)));
 
-  priv->reply_spin = (ReplySpin *) g_source_new (&reply_spin_funcs, sizeof (ReplySpin));
-  g_source_set_priority (&priv->reply_spin->source, G_PRIORITY_DEFAULT);
-  g_source_set_static_name (&priv->reply_spin->source, "[mode] service thread answers");
-  g_atomic_int_set (&priv->reply_spin->spin_usec, spin_usec_for (priv->spin_time));
-  g_source_attach (&priv->reply_spin->source, priv->parent_context);
+  _mode_thread_reply_spin_attach (self);
 }
 
 static void
@@ -1736,6 +1202,8 @@ static void
 mode_service_thread_class_init (ModeServiceThreadClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  _mode_service_thread_private_offset = ModeServiceThread_private_offset;
 
   object_class->constructed = mode_service_thread_constructed;
   object_class->finalize = mode_service_thread_finalize;
