@@ -59,12 +59,21 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (ModeNode, mode_node, G_TYPE_OBJECT)
 
-static void
-mode_node_remove_child (ModeNode *self,
-                        ModeNode *child)
+/* The links between nodes (parents and children) change in the context
+ * that owns the tree, but a service of another thread (a
+ * ModeServiceThread's) reads its depth there for its log lines: the
+ * links are changed and walked under this lock. Nothing is freed under
+ * it. */
+static GMutex tree_lock;
+
+/* With the lock held: takes @child out of the children of @self;
+ * returns it (the array's reference) or NULL. */
+static ModeNode *
+steal_child_locked (ModeNode *self,
+                    ModeNode *child)
 {
   if (self->children == NULL)
-    return;
+    return NULL;
 
   /* Search from the end: the newest child is the likeliest to go. */
   for (guint i = self->children->len; i > 0; i--)
@@ -72,17 +81,19 @@ mode_node_remove_child (ModeNode *self,
       if (g_ptr_array_index (self->children, i - 1) == child)
         {
           child->parent = NULL;
-          g_ptr_array_remove_index (self->children, i - 1);
-          return;
+          return g_ptr_array_steal_index (self->children, i - 1);
         }
     }
+  return NULL;
 }
 
 static void
 mode_node_dispose (GObject *object)
 {
   ModeNode *self = (ModeNode *)object;
+  g_autoptr(GPtrArray) children = NULL;
 
+  g_mutex_lock (&tree_lock);
   if (self->children != NULL)
     {
       for (guint i = 0; i < self->children->len; i++)
@@ -90,8 +101,9 @@ mode_node_dispose (GObject *object)
           ModeNode *child = g_ptr_array_index (self->children, i);
           child->parent = NULL;
         }
-      g_clear_pointer (&self->children, g_ptr_array_unref);
+      children = g_steal_pointer (&self->children);
     }
+  g_mutex_unlock (&tree_lock);
 
   if (self->data != NULL && self->weak)
     g_object_remove_weak_pointer (self->data, (gpointer *)&self->data);
@@ -266,8 +278,10 @@ mode_node_get_root (ModeNode *self)
 
   g_return_val_if_fail (MODE_IS_NODE (self), NULL);
 
+  g_mutex_lock (&tree_lock);
   for (node = self; node->parent != NULL; node = node->parent)
     ;
+  g_mutex_unlock (&tree_lock);
 
   return node;
 }
@@ -317,8 +331,10 @@ mode_node_get_depth (ModeNode *self)
 
   g_return_val_if_fail (MODE_IS_NODE (self), 0);
 
+  g_mutex_lock (&tree_lock);
   for (ModeNode *node = self->parent; node != NULL; node = node->parent)
     depth++;
+  g_mutex_unlock (&tree_lock);
 
   return depth;
 }
@@ -354,8 +370,12 @@ mode_node_get_path (ModeNode *self)
   g_return_val_if_fail (MODE_IS_NODE (self), NULL);
 
   labels = g_ptr_array_new ();
+  g_mutex_lock (&tree_lock);
   for (ModeNode *node = self; node != NULL; node = node->parent)
-    g_ptr_array_add (labels, (gpointer)_mode_node_get_label (node));
+    g_ptr_array_add (labels, node);
+  g_mutex_unlock (&tree_lock);
+  for (guint i = 0; i < labels->len; i++)
+    g_ptr_array_index (labels, i) = (gpointer) _mode_node_get_label (g_ptr_array_index (labels, i));
 
   path = g_string_new (NULL);
   for (guint i = labels->len; i > 0; i--)
@@ -410,18 +430,18 @@ mode_node_reattach (ModeNode *self,
   g_return_if_fail (MODE_IS_NODE (parent));
   g_return_if_fail (self != parent);
 
-  if (self->parent == parent)
-    return;
-
-  g_object_ref (self);
-
-  if (self->parent != NULL)
-    mode_node_remove_child (self->parent, self);
-
-  if (parent->children == NULL)
-    parent->children = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (parent->children, self);
-  self->parent = parent;
+  g_mutex_lock (&tree_lock);
+  if (self->parent != parent)
+    {
+      /* the reference the old parent held is now the new one's */
+      if (self->parent == NULL || steal_child_locked (self->parent, self) == NULL)
+        g_object_ref (self);
+      if (parent->children == NULL)
+        parent->children = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (parent->children, self);
+      self->parent = parent;
+    }
+  g_mutex_unlock (&tree_lock);
 }
 
 /**
@@ -438,13 +458,19 @@ void
 mode_node_detach (ModeNode *self,
                   ModeNode *parent)
 {
+  ModeNode *child = NULL;
+
   g_return_if_fail (MODE_IS_NODE (self));
   g_return_if_fail (MODE_IS_NODE (parent));
 
-  if (self->parent != parent)
-    return;
+  g_mutex_lock (&tree_lock);
+  if (self->parent == parent)
+    child = steal_child_locked (parent, self);
+  g_mutex_unlock (&tree_lock);
 
-  mode_node_remove_child (parent, self);
+  /* not under the lock: the node may go */
+  if (child != NULL)
+    g_object_unref (child);
 }
 
 /**
