@@ -5,13 +5,11 @@
 
 #include "config.h"
 
-#include "mode-enums.h"
 #include "mode-error.h"
 #include "mode-graph.h"
 #include "mode-graph-private.h"
 #include "mode-i18n.h"
 #include "mode-node.h"
-#include "mode-service.h"
 
 /**
  * SECTION:mode-graph
@@ -461,13 +459,23 @@ mode_graph_get_edges (ModeGraph *self)
 
 /* Labels {{{ */
 
+/* Names (and colours) the objects of the layer above: services. */
+static ModeGraphAttributesFunc attributes_func;
+
+void
+_mode_graph_set_attributes_func (ModeGraphAttributesFunc func)
+{
+  attributes_func = func;
+}
+
 static char *
 default_label (GObject *object)
 {
+  ModeGraphAttributes attrs = { NULL, };
   GParamSpec *pspec;
 
-  if (MODE_IS_SERVICE (object))
-    return g_strdup (mode_service_get_label (MODE_SERVICE (object)));
+  if (attributes_func != NULL && attributes_func (object, FALSE, &attrs) && attrs.label != NULL)
+    return attrs.label;
 
   if (MODE_IS_NODE (object))
     {
@@ -883,28 +891,6 @@ append_dot_string (GString    *out,
   g_string_append_c (out, '"');
 }
 
-static const struct
-{
-  const char *fill;
-  const char *line;
-} state_colours[] = {
-  [MODE_SERVICE_STATE_INIT]     = { "gray90",          "gray50" },
-  [MODE_SERVICE_STATE_STARTING] = { "lightgoldenrod1", "goldenrod3" },
-  [MODE_SERVICE_STATE_RUNNING]  = { "palegreen3",      "palegreen4" },
-  [MODE_SERVICE_STATE_STOPPING] = { "khaki1",          "khaki4" },
-  [MODE_SERVICE_STATE_SHUTDOWN] = { "lightsteelblue1", "lightsteelblue4" },
-  [MODE_SERVICE_STATE_CRASHED]  = { "salmon",          "red3" },
-};
-
-static ModeService *
-service_of (GObject *object)
-{
-  if (MODE_IS_NODE (object))
-    object = mode_node_get_data (MODE_NODE (object));
-
-  return object != NULL && MODE_IS_SERVICE (object) ? MODE_SERVICE (object) : NULL;
-}
-
 static void
 append_node (ModeGraph *self,
              GString   *out,
@@ -912,27 +898,26 @@ append_node (ModeGraph *self,
 {
   Vertex *vertex = vertex_at (self, i);
   g_autofree char *label = mode_graph_get_label (self, vertex->object);
-  ModeService *service = self->show_state ? service_of (vertex->object) : NULL;
+  ModeGraphAttributes attrs = { NULL, };
+  GObject *object = vertex->object;
 
   g_string_append_printf (out, "    n%u [label=", i);
 
-  if (service != NULL)
+  /* a node stands for its data */
+  if (MODE_IS_NODE (object) && mode_node_get_data (MODE_NODE (object)) != NULL)
+    object = mode_node_get_data (MODE_NODE (object));
+
+  if (self->show_state && attributes_func != NULL && attributes_func (object, TRUE, &attrs) &&
+      attrs.state != NULL)
     {
-      ModeServiceState state = mode_service_get_state (service);
-      GEnumClass *states = g_type_class_ref (MODE_TYPE_SERVICE_STATE);
-      GEnumValue *nick = g_enum_get_value (states, state);
-      guint restarts = mode_service_get_restart_count (service);
       g_autoptr(GString) text = g_string_new (label);
 
-      g_string_append_printf (text, "\n%s", nick != NULL ? nick->value_nick : "?");
-      if (restarts > 0)
-        g_string_append_printf (text, "\nrestarts: %u", restarts);
+      g_string_append_printf (text, "\n%s", attrs.state);
+      if (attrs.restarts > 0)
+        g_string_append_printf (text, "\nrestarts: %u", attrs.restarts);
       append_dot_string (out, text->str);
-      g_type_class_unref (states);
-
-      if ((guint)state < G_N_ELEMENTS (state_colours))
-        g_string_append_printf (out, ", fillcolor=\"%s\", color=\"%s\"",
-                                state_colours[state].fill, state_colours[state].line);
+      if (attrs.fill != NULL && attrs.line != NULL)
+        g_string_append_printf (out, ", fillcolor=\"%s\", color=\"%s\"", attrs.fill, attrs.line);
     }
   else
     {
@@ -941,6 +926,7 @@ append_node (ModeGraph *self,
       if (vertex_degree (vertex) == 0)
         g_string_append (out, ", fillcolor=\"palegreen1\", color=\"palegreen2\"");
     }
+  g_free (attrs.label);
 
   g_string_append (out, "];\n");
 }

@@ -6,8 +6,7 @@
 #include "config.h"
 
 #include "mode-node.h"
-#include "mode-service.h"
-#include "mode-service-private.h"
+#include "mode-node-private.h"
 
 /**
  * SECTION:mode-node
@@ -47,7 +46,17 @@ struct _ModeNode
   ModeNode  *parent;    /* (unowned) (nullable) */
   GPtrArray *children;  /* (owned) (nullable) (element-type ModeNode) */
   guint      weak : 1;  /* data is watched with a weak pointer */
+  guint      owned : 1; /* data owns the node (a service's beacon) */
 };
+
+/* Names the data of the nodes their data owns: services. */
+static ModeNodeLabelFunc owned_label_func;
+
+void
+_mode_node_set_owned_label_func (ModeNodeLabelFunc func)
+{
+  owned_label_func = func;
+}
 
 enum {
   PROP_0,
@@ -205,14 +214,16 @@ mode_node_new (GObject *data)
   return g_object_new (MODE_TYPE_NODE, "data", data, NULL);
 }
 
-/* The beacon of a service: the service owns the node and clears the
- * data pointer itself when it goes, which saves a weak pointer each. */
+/* A node its data owns (a service's beacon): the data clears the
+ * pointer itself when it goes, which saves a weak pointer each, and is
+ * named by the owned label function. */
 ModeNode *
-_mode_node_new_for_service (ModeService *service)
+_mode_node_new_owned (GObject *data)
 {
   ModeNode *self = g_object_new (MODE_TYPE_NODE, NULL);
 
-  self->data = G_OBJECT (service);
+  self->data = data;
+  self->owned = TRUE;
   return self;
 }
 
@@ -344,8 +355,8 @@ _mode_node_get_label (ModeNode *self)
 {
   if (self->data == NULL)
     return "(null)";
-  if (MODE_IS_SERVICE (self->data))
-    return mode_service_get_shortlabel (MODE_SERVICE (self->data));
+  if (self->owned && owned_label_func != NULL)
+    return owned_label_func (self->data);
   return G_OBJECT_TYPE_NAME (self->data);
 }
 

@@ -30,6 +30,8 @@ mark_crashed_one (ModeService  *self,
   if (!was_stopping)
     notify_property (self, PROP_SHOULD_STOP);
 
+  /* its timers tick no more (they start again with a restart) */
+  _mode_service_stop_timers (self);
   _mode_service_wake_stop_waiters (self);
   _mode_service_wake_sleepers (self);
 

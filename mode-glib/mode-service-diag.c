@@ -298,3 +298,62 @@ mode_service_describe (ModeService *self)
 
 /* }}} */
 
+
+/* For the layers below {{{ */
+
+/* A beacon's label: its service's short label. */
+const char *
+_mode_service_node_label (GObject *object)
+{
+  return mode_service_get_shortlabel (MODE_SERVICE (object));
+}
+
+/* Mode's colours of the states, in DOT. */
+static const struct
+{
+  const char *fill;
+  const char *line;
+} state_colours[] = {
+  [MODE_SERVICE_STATE_INIT]     = { "gray90",          "gray50" },
+  [MODE_SERVICE_STATE_STARTING] = { "lightgoldenrod1", "goldenrod3" },
+  [MODE_SERVICE_STATE_RUNNING]  = { "palegreen3",      "palegreen4" },
+  [MODE_SERVICE_STATE_STOPPING] = { "khaki1",          "khaki4" },
+  [MODE_SERVICE_STATE_SHUTDOWN] = { "lightsteelblue1", "lightsteelblue4" },
+  [MODE_SERVICE_STATE_CRASHED]  = { "salmon",          "red3" },
+};
+
+/* How a graph names a service and, with show-state, colours it. */
+gboolean
+_mode_service_graph_attributes (GObject             *object,
+                                gboolean             with_state,
+                                ModeGraphAttributes *attrs)
+{
+  ModeService *service;
+  ModeServiceState state;
+  GEnumClass *states;
+  GEnumValue *nick;
+
+  if (!MODE_IS_SERVICE (object))
+    return FALSE;
+
+  service = MODE_SERVICE (object);
+  attrs->label = g_strdup (mode_service_get_label (service));
+  if (!with_state)
+    return TRUE;
+
+  state = mode_service_get_state (service);
+  states = g_type_class_ref (MODE_TYPE_SERVICE_STATE);
+  nick = g_enum_get_value (states, state);
+  /* the nicks of a registered enum live as long as the program */
+  attrs->state = nick != NULL ? nick->value_nick : "?";
+  g_type_class_unref (states);
+  attrs->restarts = mode_service_get_restart_count (service);
+  if ((guint) state < G_N_ELEMENTS (state_colours))
+    {
+      attrs->fill = state_colours[state].fill;
+      attrs->line = state_colours[state].line;
+    }
+  return TRUE;
+}
+
+/* }}} */

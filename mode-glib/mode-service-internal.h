@@ -31,6 +31,7 @@
 #include "mode-service-private.h"
 #include "mode-clock-private.h"
 #include "mode-destroy-private.h"
+#include "mode-graph-private.h"
 #include "mode-log-private.h"
 
 G_BEGIN_DECLS
@@ -408,6 +409,15 @@ void           _mode_service_extras_free   (ServiceExtras *extras);
 /* Sleep and wait (mode-service-sleep.c) {{{ */
 
 void _mode_service_wake_sleepers (ModeService *self);
+
+/* }}} */
+
+/* What the layers below learn of services (mode-service-diag.c) {{{ */
+
+const char *_mode_service_node_label       (GObject             *object);
+gboolean    _mode_service_graph_attributes (GObject             *object,
+                                            gboolean             with_state,
+                                            ModeGraphAttributes *attrs);
 
 /* }}} */
 

@@ -7,14 +7,11 @@
 
 #pragma once
 
-#include "mode-node.h"
+#include "mode-node-private.h"
 #include "mode-service.h"
 
 G_BEGIN_DECLS
 
-ModeNode   *_mode_node_new_for_service (ModeService *service);
-void        _mode_node_clear_data      (ModeNode    *self);
-const char *_mode_node_get_label       (ModeNode    *self);
 
 gboolean    _mode_context_is_current   (GMainContext  *context);
 

@@ -352,6 +352,15 @@ service_spawn (ModeService    *self,
   g_object_unref (task);
 }
 
+/* A timer's line, in its service's name */
+static void
+timer_log (gpointer        owner,
+           GLogLevelFlags  level,
+           const char     *message)
+{
+  _mode_service_log (owner, level, "%s", message);
+}
+
 void
 _mode_service_start_work (ModeService *self)
 {
@@ -379,8 +388,9 @@ _mode_service_start_work (ModeService *self)
             {
               TimerDef *def = g_ptr_array_index (timer_defs, i);
               g_ptr_array_insert (extras->timers, (int) i,
-                                  _mode_timer_new (self, def->name, def->interval,
-                                                   def->func, def->user_data, NULL));
+                                  _mode_timer_new (self, timer_log, def->name, def->interval,
+                                                   (ModeTimerTickFunc) def->func,
+                                                   def->user_data, NULL));
             }
         }
       if (extras != NULL)
@@ -685,7 +695,8 @@ mode_service_add_timer (ModeService    *self,
   if (extras->timers == NULL)
     extras->timers = g_ptr_array_new_with_free_func (g_object_unref);
 
-  timer = _mode_timer_new (self, name != NULL ? name : "timer", interval, func, user_data, destroy);
+  timer = _mode_timer_new (self, timer_log, name != NULL ? name : "timer", interval,
+                           (ModeTimerTickFunc) func, user_data, destroy);
   g_ptr_array_add (extras->timers, timer);
 
   if (priv->timers_running && !service_should_stop (priv))

@@ -948,6 +948,10 @@ mode_service_class_init (ModeServiceClass *klass)
 
   klass->on_init_dependencies = real_on_init_dependencies;
   _mode_service_class_init_hooks (klass);
+
+  /* what the layers below learn of services from here */
+  _mode_node_set_owned_label_func (_mode_service_node_label);
+  _mode_graph_set_attributes_func (_mode_service_graph_attributes);
   klass->supervised_crash = real_supervised_crash;
 
   /**
@@ -1227,7 +1231,7 @@ mode_service_init (ModeService *self)
 {
   ModeServicePrivate *priv = GET_PRIV (self);
 
-  priv->beacon = _mode_node_new_for_service (self);
+  priv->beacon = _mode_node_new_owned (G_OBJECT (self));
   priv->shutdown_timeout = 60.0;
   priv->mundane_level = G_LOG_LEVEL_INFO;
   priv->state = MODE_SERVICE_STATE_INIT;

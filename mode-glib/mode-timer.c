@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-#include "mode-service.h"
 #include "mode-timer.h"
 #include "mode-destroy-private.h"
 #include "mode-timer-private.h"
@@ -46,10 +45,11 @@ struct _ModeTimer
   GObject         parent_instance;
 
   ModeDeadline    deadline;
-  ModeService    *service;     /* (unowned): the service owns the timer */
+  gpointer        owner;       /* (unowned) (nullable): the service, which owns the timer */
+  ModeTimerLogFunc log;        /* logs a line in the owner's name */
   ModeScheduler  *scheduler;   /* (unowned) (nullable): while running */
   char           *name;        /* (owned) */
-  ModeTimerFunc   func;
+  ModeTimerTickFunc func;
   gpointer        user_data;
   ModeDestroy     destroy;     /* frees @user_data where it was given */
   gint64          interval;    /* microseconds */
@@ -86,16 +86,8 @@ timer_log (ModeTimer      *self,
            GLogLevelFlags  level,
            const char     *message)
 {
-  const char *label = self->service != NULL ? mode_service_get_label (self->service) : "";
-  GLogField fields[] = {
-    { "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
-    { "MESSAGE", message, -1 },
-    { "PRIORITY", level == G_LOG_LEVEL_MESSAGE ? "5" : level == G_LOG_LEVEL_INFO ? "6" : "7", -1 },
-    { "MODE_SERVICE", label, -1 },
-    { "MODE_TIMER", self->name, -1 },
-  };
-
-  g_log_structured_array (level, fields, G_N_ELEMENTS (fields));
+  if (self->owner != NULL)
+    self->log (self->owner, level, message);
 }
 
 static void
@@ -109,8 +101,8 @@ timer_fire (ModeDeadline *deadline,
   gint64 next;
   gint64 drift;
 
-  if (scheduler == NULL || self->service == NULL ||
-      mode_service_get_should_stop (self->service))
+  /* stopped with its service: what is due no more is not run */
+  if (scheduler == NULL || self->owner == NULL)
     return;
 
   now = _mode_scheduler_now (scheduler);
@@ -138,7 +130,7 @@ timer_fire (ModeDeadline *deadline,
   self->iteration++;
 
   g_object_ref (self);
-  self->func (self->service, self, self->user_data);
+  self->func (self->owner, self, self->user_data);
 
   /* The function may have stopped the service, and so the timer. */
   if (self->scheduler == NULL)
@@ -172,16 +164,18 @@ timer_fire (ModeDeadline *deadline,
 }
 
 ModeTimer *
-_mode_timer_new (ModeService    *service,
-                 const char     *name,
-                 gdouble         interval,
-                 ModeTimerFunc   func,
-                 gpointer        user_data,
-                 GDestroyNotify  destroy)
+_mode_timer_new (gpointer           owner,
+                 ModeTimerLogFunc   log,
+                 const char        *name,
+                 gdouble            interval,
+                 ModeTimerTickFunc  func,
+                 gpointer           user_data,
+                 GDestroyNotify     destroy)
 {
   ModeTimer *self = g_object_new (MODE_TYPE_TIMER, NULL);
 
-  self->service = service;
+  self->owner = owner;
+  self->log = log;
   self->name = g_strdup (name);
   self->func = func;
   self->user_data = user_data;
@@ -225,7 +219,7 @@ void
 _mode_timer_detach (ModeTimer *self)
 {
   _mode_timer_stop (self);
-  self->service = NULL;
+  self->owner = NULL;
 }
 
 void
