@@ -78,7 +78,8 @@ test_thread_on_start (ModeService   *service,
     {
       self->holding = TRUE;
       g_cond_broadcast (&self->cond);
-      g_main_context_wakeup (NULL);  /* the test waits there */
+      /* the test waits in the parent context */
+      g_main_context_wakeup (mode_service_thread_get_parent_context (MODE_SERVICE_THREAD (self)));
       while (!self->release)
         g_cond_wait (&self->cond, &self->lock);
     }
@@ -118,7 +119,8 @@ test_hang_on_start_async (ModeService  *service,
   g_cancellable_connect (cancellable, G_CALLBACK (hang_cancelled),
                          g_object_ref (task), g_object_unref);
   g_atomic_int_set (&self->hanging, 1);
-  g_main_context_wakeup (NULL);  /* the test waits there */
+  /* the test waits in the parent context */
+  g_main_context_wakeup (mode_service_thread_get_parent_context (MODE_SERVICE_THREAD (self)));
 }
 
 static gboolean
@@ -198,7 +200,13 @@ test_thread_init (TestThread *self)
 static TestThread *
 test_thread_new (const char *label)
 {
-  return g_object_new (TEST_TYPE_THREAD, "label", label, NULL);
+  TestThread *self = g_object_new (TEST_TYPE_THREAD, "label", label, NULL);
+  g_autoptr(GMainContext) here = g_main_context_ref_thread_default ();
+
+  /* made in the test's context, so that is its parent context */
+  g_assert_true (mode_service_thread_get_parent_context (MODE_SERVICE_THREAD (self)) == here);
+
+  return self;
 }
 
 static void
@@ -231,16 +239,20 @@ thread_not_running (gpointer data)
 /* Start and stop {{{ */
 
 static void
-test_start_stop (void)
+test_start_stop (TestFixture   *f,
+                 gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Worker");
   ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
   g_autoptr(GError) error = NULL;
   GThread *first;
 
-  g_assert_true (mode_service_thread_get_parent_context (thread) == g_main_context_default ());
+  /* the parent context is the test's own, thread-default when the
+   * service was made */
+  g_assert_true (mode_service_thread_get_parent_context (thread) == f->context);
   g_assert_true (mode_service_thread_get_thread_context (thread) ==
                  mode_service_get_main_context (MODE_SERVICE (svc)));
+  g_assert_false (mode_service_thread_get_thread_context (thread) == f->context);
   g_assert_false (mode_service_thread_get_thread_context (thread) == g_main_context_default ());
   g_assert_false (mode_service_thread_get_thread_running (thread));
 
@@ -274,7 +286,8 @@ test_start_stop (void)
 }
 
 static void
-test_start_error (void)
+test_start_error (TestFixture   *f,
+                  gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Server");
   g_autoptr(GError) error = NULL;
@@ -295,7 +308,7 @@ test_start_error (void)
   g_assert_true (stop_sync (MODE_SERVICE (svc), &error));
   g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
   g_assert_cmpint (svc->stopped_in_thread, ==, 1);
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 static gboolean
@@ -320,7 +333,8 @@ release_hold (TestThread *svc)
 }
 
 static void
-test_no_wait_for_thread (void)
+test_no_wait_for_thread (TestFixture   *f,
+                         gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Launcher");
   g_autoptr(GError) error = NULL;
@@ -339,14 +353,15 @@ test_no_wait_for_thread (void)
   g_assert_true (stop_sync (MODE_SERVICE (svc), &error));
   g_assert_cmpint (svc->started_in_thread, ==, 1);
   g_assert_cmpint (svc->stopped_in_thread, ==, 1);
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 /* A stop while the thread runs a synchronous on_start: the start ends
  * first (nothing can interrupt a hook that blocks its thread), then the
  * stop runs. */
 static void
-test_stop_while_starting_sync (void)
+test_stop_while_starting_sync (TestFixture   *f,
+                               gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Slow");
   g_autoptr(GAsyncResult) started = NULL;
@@ -370,13 +385,14 @@ test_stop_while_starting_sync (void)
   g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
   g_assert_cmpint (svc->started_in_thread, ==, 1);
   g_assert_cmpint (svc->stopped_in_thread, ==, 1);
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 /* A stop while the start waits for an asynchronous hook: the stop wins,
  * the start fails with MODE_ERROR_STOPPED. */
 static void
-test_stop_while_starting (void)
+test_stop_while_starting (TestFixture   *f,
+                          gconstpointer  data)
 {
   g_autoptr(TestThread) svc = g_object_new (test_hang_get_type (), "label", "Hanging", NULL);
   g_autoptr(GAsyncResult) started = NULL;
@@ -399,17 +415,18 @@ test_stop_while_starting (void)
   g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
   g_assert_cmpint (svc->started_in_thread, ==, 0);
   g_assert_cmpint (svc->stopped_in_thread, ==, 1);
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 static void
-test_restart (void)
+test_restart (TestFixture   *f,
+              gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Again");
   g_autoptr(GError) error = NULL;
 
   g_assert_true (start_sync (MODE_SERVICE (svc), &error));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 
   g_assert_true (restart_sync (MODE_SERVICE (svc), &error));
   g_assert_no_error (error);
@@ -426,11 +443,12 @@ test_restart (void)
   g_assert_cmpint (svc->started_in_thread, ==, 3);
   g_assert_cmpint (svc->stopped_in_thread, ==, 3);
   g_assert_cmpint (g_atomic_int_get (&svc->wrong_thread), ==, 0);
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 static void
-test_dependency_of_parent (void)
+test_dependency_of_parent (TestFixture   *f,
+                           gconstpointer  data)
 {
   g_autoptr(ModeService) parent = mode_service_new ();
   g_autoptr(TestThread) svc = test_thread_new ("Child");
@@ -453,7 +471,7 @@ test_dependency_of_parent (void)
   g_assert_true (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
   g_assert_true (stop_sync (parent, &error));
   g_assert_cmpint (svc->started_in_thread, ==, 2);
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 /* Calls of the engine that are not lifecycle operations, made while the
@@ -476,12 +494,13 @@ wait_from_thread (gpointer data)
   g_main_context_pop_thread_default (context);
 
   g_atomic_int_set (&waited_in_thread, 1);
-  g_main_context_wakeup (NULL);
+  g_main_context_wakeup (mode_service_thread_get_parent_context (MODE_SERVICE_THREAD (service)));
   return GINT_TO_POINTER (ok);
 }
 
 static void
-test_calls_without_thread (void)
+test_calls_without_thread (TestFixture   *f,
+                           gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Idle");
   g_autoptr(TestThread) never = test_thread_new ("Never");
@@ -503,7 +522,7 @@ test_calls_without_thread (void)
   /* a crash of a service that never ran */
   mode_service_crash (MODE_SERVICE (never), reason);
   g_assert_true (mode_service_get_crashed (MODE_SERVICE (never)));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 /* }}} */
@@ -536,7 +555,8 @@ return_error (ModeServiceThread *self,
 }
 
 static void
-test_call (void)
+test_call (TestFixture   *f,
+           gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Callee");
   ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
@@ -569,7 +589,7 @@ test_call (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 
   g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 static void
@@ -587,7 +607,8 @@ count_destroy (gpointer data)
 }
 
 static void
-test_call_cancelled (void)
+test_call_cancelled (TestFixture   *f,
+                     gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Cancelled");
   ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
@@ -605,7 +626,7 @@ test_call_cancelled (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
   g_assert_cmpint (destroyed, ==, 1);
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 static void
@@ -628,7 +649,8 @@ note_destroy_thread (gpointer data)
  * function does, which GJS refuses to call in the thread); the data is
  * freed in the caller's thread, never in the service's. */
 static void
-test_call_dropped (void)
+test_call_dropped (TestFixture   *f,
+                   gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Dropper");
   ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
@@ -650,11 +672,12 @@ test_call_dropped (void)
   test_wait_until (test_pointer_is_set, &destroyed_in, "the data freed");
   g_assert_true (destroyed_in == g_thread_self ());
   g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 static void
-test_call_after_stop (void)
+test_call_after_stop (TestFixture   *f,
+                      gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Gone");
   ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
@@ -673,7 +696,7 @@ test_call_after_stop (void)
   g_assert_error (error, MODE_ERROR, MODE_ERROR_STOPPED);
   g_assert_nonnull (strstr (error->message, "Gone"));
   g_assert_cmpint (destroyed, ==, 2);
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 #define N_CALLS 10000
@@ -766,11 +789,12 @@ call_burst (gdouble spin_time)
   g_assert_cmpint (burst.out_of_order, ==, 0);
   g_assert_cmpint (burst.next_in_thread, ==, N_CALLS);
   g_assert_cmpint (burst.casts, ==, N_CALLS / 2);
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 static void
-test_call_burst (void)
+test_call_burst (TestFixture   *f,
+                 gconstpointer  data)
 {
   call_burst (-1);
 }
@@ -778,7 +802,8 @@ test_call_burst (void)
 /* Each side sleeps whenever it waits: calls and answers always wake
  * the other side. */
 static void
-test_call_burst_no_spin (void)
+test_call_burst_no_spin (TestFixture   *f,
+                         gconstpointer  data)
 {
   call_burst (0);
 }
@@ -787,14 +812,16 @@ test_call_burst_no_spin (void)
  * calls come: a call that comes just as it decides to sleep must still
  * wake it. */
 static void
-test_call_burst_short_spin (void)
+test_call_burst_short_spin (TestFixture   *f,
+                            gconstpointer  data)
 {
   call_burst (0.000001);
 }
 
 /* Both sides poll for the other all through the burst. */
 static void
-test_call_burst_long_spin (void)
+test_call_burst_long_spin (TestFixture   *f,
+                           gconstpointer  data)
 {
   call_burst (0.01);
 }
@@ -824,7 +851,8 @@ return_later (ModeServiceThread *self,
 /* The parent polls for a short time only, then sleeps: an answer that
  * comes long after still wakes it. */
 static void
-test_call_answered_after_spin (void)
+test_call_answered_after_spin (TestFixture   *f,
+                               gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Slow");
   ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
@@ -839,7 +867,7 @@ test_call_answered_after_spin (void)
   g_assert_cmpint (g_task_propagate_int (G_TASK (result), &error), ==, 5);
   g_assert_no_error (error);
   g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 static gboolean
@@ -854,23 +882,27 @@ count_idle (gpointer data)
  * (the longest spin-time allowed), and for one the thread has not run
  * yet. */
 static void
-test_parent_runs_while_waiting (void)
+test_parent_runs_while_waiting (TestFixture   *f,
+                                gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Patient");
   ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
   g_autoptr(GAsyncResult) late = NULL;
   g_autoptr(GAsyncResult) queued = NULL;
+  g_autoptr(GSource) idle = g_idle_source_new ();
+  g_autoptr(GSource) later = g_timeout_source_new (50);
   guint idles = 0;
   gint over = FALSE;
-  guint idle;
 
   mode_service_thread_set_spin_time (thread, 1.0);
-  idle = g_idle_add (count_idle, &idles);
+  g_source_set_callback (idle, count_idle, &idles, NULL);
+  g_source_attach (idle, f->context);
 
   /* queued before the start: not run for 50 ms */
   mode_service_thread_call_async (thread, return_answer, GINT_TO_POINTER (1), NULL,
                                   NULL, test_store_result, &queued);
-  g_timeout_add (50, test_set_flag, &over);
+  g_source_set_callback (later, test_set_flag, &over, NULL);
+  g_source_attach (later, f->context);
   test_wait_until (test_flag_is_set, &over, "50 ms");
   g_assert_cmpuint (idles, >=, 10);
   g_assert_null (queued);
@@ -885,14 +917,20 @@ test_parent_runs_while_waiting (void)
   test_wait_result (late);
   g_assert_cmpuint (idles, >=, 10);
 
-  g_source_remove (idle);
+  g_source_destroy (idle);
   g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 /* Threads without a thread-default context of their own call while the
  * parent context is the global default one: their answers come to the
- * parent context, which waits for them along with its own. */
+ * parent context, which waits for them along with its own.
+ *
+ * Only the global default context can be the thread-default one of
+ * several threads at once (pushing a context acquires it), so this is
+ * the one case whose parent context is not the test's own: it steps out
+ * of its context for the service's whole life, and leaves nothing
+ * behind in the global one. */
 static gint context_less_answers;
 
 static void
@@ -920,14 +958,18 @@ all_context_less_answers (gpointer data)
 }
 
 static void
-test_calls_from_threads_without_context (void)
+test_calls_from_threads_without_context (TestFixture   *f,
+                                         gconstpointer  data)
 {
-  g_autoptr(TestThread) svc = NULL;
+  TestThread *svc;
   GThread *callers[3];
 
   /* the parent context is the global default one */
+  g_main_context_pop_thread_default (f->context);
   g_assert_null (g_main_context_get_thread_default ());
   svc = test_thread_new ("Open");
+  g_assert_true (mode_service_thread_get_parent_context (MODE_SERVICE_THREAD (svc)) ==
+                 g_main_context_default ());
   mode_service_thread_set_spin_time (MODE_SERVICE_THREAD (svc), 0.000001);
   g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
 
@@ -940,7 +982,10 @@ test_calls_from_threads_without_context (void)
     g_thread_join (callers[i]);
 
   g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
-  g_free (test_trace_take ());
+  /* drains the global default context too */
+  test_assert_finalized (svc);
+  g_main_context_push_thread_default (f->context);
+  test_trace_clear ();
 }
 
 /* The result a callback gets carries the caller's own data. */
@@ -954,7 +999,8 @@ check_user_data (GObject      *object,
 }
 
 static void
-test_call_result_user_data (void)
+test_call_result_user_data (TestFixture   *f,
+                            gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Mine");
   gint done = FALSE;
@@ -964,11 +1010,12 @@ test_call_result_user_data (void)
                                   NULL, NULL, check_user_data, &done);
   test_wait_until (test_flag_is_set, &done, "the answer");
   g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 static void
-test_spin_time (void)
+test_spin_time (TestFixture   *f,
+                gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Spinner");
   ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
@@ -1018,7 +1065,8 @@ call_from_thread (gpointer data)
 }
 
 static void
-test_call_from_other_thread (void)
+test_call_from_other_thread (TestFixture   *f,
+                             gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Shared");
   GThread *caller;
@@ -1027,7 +1075,7 @@ test_call_from_other_thread (void)
   caller = g_thread_new ("caller", call_from_thread, svc);
   g_thread_join (caller);
   g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 /* Three threads and the parent call at once, each waiting for its
@@ -1057,7 +1105,8 @@ many_calls_from_thread (gpointer data)
 }
 
 static void
-test_calls_from_threads (void)
+test_calls_from_threads (TestFixture   *f,
+                         gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Crowded");
   GThread *callers[3];
@@ -1070,7 +1119,7 @@ test_calls_from_threads (void)
   for (guint i = 0; i < G_N_ELEMENTS (callers); i++)
     g_thread_join (callers[i]);
   g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 /* }}} */
@@ -1105,7 +1154,8 @@ is_crashed (gpointer data)
 }
 
 static void
-test_crash_propagates (void)
+test_crash_propagates (TestFixture   *f,
+                       gconstpointer  data)
 {
   g_autoptr(ModeService) root = g_object_new (MODE_TYPE_SERVICE, "label", "Root", NULL);
   g_autoptr(ModeService) sibling = g_object_new (MODE_TYPE_SERVICE, "label", "Sibling", NULL);
@@ -1118,7 +1168,7 @@ test_crash_propagates (void)
   g_signal_connect (sibling, "crashed", G_CALLBACK (on_crashed), g_thread_self ());
 
   g_assert_true (start_sync (root, NULL));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 
   mode_service_thread_cast (MODE_SERVICE_THREAD (svc), crash_in_thread, NULL, NULL);
   test_wait_until (is_crashed, root, "the root crashed");
@@ -1130,7 +1180,7 @@ test_crash_propagates (void)
 
   g_assert_true (stop_sync (root, NULL));
   g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 static gboolean
@@ -1142,7 +1192,8 @@ restarted_twice (gpointer data)
 }
 
 static void
-test_supervised (void)
+test_supervised (TestFixture   *f,
+                 gconstpointer  data)
 {
   g_autoptr(ModeSupervisor) sup = mode_supervisor_new (MODE_SUPERVISOR_ONE_FOR_ONE);
   g_autoptr(ModeService) other = g_object_new (MODE_TYPE_SERVICE, "label", "Other", NULL);
@@ -1151,7 +1202,7 @@ test_supervised (void)
   mode_supervisor_add (sup, MODE_SERVICE (svc));
   mode_supervisor_add (sup, other);
   g_assert_true (start_sync (MODE_SERVICE (sup), NULL));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 
   mode_service_thread_cast (MODE_SERVICE_THREAD (svc), crash_in_thread, NULL, NULL);
   test_wait_until (restarted_twice, svc, "the restart");
@@ -1165,7 +1216,7 @@ test_supervised (void)
 
   g_assert_true (stop_sync (MODE_SERVICE (sup), NULL));
   g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (svc)));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 static gboolean
@@ -1179,7 +1230,8 @@ both_restarted (gpointer data)
 
 /* One for all: the supervisor stops both threads, then restarts both. */
 static void
-test_supervised_one_for_all (void)
+test_supervised_one_for_all (TestFixture   *f,
+                             gconstpointer  data)
 {
   g_autoptr(ModeSupervisor) sup = mode_supervisor_new (MODE_SUPERVISOR_ONE_FOR_ALL);
   g_autoptr(TestThread) a = test_thread_new ("A");
@@ -1202,7 +1254,7 @@ test_supervised_one_for_all (void)
   g_assert_true (stop_sync (MODE_SERVICE (sup), NULL));
   g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (a)));
   g_assert_false (mode_service_thread_get_thread_running (MODE_SERVICE_THREAD (b)));
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 /* }}} */
@@ -1242,7 +1294,8 @@ keepalive_recovered (gpointer data)
 }
 
 static void
-test_keepalive (void)
+test_keepalive (TestFixture   *f,
+                gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Sleeper");
   ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
@@ -1270,7 +1323,7 @@ test_keepalive (void)
   g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
   g_mutex_clear (&block.lock);
   g_cond_clear (&block.cond);
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 /* }}} */
@@ -1294,7 +1347,8 @@ count_entries (const char *path)
 }
 
 static void
-test_no_leaks (void)
+test_no_leaks (TestFixture   *f,
+               gconstpointer  data)
 {
   g_autoptr(TestThread) svc = test_thread_new ("Cycle");
   guint threads, fds;
@@ -1316,12 +1370,13 @@ test_no_leaks (void)
   g_assert_cmpuint (count_entries ("/proc/self/fd"), ==, fds);
   g_assert_cmpint (svc->started_in_thread, ==, 1001);
   g_assert_cmpint (svc->stopped_in_thread, ==, 1001);
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 /* Many services, each its own thread and context, made and dropped. */
 static void
-test_no_leaks_new_services (void)
+test_no_leaks_new_services (TestFixture   *f,
+                            gconstpointer  data)
 {
   guint threads, fds;
 
@@ -1346,7 +1401,7 @@ test_no_leaks_new_services (void)
 
   g_assert_cmpuint (count_entries ("/proc/self/task"), ==, threads);
   g_assert_cmpuint (count_entries ("/proc/self/fd"), ==, fds);
-  g_free (test_trace_take ());
+  test_trace_clear ();
 }
 
 /* }}} */
@@ -1358,36 +1413,38 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   test_log_init ();
 
-  g_test_add_func ("/service-thread/start-stop", test_start_stop);
-  g_test_add_func ("/service-thread/start-error", test_start_error);
-  g_test_add_func ("/service-thread/no-wait-for-thread", test_no_wait_for_thread);
-  g_test_add_func ("/service-thread/stop-while-starting-sync", test_stop_while_starting_sync);
-  g_test_add_func ("/service-thread/stop-while-starting", test_stop_while_starting);
-  g_test_add_func ("/service-thread/restart", test_restart);
-  g_test_add_func ("/service-thread/dependency-of-parent", test_dependency_of_parent);
-  g_test_add_func ("/service-thread/calls-without-thread", test_calls_without_thread);
-  g_test_add_func ("/service-thread/call", test_call);
-  g_test_add_func ("/service-thread/call-cancelled", test_call_cancelled);
-  g_test_add_func ("/service-thread/call-dropped", test_call_dropped);
-  g_test_add_func ("/service-thread/call-after-stop", test_call_after_stop);
-  g_test_add_func ("/service-thread/call-burst", test_call_burst);
-  g_test_add_func ("/service-thread/call-burst-no-spin", test_call_burst_no_spin);
-  g_test_add_func ("/service-thread/call-burst-short-spin", test_call_burst_short_spin);
-  g_test_add_func ("/service-thread/call-burst-long-spin", test_call_burst_long_spin);
-  g_test_add_func ("/service-thread/call-answered-after-spin", test_call_answered_after_spin);
-  g_test_add_func ("/service-thread/spin-time", test_spin_time);
-  g_test_add_func ("/service-thread/parent-runs-while-waiting", test_parent_runs_while_waiting);
-  g_test_add_func ("/service-thread/calls-from-threads-without-context",
-                   test_calls_from_threads_without_context);
-  g_test_add_func ("/service-thread/call-result-user-data", test_call_result_user_data);
-  g_test_add_func ("/service-thread/call-from-other-thread", test_call_from_other_thread);
-  g_test_add_func ("/service-thread/calls-from-threads", test_calls_from_threads);
-  g_test_add_func ("/service-thread/crash-propagates", test_crash_propagates);
-  g_test_add_func ("/service-thread/supervised", test_supervised);
-  g_test_add_func ("/service-thread/supervised-one-for-all", test_supervised_one_for_all);
-  g_test_add_func ("/service-thread/no-leaks", test_no_leaks);
-  g_test_add_func ("/service-thread/no-leaks-new-services", test_no_leaks_new_services);
-  g_test_add_func ("/service-thread/keepalive", test_keepalive);
+#define ADD(path, func) \
+  g_test_add ("/service-thread/" path, TestFixture, NULL, test_fixture_setup, func, test_fixture_teardown)
+
+  ADD ("start-stop", test_start_stop);
+  ADD ("start-error", test_start_error);
+  ADD ("no-wait-for-thread", test_no_wait_for_thread);
+  ADD ("stop-while-starting-sync", test_stop_while_starting_sync);
+  ADD ("stop-while-starting", test_stop_while_starting);
+  ADD ("restart", test_restart);
+  ADD ("dependency-of-parent", test_dependency_of_parent);
+  ADD ("calls-without-thread", test_calls_without_thread);
+  ADD ("call", test_call);
+  ADD ("call-cancelled", test_call_cancelled);
+  ADD ("call-dropped", test_call_dropped);
+  ADD ("call-after-stop", test_call_after_stop);
+  ADD ("call-burst", test_call_burst);
+  ADD ("call-burst-no-spin", test_call_burst_no_spin);
+  ADD ("call-burst-short-spin", test_call_burst_short_spin);
+  ADD ("call-burst-long-spin", test_call_burst_long_spin);
+  ADD ("call-answered-after-spin", test_call_answered_after_spin);
+  ADD ("spin-time", test_spin_time);
+  ADD ("parent-runs-while-waiting", test_parent_runs_while_waiting);
+  ADD ("calls-from-threads-without-context", test_calls_from_threads_without_context);
+  ADD ("call-result-user-data", test_call_result_user_data);
+  ADD ("call-from-other-thread", test_call_from_other_thread);
+  ADD ("calls-from-threads", test_calls_from_threads);
+  ADD ("crash-propagates", test_crash_propagates);
+  ADD ("supervised", test_supervised);
+  ADD ("supervised-one-for-all", test_supervised_one_for_all);
+  ADD ("no-leaks", test_no_leaks);
+  ADD ("no-leaks-new-services", test_no_leaks_new_services);
+  ADD ("keepalive", test_keepalive);
 
   return g_test_run ();
 }

@@ -3,21 +3,28 @@
  * SPDX-License-Identifier: BSD-3-Clause
  */
 
-#include <string.h>
+#include "test-util.h"
 
-#include <mode-glib/mode-glib.h>
-
-/* A service that records its hooks {{{ */
-
-static GString *events;   /* "A.on_start B.on_start ..." */
+/* A service that records its hooks {{{
+ *
+ * Each hook adds "label.hook" to the shared trace, so the trace reads
+ * "A.on_start B.on_start ...".
+ */
 
 static void
 record (const char *label,
         const char *what)
 {
-  if (events->len > 0)
-    g_string_append_c (events, ' ');
-  g_string_append_printf (events, "%s.%s", label, what);
+  test_trace_add ("%s.%s", label, what);
+}
+
+/* Whether the trace so far holds @text; it stays as it is. */
+static gboolean
+trace_has (const char *text)
+{
+  g_autofree char *trace = test_trace_peek ();
+
+  return strstr (trace, text) != NULL;
 }
 
 #define TEST_TYPE_RECORDER (test_recorder_get_type ())
@@ -177,101 +184,8 @@ complete_pending (TestRecorder *self,
 
 /* }}} */
 
-/* Helpers {{{ */
-
-typedef struct
-{
-  GMainContext *context;
-} Fixture;
-
 static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  fixture->context = g_main_context_new ();
-  g_main_context_push_thread_default (fixture->context);
-  events = g_string_new (NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
-  g_main_context_pop_thread_default (fixture->context);
-  g_main_context_unref (fixture->context);
-  g_string_free (events, TRUE);
-  events = NULL;
-}
-
-typedef struct
-{
-  gboolean      done;
-  gboolean      ret;
-  GError       *error;
-  GAsyncResult *result;
-} Result;
-
-static void
-capture (GObject      *object,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Result *r = data;
-
-  r->result = g_object_ref (result);
-  r->done = TRUE;
-}
-
-static void
-wait_for (Result *r)
-{
-  while (!r->done)
-    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
-}
-
-typedef void     (*AsyncOp)  (ModeService *, GCancellable *, GAsyncReadyCallback, gpointer);
-typedef gboolean (*FinishOp) (ModeService *, GAsyncResult *, GError **);
-
-static gboolean
-run (gpointer  service,
-     AsyncOp   op,
-     FinishOp  finish,
-     GError  **error)
-{
-  Result r = { 0 };
-  gboolean ret;
-
-  op (service, NULL, capture, &r);
-  wait_for (&r);
-  ret = finish (service, r.result, error);
-  g_object_unref (r.result);
-  return ret;
-}
-
-#define START(s, e)   run ((s), mode_service_start_async, mode_service_start_finish, (e))
-#define STOP(s, e)    run ((s), mode_service_stop_async, mode_service_stop_finish, (e))
-#define RESTART(s, e) run ((s), mode_service_restart_async, mode_service_restart_finish, (e))
-#define MAYBE(s, e)   run ((s), mode_service_maybe_start_async, mode_service_maybe_start_finish, (e))
-
-static GLogWriterOutput
-quiet_writer (GLogLevelFlags   level,
-              const GLogField *fields,
-              gsize            n_fields,
-              gpointer         user_data)
-{
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    return g_log_writer_default (level, fields, n_fields, user_data);
-  if (g_test_verbose ())
-    return g_log_writer_standard_streams (level, fields, n_fields, user_data);
-  return G_LOG_WRITER_HANDLED;
-}
-
-/* }}} */
-
-static void
-test_start_stop (Fixture       *fixture,
+test_start_stop (TestFixture   *f,
                  gconstpointer  data)
 {
   g_autoptr(ModeService) service = mode_service_new ();
@@ -281,15 +195,15 @@ test_start_stop (Fixture       *fixture,
   g_assert_false (mode_service_get_started (service));
   g_assert_cmpstr (mode_service_get_label (service), ==, "ModeService");
   g_assert_cmpstr (mode_service_get_shortlabel (service), ==, "ModeService");
-  g_assert_true (mode_service_get_main_context (service) == fixture->context);
+  g_assert_true (mode_service_get_main_context (service) == f->context);
 
-  g_assert_true (START (service, &error));
+  g_assert_true (test_op_start (service, &error));
   g_assert_no_error (error);
   g_assert_cmpint (mode_service_get_state (service), ==, MODE_SERVICE_STATE_RUNNING);
   g_assert_true (mode_service_get_started (service));
   g_assert_false (mode_service_get_should_stop (service));
 
-  g_assert_true (STOP (service, &error));
+  g_assert_true (test_op_stop (service, &error));
   g_assert_no_error (error);
   g_assert_cmpint (mode_service_get_state (service), ==, MODE_SERVICE_STATE_SHUTDOWN);
   g_assert_true (mode_service_get_should_stop (service));
@@ -325,7 +239,7 @@ count_state_notes (GObject    *object,
 }
 
 static void
-test_states_and_signals (Fixture       *fixture,
+test_states_and_signals (TestFixture   *f,
                          gconstpointer  data)
 {
   g_autoptr(ModeService) service = mode_service_new ();
@@ -337,16 +251,15 @@ test_states_and_signals (Fixture       *fixture,
   g_signal_connect (service, "started", G_CALLBACK (record_signal), (gpointer) "started");
   g_signal_connect (service, "stopped", G_CALLBACK (record_signal), (gpointer) "stopped");
 
-  g_assert_true (START (service, NULL));
-  g_assert_true (STOP (service, NULL));
-  g_assert_cmpstr (events->str, ==,
-                   "state.starting state.running S.started state.stopping state.shutdown S.stopped");
+  g_assert_true (test_op_start (service, NULL));
+  g_assert_true (test_op_stop (service, NULL));
+  assert_trace ("state.starting state.running S.started state.stopping state.shutdown S.stopped");
   g_assert_cmpuint (state_notes, ==, 4);
 }
 
 /* Mode's Complex scenario: A depends on B and C; B on D. */
 static void
-test_tree_order (Fixture       *fixture,
+test_tree_order (TestFixture   *f,
                  gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
@@ -363,26 +276,24 @@ test_tree_order (Fixture       *fixture,
   deps = mode_service_get_dependencies (MODE_SERVICE (a));
   g_assert_cmpuint (deps->len, ==, 2);
 
-  g_assert_true (START (a, NULL));
-  g_assert_cmpstr (events->str, ==,
-                   "A.on_init_dependencies A.on_first_start A.on_start "
-                   "B.on_init_dependencies B.on_first_start B.on_start "
-                   "D.on_init_dependencies D.on_first_start D.on_start D.on_started "
-                   "B.on_started "
-                   "C.on_init_dependencies C.on_first_start C.on_start C.on_started "
-                   "A.on_started");
+  g_assert_true (test_op_start (a, NULL));
+  assert_trace ("A.on_init_dependencies A.on_first_start A.on_start "
+                "B.on_init_dependencies B.on_first_start B.on_start "
+                "D.on_init_dependencies D.on_first_start D.on_start D.on_started "
+                "B.on_started "
+                "C.on_init_dependencies C.on_first_start C.on_start C.on_started "
+                "A.on_started");
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (d)), ==, MODE_SERVICE_STATE_RUNNING);
 
-  g_string_truncate (events, 0);
-  g_assert_true (STOP (a, NULL));
-  g_assert_cmpstr (events->str, ==,
-                   "A.on_stop C.on_stop C.on_shutdown B.on_stop D.on_stop D.on_shutdown "
-                   "B.on_shutdown A.on_shutdown");
+  test_trace_clear ();
+  g_assert_true (test_op_stop (a, NULL));
+  assert_trace ("A.on_stop C.on_stop C.on_shutdown B.on_stop D.on_stop D.on_shutdown "
+                "B.on_shutdown A.on_shutdown");
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (d)), ==, MODE_SERVICE_STATE_SHUTDOWN);
 }
 
 static void
-test_init_dependencies (Fixture       *fixture,
+test_init_dependencies (TestFixture   *f,
                         gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
@@ -390,175 +301,170 @@ test_init_dependencies (Fixture       *fixture,
   g_autoptr(GPtrArray) deps = NULL;
 
   a->init_deps = g_list_append (NULL, b);  /* transfer full */
-  g_assert_true (START (a, NULL));
+  g_assert_true (test_op_start (a, NULL));
   deps = mode_service_get_dependencies (MODE_SERVICE (a));
   g_assert_cmpuint (deps->len, ==, 1);
   g_assert_true (g_ptr_array_index (deps, 0) == (gpointer) b);
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (b)), ==, MODE_SERVICE_STATE_RUNNING);
 
   /* a restart runs neither on_init_dependencies nor on_first_start again */
-  g_string_truncate (events, 0);
-  g_assert_true (RESTART (a, NULL));
-  g_assert_null (strstr (events->str, "on_init_dependencies"));
-  g_assert_null (strstr (events->str, "on_first_start"));
-  g_assert_nonnull (strstr (events->str, "A.on_restart A.on_start B.on_start"));
+  test_trace_clear ();
+  g_assert_true (test_op_restart (a, NULL));
+  g_assert_false (trace_has ("on_init_dependencies"));
+  g_assert_false (trace_has ("on_first_start"));
+  g_assert_true (trace_has ("A.on_restart A.on_start B.on_start"));
 }
 
 static void
-test_restart (Fixture       *fixture,
+test_restart (TestFixture   *f,
               gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
   g_autoptr(TestRecorder) b = recorder_new ("B");
 
   mode_service_add_dependency (MODE_SERVICE (a), MODE_SERVICE (b));
-  g_assert_true (START (a, NULL));
-  g_string_truncate (events, 0);
+  g_assert_true (test_op_start (a, NULL));
+  test_trace_clear ();
 
-  g_assert_true (RESTART (a, NULL));
-  g_assert_cmpstr (events->str, ==,
-                   "A.on_stop B.on_stop B.on_shutdown A.on_shutdown A.on_restart "
-                   "A.on_start B.on_start B.on_started A.on_started");
+  g_assert_true (test_op_restart (a, NULL));
+  assert_trace ("A.on_stop B.on_stop B.on_shutdown A.on_shutdown A.on_restart "
+                "A.on_start B.on_start B.on_started A.on_started");
   g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (a)), ==, 1);
   g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (b)), ==, 1);
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_RUNNING);
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (b)), ==, MODE_SERVICE_STATE_RUNNING);
-  g_assert_true (STOP (a, NULL));
+  g_assert_true (test_op_stop (a, NULL));
 
   /* a stopped service restarts too, and a crashed one */
-  g_assert_true (RESTART (a, NULL));
+  g_assert_true (test_op_restart (a, NULL));
   g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (a)), ==, 2);
   {
     g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "boom");
     mode_service_crash (MODE_SERVICE (b), reason);
   }
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_CRASHED);
-  g_assert_true (RESTART (a, NULL));
+  g_assert_true (test_op_restart (a, NULL));
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_RUNNING);
   g_assert_false (mode_service_get_crashed (MODE_SERVICE (b)));
   g_assert_null (mode_service_get_crash_reason (MODE_SERVICE (b)));
-  g_assert_true (STOP (a, NULL));
+  g_assert_true (test_op_stop (a, NULL));
 }
 
 static void
-test_maybe_start (Fixture       *fixture,
+test_maybe_start (TestFixture   *f,
                   gconstpointer  data)
 {
   g_autoptr(ModeService) service = mode_service_new ();
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (MAYBE (service, &error));
+  g_assert_true (test_op_maybe_start (service, &error));
   g_assert_no_error (error);
-  g_assert_false (MAYBE (service, &error));
+  g_assert_false (test_op_maybe_start (service, &error));
   g_assert_no_error (error);
-  g_assert_true (STOP (service, NULL));
-  g_assert_false (MAYBE (service, &error));
+  g_assert_true (test_op_stop (service, NULL));
+  g_assert_false (test_op_maybe_start (service, &error));
   g_assert_no_error (error);
 }
 
 static void
-test_already_started (Fixture       *fixture,
+test_already_started (TestFixture   *f,
                       gconstpointer  data)
 {
   g_autoptr(ModeService) service = mode_service_new ();
   g_autoptr(GError) error = NULL;
 
   mode_service_set_label (service, "Twice");
-  g_assert_true (START (service, NULL));
-  g_assert_false (START (service, &error));
+  g_assert_true (test_op_start (service, NULL));
+  g_assert_false (test_op_start (service, &error));
   g_assert_error (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED);
   g_assert_nonnull (strstr (error->message, "Twice"));
   g_clear_error (&error);
 
-  g_assert_true (STOP (service, NULL));
-  g_assert_false (START (service, &error));
+  g_assert_true (test_op_stop (service, NULL));
+  g_assert_false (test_op_start (service, &error));
   g_assert_error (error, MODE_ERROR, MODE_ERROR_ALREADY_STARTED);
 }
 
 static void
-test_stop_before_start (Fixture       *fixture,
+test_stop_before_start (TestFixture   *f,
                         gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
 
-  g_assert_true (STOP (a, NULL));
-  g_assert_cmpstr (events->str, ==, "");
+  g_assert_true (test_op_stop (a, NULL));
+  assert_trace ("");
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_INIT);
-  g_assert_true (START (a, NULL));
-  g_assert_true (STOP (a, NULL));
+  g_assert_true (test_op_start (a, NULL));
+  g_assert_true (test_op_stop (a, NULL));
   /* a second stop does nothing */
-  g_string_truncate (events, 0);
-  g_assert_true (STOP (a, NULL));
-  g_assert_cmpstr (events->str, ==, "");
+  test_trace_clear ();
+  g_assert_true (test_op_stop (a, NULL));
+  assert_trace ("");
 }
 
 static void
-test_coalesced_start (Fixture       *fixture,
+test_coalesced_start (TestFixture   *f,
                       gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
-  Result r1 = { 0 }, r2 = { 0 };
+  GAsyncResult *r1 = NULL, *r2 = NULL;
 
   a->async_hook = g_strdup ("on_start");
-  mode_service_start_async (MODE_SERVICE (a), NULL, capture, &r1);
-  mode_service_start_async (MODE_SERVICE (a), NULL, capture, &r2);
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
+  mode_service_start_async (MODE_SERVICE (a), NULL, test_store_result, &r1);
+  mode_service_start_async (MODE_SERVICE (a), NULL, test_store_result, &r2);
+  test_drain ();
   g_assert_nonnull (a->pending);
-  g_assert_false (r1.done);
+  g_assert_null (r1);
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_STARTING);
 
   complete_pending (a, NULL);
-  wait_for (&r1);
-  wait_for (&r2);
-  g_assert_true (mode_service_start_finish (MODE_SERVICE (a), r1.result, NULL));
-  g_assert_true (mode_service_start_finish (MODE_SERVICE (a), r2.result, NULL));
-  g_assert_cmpstr (events->str, ==,
-                   "A.on_init_dependencies A.on_first_start A.on_start(async) A.on_started");
-  g_object_unref (r1.result);
-  g_object_unref (r2.result);
-  g_assert_true (STOP (a, NULL));
+  test_wait_result (r1);
+  test_wait_result (r2);
+  g_assert_true (mode_service_start_finish (MODE_SERVICE (a), r1, NULL));
+  g_assert_true (mode_service_start_finish (MODE_SERVICE (a), r2, NULL));
+  assert_trace ("A.on_init_dependencies A.on_first_start A.on_start(async) A.on_started");
+  g_clear_object (&r1);
+  g_clear_object (&r2);
+  g_assert_true (test_op_stop (a, NULL));
 }
 
 static void
-test_stop_while_starting (Fixture       *fixture,
+test_stop_while_starting (TestFixture   *f,
                           gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
   g_autoptr(TestRecorder) b = recorder_new ("B");
   g_autoptr(GError) error = NULL;
-  Result r = { 0 }, stop = { 0 };
+  GAsyncResult *r = NULL, *stop = NULL;
 
   a->async_hook = g_strdup ("on_start");
   mode_service_add_dependency (MODE_SERVICE (a), MODE_SERVICE (b));
-  mode_service_start_async (MODE_SERVICE (a), NULL, capture, &r);
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
+  mode_service_start_async (MODE_SERVICE (a), NULL, test_store_result, &r);
+  test_drain ();
   g_assert_nonnull (a->pending);
 
   /* the stop waits for on_start to return */
-  mode_service_stop_async (MODE_SERVICE (a), NULL, capture, &stop);
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
-  g_assert_false (stop.done);
-  g_assert_null (strstr (events->str, "A.on_stop"));
+  mode_service_stop_async (MODE_SERVICE (a), NULL, test_store_result, &stop);
+  test_drain ();
+  g_assert_null (stop);
+  g_assert_false (trace_has ("A.on_stop"));
   complete_pending (a, NULL);
-  wait_for (&r);
-  g_assert_false (mode_service_start_finish (MODE_SERVICE (a), r.result, &error));
+  test_wait_result (r);
+  g_assert_false (mode_service_start_finish (MODE_SERVICE (a), r, &error));
   g_assert_error (error, MODE_ERROR, MODE_ERROR_STOPPED);
-  g_object_unref (r.result);
-  wait_for (&stop);
-  g_assert_true (mode_service_stop_finish (MODE_SERVICE (a), stop.result, NULL));
-  g_object_unref (stop.result);
+  g_clear_object (&r);
+  test_wait_result (stop);
+  g_assert_true (mode_service_stop_finish (MODE_SERVICE (a), stop, NULL));
+  g_clear_object (&stop);
 
   /* B was never started */
-  g_assert_null (strstr (events->str, "B.on_start"));
+  g_assert_false (trace_has ("B.on_start"));
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (b)), ==, MODE_SERVICE_STATE_INIT);
   g_assert_false (mode_service_get_crashed (MODE_SERVICE (a)));
 }
 
 static void
-test_hook_error (Fixture       *fixture,
+test_hook_error (TestFixture   *f,
                  gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
@@ -568,7 +474,7 @@ test_hook_error (Fixture       *fixture,
 
   mode_service_add_dependency (MODE_SERVICE (a), MODE_SERVICE (b));
   b->fail_hook = g_strdup ("on_start");
-  g_assert_false (START (a, &error));
+  g_assert_false (test_op_start (a, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_assert_cmpstr (error->message, ==, "on_start failed on purpose");
 
@@ -577,23 +483,23 @@ test_hook_error (Fixture       *fixture,
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_CRASHED);
   reason = mode_service_get_crash_reason (MODE_SERVICE (a));
   g_assert_error (reason, G_IO_ERROR, G_IO_ERROR_FAILED);
-  g_assert_null (strstr (events->str, "on_started"));
+  g_assert_false (trace_has ("on_started"));
 
   /* a crashed service still stops, every step */
-  g_string_truncate (events, 0);
-  STOP (a, NULL);
-  g_assert_cmpstr (events->str, ==, "A.on_stop B.on_stop B.on_shutdown A.on_shutdown");
+  test_trace_clear ();
+  test_op_stop (a, NULL);
+  assert_trace ("A.on_stop B.on_stop B.on_shutdown A.on_shutdown");
 }
 
 static void
-test_hook_false (Fixture       *fixture,
+test_hook_false (TestFixture   *f,
                  gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("Falsy");
   g_autoptr(GError) error = NULL;
 
   a->false_hook = g_strdup ("on_started");
-  g_assert_false (START (a, &error));
+  g_assert_false (test_op_start (a, &error));
   g_assert_error (error, MODE_ERROR, MODE_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "on_started"));
   g_assert_nonnull (strstr (error->message, "Falsy"));
@@ -601,7 +507,7 @@ test_hook_false (Fixture       *fixture,
 }
 
 static void
-test_stop_failure_goes_on (Fixture       *fixture,
+test_stop_failure_goes_on (TestFixture   *f,
                            gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
@@ -611,16 +517,15 @@ test_stop_failure_goes_on (Fixture       *fixture,
 
   mode_service_add_dependency (MODE_SERVICE (a), MODE_SERVICE (b));
   mode_service_add_dependency (MODE_SERVICE (a), MODE_SERVICE (c));
-  g_assert_true (START (a, NULL));
+  g_assert_true (test_op_start (a, NULL));
   c->fail_hook = g_strdup ("on_stop");
   a->fail_hook = g_strdup ("on_shutdown");
-  g_string_truncate (events, 0);
+  test_trace_clear ();
 
   /* C's failure is logged; A's own hook's error is what stop reports */
-  g_assert_false (STOP (a, &error));
+  g_assert_false (test_op_stop (a, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
-  g_assert_cmpstr (events->str, ==,
-                   "A.on_stop C.on_stop C.on_shutdown B.on_stop B.on_shutdown A.on_shutdown");
+  assert_trace ("A.on_stop C.on_stop C.on_shutdown B.on_stop B.on_shutdown A.on_shutdown");
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (b)), ==, MODE_SERVICE_STATE_SHUTDOWN);
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (c)), ==, MODE_SERVICE_STATE_SHUTDOWN);
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_SHUTDOWN);
@@ -636,62 +541,60 @@ set_shutdown_later (GObject    *object,
 }
 
 static void
-test_wait_for_shutdown (Fixture       *fixture,
+test_wait_for_shutdown (TestFixture   *f,
                         gconstpointer  data)
 {
-  g_autoptr(ModeClock) clock = mode_clock_new_manual ();
-  g_autoptr(ModeService) a = g_object_new (MODE_TYPE_SERVICE, "clock", clock,
+  g_autoptr(ModeService) a = g_object_new (MODE_TYPE_SERVICE, "clock", f->clock,
                                            "wait-for-shutdown", TRUE,
                                            "shutdown-timeout", 5.0, NULL);
-  g_autoptr(ModeService) b = g_object_new (MODE_TYPE_SERVICE, "clock", clock,
+  g_autoptr(ModeService) b = g_object_new (MODE_TYPE_SERVICE, "clock", f->clock,
                                            "wait-for-shutdown", TRUE,
                                            "shutdown-timeout", 5.0, NULL);
-  Result r = { 0 };
+  GAsyncResult *r = NULL;
 
   /* set_shutdown() ends the wait */
   g_signal_connect (a, "notify::state", G_CALLBACK (set_shutdown_later), NULL);
-  g_assert_true (START (a, NULL));
-  g_assert_true (STOP (a, NULL));
+  g_assert_true (test_op_start (a, NULL));
+  g_assert_true (test_op_stop (a, NULL));
   g_assert_cmpint (mode_service_get_state (a), ==, MODE_SERVICE_STATE_SHUTDOWN);
 
   /* without it, the timeout ends it */
-  g_assert_true (START (b, NULL));
-  mode_service_stop_async (b, NULL, capture, &r);
+  g_assert_true (test_op_start (b, NULL));
+  mode_service_stop_async (b, NULL, test_store_result, &r);
   for (guint i = 0; i < 10; i++)
-    g_main_context_iteration (fixture->context, FALSE);
-  g_assert_false (r.done);
+    test_iterate (FALSE);
+  g_assert_null (r);
   g_assert_cmpint (mode_service_get_state (b), ==, MODE_SERVICE_STATE_STOPPING);
-  mode_clock_advance (clock, 5 * G_USEC_PER_SEC);
-  wait_for (&r);
-  g_assert_true (mode_service_stop_finish (b, r.result, NULL));
-  g_object_unref (r.result);
+  mode_clock_advance (f->clock, 5 * G_USEC_PER_SEC);
+  test_wait_result (r);
+  g_assert_true (mode_service_stop_finish (b, r, NULL));
+  g_clear_object (&r);
   g_assert_cmpint (mode_service_get_state (b), ==, MODE_SERVICE_STATE_SHUTDOWN);
 }
 
 static void
-test_wait_until_stopped (Fixture       *fixture,
+test_wait_until_stopped (TestFixture   *f,
                          gconstpointer  data)
 {
   g_autoptr(ModeService) service = mode_service_new ();
-  Result r = { 0 };
+  GAsyncResult *r = NULL;
 
-  g_assert_true (START (service, NULL));
-  mode_service_wait_until_stopped_async (service, NULL, capture, &r);
+  g_assert_true (test_op_start (service, NULL));
+  mode_service_wait_until_stopped_async (service, NULL, test_store_result, &r);
   for (guint i = 0; i < 5; i++)
-    g_main_context_iteration (fixture->context, FALSE);
-  g_assert_false (r.done);
+    test_iterate (FALSE);
+  g_assert_null (r);
 
-  g_assert_true (STOP (service, NULL));
-  wait_for (&r);
-  g_assert_true (mode_service_wait_until_stopped_finish (service, r.result, NULL));
-  g_clear_object (&r.result);
+  g_assert_true (test_op_stop (service, NULL));
+  test_wait_result (r);
+  g_assert_true (mode_service_wait_until_stopped_finish (service, r, NULL));
+  g_clear_object (&r);
 
   /* at once when it is already so */
-  memset (&r, 0, sizeof r);
-  mode_service_wait_until_stopped_async (service, NULL, capture, &r);
-  wait_for (&r);
-  g_assert_true (mode_service_wait_until_stopped_finish (service, r.result, NULL));
-  g_object_unref (r.result);
+  mode_service_wait_until_stopped_async (service, NULL, test_store_result, &r);
+  test_wait_result (r);
+  g_assert_true (mode_service_wait_until_stopped_finish (service, r, NULL));
+  g_clear_object (&r);
 }
 
 static void
@@ -882,7 +785,7 @@ assert_all_in_state (Complex          *c,
 
 /* Mode's test_start_stop_restart_complex */
 static void
-test_complex_start_stop_restart (Fixture       *fixture,
+test_complex_start_stop_restart (TestFixture   *f,
                                  gconstpointer  data)
 {
   Complex c;
@@ -890,7 +793,7 @@ test_complex_start_stop_restart (Fixture       *fixture,
   gint64 begin;
 
   complex_init (&c);
-  g_assert_true (START (c.complex, NULL));
+  g_assert_true (test_op_start (c.complex, NULL));
   assert_all_in_state (&c, MODE_SERVICE_STATE_RUNNING);
   g_assert_cmpuint (c.y->acquires, ==, 1);
   g_assert_cmpuint (c.y->releases, ==, 0);
@@ -902,13 +805,13 @@ test_complex_start_stop_restart (Fixture       *fixture,
   /* Z waits for its shutdown flag, which its task sets: well before the
    * 30 s shutdown-timeout */
   begin = g_get_monotonic_time ();
-  g_assert_true (STOP (c.complex, NULL));
+  g_assert_true (test_op_stop (c.complex, NULL));
   g_assert_cmpint (g_get_monotonic_time () - begin, <, 15 * G_USEC_PER_SEC);
   assert_all_in_state (&c, MODE_SERVICE_STATE_SHUTDOWN);
   g_assert_true (c.z->did_set_shutdown);
   g_assert_cmpuint (c.y->releases, ==, 1);
 
-  g_assert_true (RESTART (c.complex, NULL));
+  g_assert_true (test_op_restart (c.complex, NULL));
   assert_all_in_state (&c, MODE_SERVICE_STATE_RUNNING);
   g_assert_false (c.z->did_set_shutdown);
   g_assert_true (c.z->x != first_zx);
@@ -922,7 +825,7 @@ test_complex_start_stop_restart (Fixture       *fixture,
   g_assert_cmpuint (c.y->acquires, ==, 2);
   g_assert_cmpuint (c.y->releases, ==, 1);
 
-  g_assert_true (STOP (c.complex, NULL));
+  g_assert_true (test_op_stop (c.complex, NULL));
   assert_all_in_state (&c, MODE_SERVICE_STATE_SHUTDOWN);
   g_assert_cmpint (mode_service_get_state (first_zx), ==, MODE_SERVICE_STATE_SHUTDOWN);
   g_assert_true (c.z->did_set_shutdown);
@@ -937,8 +840,7 @@ test_complex_start_stop_restart (Fixture       *fixture,
       g_object_add_weak_pointer (weak[i], &weak[i]);
     g_object_unref (first_zx);
     complex_clear (&c);
-    while (g_main_context_iteration (fixture->context, FALSE))
-      ;
+    test_drain ();
     for (guint i = 0; i < G_N_ELEMENTS (weak); i++)
       g_assert_null (weak[i]);
   }
@@ -960,21 +862,21 @@ find_node (ModeNode *node,
 
 /* Mode's test_remove_dependency */
 static void
-test_complex_remove_dependency (Fixture       *fixture,
+test_complex_remove_dependency (TestFixture   *f,
                                 gconstpointer  data)
 {
   Complex c;
   g_autoptr(GPtrArray) deps = NULL;
   ModeNode *wanted;
-  Result r = { 0 };
+  GAsyncResult *r = NULL;
 
   complex_init (&c);
-  g_assert_true (START (c.complex, NULL));
+  g_assert_true (test_op_start (c.complex, NULL));
 
-  mode_service_remove_dependency_async (c.complex, c.x, NULL, capture, &r);
-  wait_for (&r);
-  g_assert_true (mode_service_remove_dependency_finish (c.complex, r.result, NULL));
-  g_clear_object (&r.result);
+  mode_service_remove_dependency_async (c.complex, c.x, NULL, test_store_result, &r);
+  test_wait_result (r);
+  g_assert_true (mode_service_remove_dependency_finish (c.complex, r, NULL));
+  g_clear_object (&r);
 
   g_assert_cmpint (mode_service_get_state (c.x), ==, MODE_SERVICE_STATE_SHUTDOWN);
   deps = mode_service_get_dependencies (c.complex);
@@ -986,34 +888,34 @@ test_complex_remove_dependency (Fixture       *fixture,
   /* the rest of the tree runs on */
   g_assert_cmpint (mode_service_get_state (c.z->x), ==, MODE_SERVICE_STATE_RUNNING);
 
-  g_assert_true (STOP (c.complex, NULL));
+  g_assert_true (test_op_stop (c.complex, NULL));
   complex_clear (&c);
 }
 
 /* Mode's test_crash_leaf, _middle, _head: whichever crashes, the whole
  * tree is marked crashed with the same reason (the poison pill). */
 static void
-test_crash_poison_pill (Fixture       *fixture,
+test_crash_poison_pill (TestFixture   *f,
                         gconstpointer  data)
 {
   const char *which = data;
   g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "foo");
   Complex c;
   ModeService *target;
-  Result r = { 0 };
+  GAsyncResult *r = NULL;
 
   complex_init (&c);
-  g_assert_true (START (c.complex, NULL));
+  g_assert_true (test_op_start (c.complex, NULL));
   {
     ModeService *all[] = { c.complex, c.x, MODE_SERVICE (c.y), MODE_SERVICE (c.z), c.z->x };
 
     for (guint i = 0; i < G_N_ELEMENTS (all); i++)
       g_signal_connect (all[i], "crashed", G_CALLBACK (on_crashed), NULL);
 
-    mode_service_wait_until_stopped_async (c.complex, NULL, capture, &r);
+    mode_service_wait_until_stopped_async (c.complex, NULL, test_store_result, &r);
     target = g_str_equal (which, "leaf") ? c.z->x :
              g_str_equal (which, "middle") ? MODE_SERVICE (c.y) : c.complex;
-    g_string_truncate (events, 0);
+    test_trace_clear ();
     mode_service_crash (target, reason);
 
     for (guint i = 0; i < G_N_ELEMENTS (all); i++)
@@ -1030,25 +932,27 @@ test_crash_poison_pill (Fixture       *fixture,
     for (guint i = 0; i < G_N_ELEMENTS (all); i++)
       {
         g_autofree char *line = g_strdup_printf ("%s.foo", mode_service_get_label (all[i]));
-        g_assert_nonnull (strstr (events->str, line));
+        g_assert_true (trace_has (line));
       }
   }
   {
-    g_auto(GStrv) words = g_strsplit (events->str, " ", -1);
+    g_autofree char *trace = test_trace_peek ();
+    g_auto(GStrv) words = g_strsplit (trace, " ", -1);
+
     g_assert_cmpuint (g_strv_length (words), ==, 5);
   }
   /* waiters wake */
-  wait_for (&r);
-  g_assert_true (mode_service_wait_until_stopped_finish (c.complex, r.result, NULL));
-  g_object_unref (r.result);
+  test_wait_result (r);
+  g_assert_true (mode_service_wait_until_stopped_finish (c.complex, r, NULL));
+  g_clear_object (&r);
 
   /* crashing again changes nothing */
-  g_string_truncate (events, 0);
+  test_trace_clear ();
   mode_service_crash (target, reason);
-  g_assert_cmpstr (events->str, ==, "");
+  assert_trace ("");
 
   /* a crashed tree still stops, and stays crashed */
-  STOP (c.complex, NULL);
+  test_op_stop (c.complex, NULL);
   assert_all_in_state (&c, MODE_SERVICE_STATE_CRASHED);
   g_assert_true (c.z->did_set_shutdown);
   g_assert_cmpuint (c.y->releases, ==, 1);
@@ -1087,7 +991,7 @@ test_supervisor_hook_init (TestSupervisorHook *self)
 }
 
 static void
-test_crash_supervised (Fixture       *fixture,
+test_crash_supervised (TestFixture   *f,
                        gconstpointer  data)
 {
   g_autoptr(TestSupervisorHook) sup = g_object_new (TEST_TYPE_SUPERVISOR_HOOK, NULL);
@@ -1101,7 +1005,7 @@ test_crash_supervised (Fixture       *fixture,
   mode_service_add_dependency (MODE_SERVICE (sup), sibling);
   mode_service_set_supervisor (child, MODE_SERVICE (sup));
   g_assert_true (mode_service_get_supervisor (child) == MODE_SERVICE (sup));
-  g_assert_true (START (sup, NULL));
+  g_assert_true (test_op_start (sup, NULL));
 
   mode_service_crash (child, reason);
   g_assert_true (sup->last == child);
@@ -1109,11 +1013,11 @@ test_crash_supervised (Fixture       *fixture,
   g_assert_true (mode_service_get_crashed (grandchild));
   g_assert_false (mode_service_get_crashed (sibling));
   g_assert_false (mode_service_get_crashed (MODE_SERVICE (sup)));
-  g_assert_true (STOP (sup, NULL));
+  g_assert_true (test_op_stop (sup, NULL));
 }
 
 static void
-test_cycles (Fixture       *fixture,
+test_cycles (TestFixture   *f,
              gconstpointer  data)
 {
   g_autoptr(ModeService) a = g_object_new (MODE_TYPE_SERVICE, "label", "Alpha", NULL);
@@ -1132,38 +1036,37 @@ test_cycles (Fixture       *fixture,
 }
 
 static void
-test_runtime_dependency (Fixture       *fixture,
+test_runtime_dependency (TestFixture   *f,
                          gconstpointer  data)
 {
   g_autoptr(ModeService) parent = mode_service_new ();
   g_autoptr(ModeService) early = mode_service_new ();
   g_autoptr(ModeService) late = mode_service_new ();
-  Result r = { 0 };
+  GAsyncResult *r = NULL;
 
   /* before the parent started: added, not started */
-  mode_service_add_runtime_dependency_async (parent, early, NULL, capture, &r);
-  wait_for (&r);
-  g_assert_true (mode_service_add_runtime_dependency_finish (parent, r.result, NULL) == early);
-  g_clear_object (&r.result);
+  mode_service_add_runtime_dependency_async (parent, early, NULL, test_store_result, &r);
+  test_wait_result (r);
+  g_assert_true (mode_service_add_runtime_dependency_finish (parent, r, NULL) == early);
+  g_clear_object (&r);
   g_assert_false (mode_service_get_started (early));
 
-  g_assert_true (START (parent, NULL));
+  g_assert_true (test_op_start (parent, NULL));
   g_assert_cmpint (mode_service_get_state (early), ==, MODE_SERVICE_STATE_RUNNING);
 
-  memset (&r, 0, sizeof r);
-  mode_service_add_runtime_dependency_async (parent, late, NULL, capture, &r);
-  wait_for (&r);
-  g_assert_true (mode_service_add_runtime_dependency_finish (parent, r.result, NULL) == late);
-  g_clear_object (&r.result);
+  mode_service_add_runtime_dependency_async (parent, late, NULL, test_store_result, &r);
+  test_wait_result (r);
+  g_assert_true (mode_service_add_runtime_dependency_finish (parent, r, NULL) == late);
+  g_clear_object (&r);
   g_assert_cmpint (mode_service_get_state (late), ==, MODE_SERVICE_STATE_RUNNING);
   g_assert_true (mode_node_get_parent (mode_service_get_beacon (late)) == mode_service_get_beacon (parent));
 
-  g_assert_true (STOP (parent, NULL));
+  g_assert_true (test_op_stop (parent, NULL));
   g_assert_cmpint (mode_service_get_state (late), ==, MODE_SERVICE_STATE_SHUTDOWN);
 }
 
 static void
-test_remove_dependency (Fixture       *fixture,
+test_remove_dependency (TestFixture   *f,
                         gconstpointer  data)
 {
   g_autoptr(ModeService) parent = g_object_new (MODE_TYPE_SERVICE, "label", "Parent", NULL);
@@ -1172,34 +1075,33 @@ test_remove_dependency (Fixture       *fixture,
   g_autoptr(GPtrArray) deps = NULL;
   g_autoptr(GError) error = NULL;
   ModeService *weak = child;
-  Result r = { 0 };
+  GAsyncResult *r = NULL;
 
   mode_service_add_dependency (parent, child);
-  g_assert_true (START (parent, NULL));
+  g_assert_true (test_op_start (parent, NULL));
 
-  mode_service_remove_dependency_async (parent, child, NULL, capture, &r);
-  wait_for (&r);
-  g_assert_true (mode_service_remove_dependency_finish (parent, r.result, NULL));
-  g_clear_object (&r.result);
+  mode_service_remove_dependency_async (parent, child, NULL, test_store_result, &r);
+  test_wait_result (r);
+  g_assert_true (mode_service_remove_dependency_finish (parent, r, NULL));
+  g_clear_object (&r);
   g_assert_cmpint (mode_service_get_state (child), ==, MODE_SERVICE_STATE_SHUTDOWN);
   g_assert_null (mode_node_get_parent (mode_service_get_beacon (child)));
   deps = mode_service_get_dependencies (parent);
   g_assert_cmpuint (deps->len, ==, 0);
 
-  memset (&r, 0, sizeof r);
-  mode_service_remove_dependency_async (parent, stranger, NULL, capture, &r);
-  wait_for (&r);
-  g_assert_false (mode_service_remove_dependency_finish (parent, r.result, &error));
+  mode_service_remove_dependency_async (parent, stranger, NULL, test_store_result, &r);
+  test_wait_result (r);
+  g_assert_false (mode_service_remove_dependency_finish (parent, r, &error));
   g_assert_error (error, MODE_ERROR, MODE_ERROR_NOT_A_DEPENDENCY);
   g_assert_nonnull (strstr (error->message, "Stranger"));
   g_assert_nonnull (strstr (error->message, "Parent"));
-  g_clear_object (&r.result);
+  g_clear_object (&r);
 
   /* the removed child is not kept alive by its old parent */
   g_object_add_weak_pointer (G_OBJECT (child), (gpointer *) &weak);
   g_clear_object (&child);
   g_assert_null (weak);
-  g_assert_true (STOP (parent, NULL));
+  g_assert_true (test_op_stop (parent, NULL));
 }
 
 /* A service that notes the thread its hooks run in, and whether that
@@ -1268,8 +1170,8 @@ typedef struct
 
 typedef struct
 {
-  ThreadCall *call;
-  Result      result;
+  ThreadCall   *call;
+  GAsyncResult *result;   /* (owned) (nullable) */
 } ThreadResult;
 
 static void
@@ -1283,7 +1185,7 @@ thread_capture (GObject      *object,
     tr->call->start_callback_thread = g_thread_self ();
   else
     tr->call->stop_callback_thread = g_thread_self ();
-  capture (object, result, &tr->result);
+  test_store_result (object, result, &tr->result);
 }
 
 static gpointer
@@ -1291,22 +1193,21 @@ call_from_thread (gpointer data)
 {
   ThreadCall *call = data;
   GMainContext *context = g_main_context_new ();
-  ThreadResult start = { call, { 0 } }, stop = { call, { 0 } };
+  ThreadResult start = { call, NULL }, stop = { call, NULL };
 
   call->caller = g_thread_self ();
   g_main_context_push_thread_default (context);
 
+  /* the waits iterate this thread's own context */
   mode_service_start_async (call->service, NULL, thread_capture, &start);
-  while (!start.result.done)
-    g_main_context_iteration (context, TRUE);
-  call->started = mode_service_start_finish (call->service, start.result.result, NULL);
-  g_object_unref (start.result.result);
+  test_wait_result (start.result);
+  call->started = mode_service_start_finish (call->service, start.result, NULL);
+  g_clear_object (&start.result);
 
   mode_service_stop_async (call->service, NULL, thread_capture, &stop);
-  while (!stop.result.done)
-    g_main_context_iteration (context, TRUE);
-  call->stopped = mode_service_stop_finish (call->service, stop.result.result, NULL);
-  g_object_unref (stop.result.result);
+  test_wait_result (stop.result);
+  call->stopped = mode_service_stop_finish (call->service, stop.result, NULL);
+  g_clear_object (&stop.result);
 
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
@@ -1319,16 +1220,15 @@ call_from_thread (gpointer data)
 /* Start and stop called from another thread run in the service's own
  * context; the results come back in the caller's. */
 static void
-test_other_thread (Fixture       *fixture,
+test_other_thread (TestFixture   *f,
                    gconstpointer  data)
 {
   g_autoptr(TestThreadCheck) service = g_object_new (TEST_TYPE_THREAD_CHECK, "label", "T", NULL);
-  ThreadCall call = { fixture->context, MODE_SERVICE (service), NULL, NULL, NULL, FALSE, FALSE, FALSE };
+  ThreadCall call = { f->context, MODE_SERVICE (service), NULL, NULL, NULL, FALSE, FALSE, FALSE };
   GThread *thread;
 
   thread = g_thread_new ("caller", call_from_thread, &call);
-  while (!g_atomic_int_get (&call.done))
-    g_main_context_iteration (fixture->context, TRUE);
+  test_wait_until (test_flag_is_set, &call.done, "the calls from another thread");
   g_thread_join (thread);
 
   g_assert_true (call.started);
@@ -1342,59 +1242,9 @@ test_other_thread (Fixture       *fixture,
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (service)), ==, MODE_SERVICE_STATE_SHUTDOWN);
 }
 
-static GPtrArray *log_lines;   /* "level label|message" */
-
-static const char *
-level_name (GLogLevelFlags level)
-{
-  switch ((int) (level & G_LOG_LEVEL_MASK))
-    {
-    case G_LOG_LEVEL_ERROR:    return "error";
-    case G_LOG_LEVEL_CRITICAL: return "critical";
-    case G_LOG_LEVEL_WARNING:  return "warning";
-    case G_LOG_LEVEL_MESSAGE:  return "message";
-    case G_LOG_LEVEL_INFO:     return "info";
-    case G_LOG_LEVEL_DEBUG:    return "debug";
-    default:                   return "?";
-    }
-}
-
-static GLogWriterOutput
-capture_writer (GLogLevelFlags   level,
-                const GLogField *fields,
-                gsize            n_fields,
-                gpointer         user_data)
-{
-  const char *message = NULL, *label = NULL, *domain = NULL;
-
-  for (gsize i = 0; i < n_fields; i++)
-    {
-      if (g_str_equal (fields[i].key, "MESSAGE"))
-        message = fields[i].value;
-      else if (g_str_equal (fields[i].key, "MODE_SERVICE"))
-        label = fields[i].value;
-      else if (g_str_equal (fields[i].key, "GLIB_DOMAIN"))
-        domain = fields[i].value;
-    }
-  if (log_lines != NULL && message != NULL && g_strcmp0 (domain, "Mode") == 0)
-    g_ptr_array_add (log_lines, g_strdup_printf ("%s %s|%s", level_name (level),
-                                                 label ? label : "", message));
-
-  return quiet_writer (level, fields, n_fields, user_data);
-}
-
-static gboolean
-logged (const char *line)
-{
-  for (guint i = 0; i < log_lines->len; i++)
-    if (g_str_equal (g_ptr_array_index (log_lines, i), line))
-      return TRUE;
-  return FALSE;
-}
-
 static void
-test_log_lines (Fixture       *fixture,
-                gconstpointer  data)
+test_routine_lines (TestFixture   *f,
+                    gconstpointer  data)
 {
   g_autoptr(ModeService) root = g_object_new (MODE_TYPE_SERVICE, "label", "Root", NULL);
   g_autoptr(ModeService) child = g_object_new (MODE_TYPE_SERVICE, "label", "Child", NULL);
@@ -1403,31 +1253,30 @@ test_log_lines (Fixture       *fixture,
 
   mode_service_add_dependency (root, child);
   mode_service_add_dependency (child, leaf);
-  log_lines = g_ptr_array_new_with_free_func (g_free);
+  test_log_clear ();
 
   /* routine lines are made only for a writer that shows them */
-  g_assert_true (START (root, NULL));
-  g_assert_true (STOP (root, NULL));
-  g_assert_cmpuint (log_lines->len, ==, 0);
-  g_assert_true (RESTART (root, NULL));
+  g_assert_true (test_op_start (root, NULL));
+  g_assert_true (test_op_stop (root, NULL));
+  g_assert_cmpuint (test_log_count (), ==, 0);
+  g_assert_true (test_op_restart (root, NULL));
   g_log_set_debug_enabled (TRUE);
-  g_assert_true (STOP (root, NULL));
-  g_assert_true (RESTART (root, NULL));
-  g_assert_true (STOP (root, NULL));
+  g_assert_true (test_op_stop (root, NULL));
+  g_assert_true (test_op_restart (root, NULL));
+  g_assert_true (test_op_stop (root, NULL));
   g_log_set_debug_enabled (FALSE);
 
-  g_assert_true (logged ("info Root|[^Root]: Starting..."));
-  g_assert_true (logged ("info Child|[^-Child]: Starting..."));
-  g_assert_true (logged ("info LeafService|[^--Leaf]: Starting..."));
-  g_assert_true (logged ("info LeafService|[^--Leaf]: Stopping..."));
-  g_assert_true (logged ("info Root|[^Root]: Stopping..."));
-  g_clear_pointer (&log_lines, g_ptr_array_unref);
+  g_assert_true (test_log_contains_at (G_LOG_LEVEL_INFO, "Root", "[^Root]: Starting..."));
+  g_assert_true (test_log_contains_at (G_LOG_LEVEL_INFO, "Child", "[^-Child]: Starting..."));
+  g_assert_true (test_log_contains_at (G_LOG_LEVEL_INFO, "LeafService", "[^--Leaf]: Starting..."));
+  g_assert_true (test_log_contains_at (G_LOG_LEVEL_INFO, "LeafService", "[^--Leaf]: Stopping..."));
+  g_assert_true (test_log_contains_at (G_LOG_LEVEL_INFO, "Root", "[^Root]: Stopping..."));
 }
 
 /* Mode's mundane_level: the routine lines at info by default, or at the
  * level asked for; a crash is logged at message level. */
 static void
-test_log_levels (Fixture       *fixture,
+test_log_levels (TestFixture   *f,
                  gconstpointer  data)
 {
   g_autoptr(ModeService) loud = g_object_new (MODE_TYPE_SERVICE, "label", "Loud", NULL);
@@ -1438,61 +1287,58 @@ test_log_levels (Fixture       *fixture,
   g_assert_cmpuint (mode_service_get_mundane_level (loud), ==, G_LOG_LEVEL_INFO);
   g_assert_cmpuint (mode_service_get_mundane_level (quiet), ==, G_LOG_LEVEL_DEBUG);
 
-  log_lines = g_ptr_array_new_with_free_func (g_free);
+  test_log_clear ();
   g_log_set_debug_enabled (TRUE);
-  g_assert_true (START (loud, NULL));
-  g_assert_true (START (quiet, NULL));
+  g_assert_true (test_op_start (loud, NULL));
+  g_assert_true (test_op_start (quiet, NULL));
   mode_service_crash (loud, reason);
-  g_assert_true (STOP (loud, NULL));
-  g_assert_true (STOP (quiet, NULL));
+  g_assert_true (test_op_stop (loud, NULL));
+  g_assert_true (test_op_stop (quiet, NULL));
   g_log_set_debug_enabled (FALSE);
 
-  g_assert_true (logged ("info Loud|[^Loud]: Starting..."));
-  g_assert_true (logged ("debug Quiet|[^Quiet]: Starting..."));
-  g_assert_true (logged ("debug Quiet|[^Quiet]: Stopping..."));
-  g_assert_true (logged ("message Loud|[^Loud]: Crashed reason=boom"));
-  g_clear_pointer (&log_lines, g_ptr_array_unref);
+  g_assert_true (test_log_contains_at (G_LOG_LEVEL_INFO, "Loud", "[^Loud]: Starting..."));
+  g_assert_true (test_log_contains_at (G_LOG_LEVEL_DEBUG, "Quiet", "[^Quiet]: Starting..."));
+  g_assert_true (test_log_contains_at (G_LOG_LEVEL_DEBUG, "Quiet", "[^Quiet]: Stopping..."));
+  g_assert_true (test_log_contains_at (G_LOG_LEVEL_MESSAGE, "Loud", "[^Loud]: Crashed reason=boom"));
 }
 
 /* Whether routine lines are shown is decided once for the steps that
  * run in-line together, and again when an operation goes on later from
  * the main loop: a change between the two is seen. */
 static void
-test_log_decided_per_batch (Fixture       *fixture,
+test_log_decided_per_batch (TestFixture   *f,
                             gconstpointer  data)
 {
   g_autoptr(ModeService) root = g_object_new (MODE_TYPE_SERVICE, "label", "Root", NULL);
   g_autoptr(TestRecorder) child = recorder_new ("Child");
-  Result r = { 0 };
+  GAsyncResult *r = NULL;
 
   mode_service_add_dependency (root, MODE_SERVICE (child));
-  g_assert_true (START (root, NULL));
-  log_lines = g_ptr_array_new_with_free_func (g_free);
+  g_assert_true (test_op_start (root, NULL));
+  test_log_clear ();
 
   child->async_hook = g_strdup ("on_stop");
-  mode_service_stop_async (root, NULL, capture, &r);
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
+  mode_service_stop_async (root, NULL, test_store_result, &r);
+  test_drain ();
   g_assert_nonnull (child->pending);
-  g_assert_cmpuint (log_lines->len, ==, 0);
+  g_assert_cmpuint (test_log_count (), ==, 0);
 
   g_log_set_debug_enabled (TRUE);
   complete_pending (child, NULL);
-  wait_for (&r);
+  test_wait_result (r);
   g_log_set_debug_enabled (FALSE);
-  g_assert_true (mode_service_stop_finish (root, r.result, NULL));
-  g_object_unref (r.result);
+  g_assert_true (mode_service_stop_finish (root, r, NULL));
+  g_clear_object (&r);
 
-  g_assert_false (logged ("info Root|[^Root]: Stopping..."));
-  g_assert_false (logged ("info Child|[^-Child]: Stopping..."));
-  g_assert_true (logged ("debug Child|[^-Child]: -Stopped!"));
-  g_assert_true (logged ("debug Root|[^Root]: -Stopped!"));
-  g_clear_pointer (&log_lines, g_ptr_array_unref);
+  g_assert_false (test_log_contains_at (G_LOG_LEVEL_INFO, "Root", "[^Root]: Stopping..."));
+  g_assert_false (test_log_contains_at (G_LOG_LEVEL_INFO, "Child", "[^-Child]: Stopping..."));
+  g_assert_true (test_log_contains_at (G_LOG_LEVEL_DEBUG, "Child", "[^-Child]: -Stopped!"));
+  g_assert_true (test_log_contains_at (G_LOG_LEVEL_DEBUG, "Root", "[^Root]: -Stopped!"));
 }
 
 /* A line longer than the stack buffer it is made in comes out whole. */
 static void
-test_log_long_line (Fixture       *fixture,
+test_log_long_line (TestFixture   *f,
                     gconstpointer  data)
 {
   g_autofree char *label = g_strnfill (300, 'L');
@@ -1501,26 +1347,17 @@ test_log_long_line (Fixture       *fixture,
   g_autoptr(ModeService) service = g_object_new (MODE_TYPE_SERVICE, "label", label, NULL);
   g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, why);
 
-  log_lines = g_ptr_array_new_with_free_func (g_free);
-  g_assert_true (START (service, NULL));
+  test_log_clear ();
+  g_assert_true (test_op_start (service, NULL));
   mode_service_crash (service, reason);
-  g_assert_true (STOP (service, NULL));
+  g_assert_true (test_op_stop (service, NULL));
 
-  expected = g_strdup_printf ("message %s|[^%s]: Crashed reason=%s", label, label, why);
-  g_assert_true (logged (expected));
-  g_clear_pointer (&log_lines, g_ptr_array_unref);
+  expected = g_strdup_printf ("[^%s]: Crashed reason=%s", label, why);
+  g_assert_true (test_log_contains_at (G_LOG_LEVEL_MESSAGE, label, expected));
 }
 
 static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              gpointer    data)
-{
-  (*(guint *) data)++;
-}
-
-static void
-test_properties (Fixture       *fixture,
+test_properties (TestFixture   *f,
                  gconstpointer  data)
 {
   g_autoptr(ModeService) service = mode_service_new ();
@@ -1565,7 +1402,7 @@ test_properties (Fixture       *fixture,
   g_assert_cmpstr (shortlabel, ==, "ModeService");
   g_assert_false (wait_for_shutdown);
   g_assert_cmpfloat_with_epsilon (shutdown_timeout, 60.0, 1e-9);
-  g_assert_true (context == fixture->context);
+  g_assert_true (context == f->context);
   g_assert_nonnull (beacon);
   g_assert_true (beacon == mode_service_get_beacon (service));
   g_assert_true (mode_node_get_data (beacon) == G_OBJECT (service));
@@ -1573,9 +1410,9 @@ test_properties (Fixture       *fixture,
   g_assert_cmpuint (mundane_level, ==, G_LOG_LEVEL_INFO);
 
   /* the shortlabel follows the label until it is set */
-  g_signal_connect (service, "notify::label", G_CALLBACK (count_notify), &label_notes);
-  g_signal_connect (service, "notify::shortlabel", G_CALLBACK (count_notify), &shortlabel_notes);
-  g_signal_connect (service, "notify::shutdown-timeout", G_CALLBACK (count_notify), &timeout_notes);
+  g_signal_connect (service, "notify::label", G_CALLBACK (test_count_notify), &label_notes);
+  g_signal_connect (service, "notify::shortlabel", G_CALLBACK (test_count_notify), &shortlabel_notes);
+  g_signal_connect (service, "notify::shutdown-timeout", G_CALLBACK (test_count_notify), &timeout_notes);
   mode_service_set_label (service, "Web");
   g_assert_cmpstr (mode_service_get_label (service), ==, "Web");
   g_assert_cmpstr (mode_service_get_shortlabel (service), ==, "Web");
@@ -1643,7 +1480,7 @@ test_state_nicks (void)
 
 /* A crash shows in notify::state; a stop of the crashed service keeps it. */
 static void
-test_crash_states (Fixture       *fixture,
+test_crash_states (TestFixture   *f,
                    gconstpointer  data)
 {
   g_autoptr(ModeService) service = g_object_new (MODE_TYPE_SERVICE, "label", "S", NULL);
@@ -1652,186 +1489,181 @@ test_crash_states (Fixture       *fixture,
   g_signal_connect (service, "notify::state", G_CALLBACK (record_state), NULL);
   g_signal_connect (service, "crashed", G_CALLBACK (on_crashed), NULL);
   g_signal_connect (service, "stopped", G_CALLBACK (record_signal), (gpointer) "stopped");
-  g_assert_true (START (service, NULL));
+  g_assert_true (test_op_start (service, NULL));
   mode_service_crash (service, reason);
-  STOP (service, NULL);
-  g_assert_cmpstr (events->str, ==, "state.starting state.running state.crashed S.bad S.stopped");
+  test_op_stop (service, NULL);
+  assert_trace ("state.starting state.running state.crashed S.bad S.stopped");
   g_assert_cmpint (mode_service_get_state (service), ==, MODE_SERVICE_STATE_CRASHED);
 }
 
 /* Restart of a service never started: restart-count + 1, on_restart, start. */
 static void
-test_restart_init (Fixture       *fixture,
+test_restart_init (TestFixture   *f,
                    gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
+  g_autofree char *trace = NULL;
   const char *restart, *start;
 
-  g_assert_true (RESTART (a, NULL));
+  g_assert_true (test_op_restart (a, NULL));
   g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (a)), ==, 1);
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_RUNNING);
-  restart = strstr (events->str, "A.on_restart");
-  start = strstr (events->str, "A.on_start");
+  trace = test_trace_peek ();
+  restart = strstr (trace, "A.on_restart");
+  start = strstr (trace, "A.on_start");
   g_assert_nonnull (restart);
   g_assert_nonnull (start);
   g_assert_true (restart < start);
-  g_assert_null (strstr (events->str, "on_stop"));
-  g_assert_null (strstr (events->str, "on_shutdown"));
+  g_assert_false (trace_has ("on_stop"));
+  g_assert_false (trace_has ("on_shutdown"));
   /* it is the very first start: the first-start hooks run */
-  g_assert_cmpstr (events->str, ==,
-                   "A.on_restart A.on_init_dependencies A.on_first_start A.on_start A.on_started");
-  g_assert_true (STOP (a, NULL));
+  assert_trace ("A.on_restart A.on_init_dependencies A.on_first_start A.on_start A.on_started");
+  g_assert_true (test_op_stop (a, NULL));
 }
 
 static void
-test_coalesced_restart (Fixture       *fixture,
+test_coalesced_restart (TestFixture   *f,
                         gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
-  Result r1 = { 0 }, r2 = { 0 };
+  GAsyncResult *r1 = NULL, *r2 = NULL;
 
-  g_assert_true (START (a, NULL));
-  g_string_truncate (events, 0);
+  g_assert_true (test_op_start (a, NULL));
+  test_trace_clear ();
   a->async_hook = g_strdup ("on_stop");
-  mode_service_restart_async (MODE_SERVICE (a), NULL, capture, &r1);
-  mode_service_restart_async (MODE_SERVICE (a), NULL, capture, &r2);
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
-  g_assert_false (r1.done);
-  g_assert_false (r2.done);
+  mode_service_restart_async (MODE_SERVICE (a), NULL, test_store_result, &r1);
+  mode_service_restart_async (MODE_SERVICE (a), NULL, test_store_result, &r2);
+  test_drain ();
+  g_assert_null (r1);
+  g_assert_null (r2);
   complete_pending (a, NULL);
-  wait_for (&r1);
-  wait_for (&r2);
-  g_assert_true (mode_service_restart_finish (MODE_SERVICE (a), r1.result, NULL));
-  g_assert_true (mode_service_restart_finish (MODE_SERVICE (a), r2.result, NULL));
-  g_object_unref (r1.result);
-  g_object_unref (r2.result);
-  g_assert_cmpstr (events->str, ==,
-                   "A.on_stop(async) A.on_shutdown A.on_restart A.on_start A.on_started");
+  test_wait_result (r1);
+  test_wait_result (r2);
+  g_assert_true (mode_service_restart_finish (MODE_SERVICE (a), r1, NULL));
+  g_assert_true (mode_service_restart_finish (MODE_SERVICE (a), r2, NULL));
+  g_clear_object (&r1);
+  g_clear_object (&r2);
+  assert_trace ("A.on_stop(async) A.on_shutdown A.on_restart A.on_start A.on_started");
   g_assert_cmpuint (mode_service_get_restart_count (MODE_SERVICE (a)), ==, 1);
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_RUNNING);
-  g_assert_true (STOP (a, NULL));
+  g_assert_true (test_op_stop (a, NULL));
 }
 
 static void
-test_coalesced_stop (Fixture       *fixture,
+test_coalesced_stop (TestFixture   *f,
                      gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
-  Result r1 = { 0 }, r2 = { 0 };
+  GAsyncResult *r1 = NULL, *r2 = NULL;
 
-  g_assert_true (START (a, NULL));
-  g_string_truncate (events, 0);
+  g_assert_true (test_op_start (a, NULL));
+  test_trace_clear ();
   a->async_hook = g_strdup ("on_stop");
-  mode_service_stop_async (MODE_SERVICE (a), NULL, capture, &r1);
-  mode_service_stop_async (MODE_SERVICE (a), NULL, capture, &r2);
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
-  g_assert_false (r1.done);
-  g_assert_false (r2.done);
+  mode_service_stop_async (MODE_SERVICE (a), NULL, test_store_result, &r1);
+  mode_service_stop_async (MODE_SERVICE (a), NULL, test_store_result, &r2);
+  test_drain ();
+  g_assert_null (r1);
+  g_assert_null (r2);
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_STOPPING);
   complete_pending (a, NULL);
-  wait_for (&r1);
-  wait_for (&r2);
-  g_assert_true (mode_service_stop_finish (MODE_SERVICE (a), r1.result, NULL));
-  g_assert_true (mode_service_stop_finish (MODE_SERVICE (a), r2.result, NULL));
-  g_object_unref (r1.result);
-  g_object_unref (r2.result);
-  g_assert_cmpstr (events->str, ==, "A.on_stop(async) A.on_shutdown");
+  test_wait_result (r1);
+  test_wait_result (r2);
+  g_assert_true (mode_service_stop_finish (MODE_SERVICE (a), r1, NULL));
+  g_assert_true (mode_service_stop_finish (MODE_SERVICE (a), r2, NULL));
+  g_clear_object (&r1);
+  g_clear_object (&r2);
+  assert_trace ("A.on_stop(async) A.on_shutdown");
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_SHUTDOWN);
 }
 
 /* A crash while the start is in flight fails the start with the reason,
  * and no dependency starts. */
 static void
-test_crash_while_starting (Fixture       *fixture,
+test_crash_while_starting (TestFixture   *f,
                            gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
   g_autoptr(TestRecorder) b = recorder_new ("B");
   g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "kaput");
   g_autoptr(GError) error = NULL;
-  Result r = { 0 };
+  GAsyncResult *r = NULL;
 
   a->async_hook = g_strdup ("on_start");
   mode_service_add_dependency (MODE_SERVICE (a), MODE_SERVICE (b));
-  mode_service_start_async (MODE_SERVICE (a), NULL, capture, &r);
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
+  mode_service_start_async (MODE_SERVICE (a), NULL, test_store_result, &r);
+  test_drain ();
   g_assert_nonnull (a->pending);
 
   mode_service_crash (MODE_SERVICE (a), reason);
   complete_pending (a, NULL);
-  wait_for (&r);
-  g_assert_false (mode_service_start_finish (MODE_SERVICE (a), r.result, &error));
+  test_wait_result (r);
+  g_assert_false (mode_service_start_finish (MODE_SERVICE (a), r, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
-  g_object_unref (r.result);
-  g_assert_null (strstr (events->str, "B.on_start"));
-  g_assert_null (strstr (events->str, "A.on_started"));
+  g_clear_object (&r);
+  g_assert_false (trace_has ("B.on_start"));
+  g_assert_false (trace_has ("A.on_started"));
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (a)), ==, MODE_SERVICE_STATE_CRASHED);
-  STOP (a, NULL);
+  test_op_stop (a, NULL);
 }
 
 /* maybe_start while a start is in flight joins it: FALSE (it did not
  * start it) once the start succeeded. */
 static void
-test_maybe_start_in_flight (Fixture       *fixture,
+test_maybe_start_in_flight (TestFixture   *f,
                             gconstpointer  data)
 {
   g_autoptr(TestRecorder) a = recorder_new ("A");
   g_autoptr(GError) error = NULL;
-  Result r1 = { 0 }, r2 = { 0 };
+  GAsyncResult *r1 = NULL, *r2 = NULL;
 
   a->async_hook = g_strdup ("on_start");
-  mode_service_start_async (MODE_SERVICE (a), NULL, capture, &r1);
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
-  mode_service_maybe_start_async (MODE_SERVICE (a), NULL, capture, &r2);
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
-  g_assert_false (r2.done);
-  g_assert_false (r1.done);
+  mode_service_start_async (MODE_SERVICE (a), NULL, test_store_result, &r1);
+  test_drain ();
+  mode_service_maybe_start_async (MODE_SERVICE (a), NULL, test_store_result, &r2);
+  test_drain ();
+  g_assert_null (r2);
+  g_assert_null (r1);
 
   complete_pending (a, NULL);
-  wait_for (&r1);
-  wait_for (&r2);
-  g_assert_true (mode_service_start_finish (MODE_SERVICE (a), r1.result, NULL));
-  g_object_unref (r1.result);
-  g_assert_false (mode_service_maybe_start_finish (MODE_SERVICE (a), r2.result, &error));
+  test_wait_result (r1);
+  test_wait_result (r2);
+  g_assert_true (mode_service_start_finish (MODE_SERVICE (a), r1, NULL));
+  g_clear_object (&r1);
+  g_assert_false (mode_service_maybe_start_finish (MODE_SERVICE (a), r2, &error));
   g_assert_no_error (error);
-  g_object_unref (r2.result);
-  g_assert_true (STOP (a, NULL));
+  g_clear_object (&r2);
+  g_assert_true (test_op_stop (a, NULL));
 }
 
 /* A runtime dependency whose start fails: finish gives NULL and its error. */
 static void
-test_runtime_dependency_fails (Fixture       *fixture,
+test_runtime_dependency_fails (TestFixture   *f,
                                gconstpointer  data)
 {
   g_autoptr(ModeService) parent = g_object_new (MODE_TYPE_SERVICE, "label", "Parent", NULL);
   g_autoptr(TestRecorder) kid = recorder_new ("Kid");
   g_autoptr(GError) error = NULL;
-  Result r = { 0 };
+  GAsyncResult *r = NULL;
 
-  g_assert_true (START (parent, NULL));
+  g_assert_true (test_op_start (parent, NULL));
   kid->fail_hook = g_strdup ("on_start");
-  mode_service_add_runtime_dependency_async (parent, MODE_SERVICE (kid), NULL, capture, &r);
-  wait_for (&r);
-  g_assert_null (mode_service_add_runtime_dependency_finish (parent, r.result, &error));
+  mode_service_add_runtime_dependency_async (parent, MODE_SERVICE (kid), NULL, test_store_result, &r);
+  test_wait_result (r);
+  g_assert_null (mode_service_add_runtime_dependency_finish (parent, r, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
-  g_object_unref (r.result);
+  g_clear_object (&r);
   /* it fails its caller, and nothing else: stopped and detached, and
    * the parent runs on (as in Mode) */
   g_assert_false (mode_service_get_crashed (MODE_SERVICE (kid)));
   g_assert_cmpint (mode_service_get_state (MODE_SERVICE (kid)), ==, MODE_SERVICE_STATE_SHUTDOWN);
   g_assert_false (mode_service_get_crashed (parent));
   g_assert_cmpint (mode_service_get_state (parent), ==, MODE_SERVICE_STATE_RUNNING);
-  STOP (parent, NULL);
+  test_op_stop (parent, NULL);
 }
 
 /* With the real clock: a small shutdown-timeout ends the wait. */
 static void
-test_shutdown_timeout (Fixture       *fixture,
+test_shutdown_timeout (TestFixture   *f,
                        gconstpointer  data)
 {
   g_autoptr(ModeService) service = g_object_new (MODE_TYPE_SERVICE,
@@ -1839,9 +1671,9 @@ test_shutdown_timeout (Fixture       *fixture,
                                                  "shutdown-timeout", 0.05, NULL);
   gint64 begin, elapsed;
 
-  g_assert_true (START (service, NULL));
+  g_assert_true (test_op_start (service, NULL));
   begin = g_get_monotonic_time ();
-  g_assert_true (STOP (service, NULL));
+  g_assert_true (test_op_stop (service, NULL));
   elapsed = g_get_monotonic_time () - begin;
   g_assert_cmpint (mode_service_get_state (service), ==, MODE_SERVICE_STATE_SHUTDOWN);
   /* it waited, and not for long: generous bounds */
@@ -1850,7 +1682,7 @@ test_shutdown_timeout (Fixture       *fixture,
 }
 
 static void
-test_freed (Fixture       *fixture,
+test_freed (TestFixture   *f,
             gconstpointer  data)
 {
   ModeService *parent = mode_service_new ();
@@ -1863,10 +1695,9 @@ test_freed (Fixture       *fixture,
   g_object_add_weak_pointer (G_OBJECT (weak_beacon), (gpointer *) &weak_beacon);
   mode_service_add_dependency (parent, child);
   g_object_unref (child);
-  g_assert_true (START (parent, NULL));
-  g_assert_true (STOP (parent, NULL));
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
+  g_assert_true (test_op_start (parent, NULL));
+  g_assert_true (test_op_stop (parent, NULL));
+  test_drain ();
   g_object_unref (parent);
   g_assert_null (weak_parent);
   g_assert_null (weak_child);
@@ -1874,7 +1705,7 @@ test_freed (Fixture       *fixture,
 }
 
 static void
-test_programmer_errors (Fixture       *fixture,
+test_programmer_errors (TestFixture   *f,
                         gconstpointer  data)
 {
   g_autoptr(ModeService) service = mode_service_new ();
@@ -1897,12 +1728,12 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
-  g_log_set_writer_func (capture_writer, NULL, NULL);
+  test_log_init ();
 
 #define ADD(path, func) \
-  g_test_add ("/service/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/service/" path, TestFixture, NULL, test_fixture_setup, func, test_fixture_teardown)
 #define ADD_DATA(path, data, func) \
-  g_test_add ("/service/" path, Fixture, data, fixture_setup, func, fixture_teardown)
+  g_test_add ("/service/" path, TestFixture, data, test_fixture_setup, func, test_fixture_teardown)
 
   g_test_add_func ("/service/state-nicks", test_state_nicks);
   ADD ("start-stop", test_start_stop);
@@ -1939,7 +1770,7 @@ main (int   argc,
   ADD ("runtime-dependency", test_runtime_dependency);
   ADD ("remove-dependency", test_remove_dependency);
   ADD ("other-thread", test_other_thread);
-  ADD ("log-lines", test_log_lines);
+  ADD ("log-lines", test_routine_lines);
   ADD ("log-levels", test_log_levels);
   ADD ("log-decided-per-batch", test_log_decided_per_batch);
   ADD ("log-long-line", test_log_long_line);

@@ -23,9 +23,33 @@
  * lines are kept under a lock.
  */
 
+typedef struct
+{
+  GLogLevelFlags  level;     /* the level alone, no flags */
+  char           *service;   /* (nullable): the MODE_SERVICE field, its label */
+  char           *message;
+} TestLogLine;
+
 static GMutex      test_log_lock;
-static GPtrArray  *test_log_lines;        /* (element-type utf8) */
+static GPtrArray  *test_log_lines;        /* (element-type TestLogLine) */
 static gboolean    test_log_quiet_warnings;
+
+static inline void
+test_log_line_free (gpointer data)
+{
+  TestLogLine *line = data;
+
+  g_free (line->service);
+  g_free (line->message);
+  g_free (line);
+}
+
+static inline char *
+test_log_field_dup (const GLogField *field)
+{
+  return field->length < 0 ? g_strdup (field->value)
+                           : g_strndup (field->value, field->length);
+}
 
 G_GNUC_UNUSED static GLogWriterOutput
 test_log_writer (GLogLevelFlags   level,
@@ -35,6 +59,7 @@ test_log_writer (GLogLevelFlags   level,
 {
   const char *domain = NULL;
   char *message = NULL;
+  char *service = NULL;
   gboolean mine;
 
   for (gsize i = 0; i < n_fields; i++)
@@ -44,17 +69,29 @@ test_log_writer (GLogLevelFlags   level,
       else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
         {
           g_free (message);
-          message = fields[i].length < 0 ? g_strdup (fields[i].value)
-                                         : g_strndup (fields[i].value, fields[i].length);
+          message = test_log_field_dup (&fields[i]);
+        }
+      else if (g_strcmp0 (fields[i].key, "MODE_SERVICE") == 0)
+        {
+          g_free (service);
+          service = test_log_field_dup (&fields[i]);
         }
     }
 
   mine = g_strcmp0 (domain, "Mode") == 0;
   g_mutex_lock (&test_log_lock);
   if (mine && message != NULL && test_log_lines != NULL)
-    g_ptr_array_add (test_log_lines, g_steal_pointer (&message));
+    {
+      TestLogLine *line = g_new0 (TestLogLine, 1);
+
+      line->level = level & G_LOG_LEVEL_MASK;
+      line->service = g_steal_pointer (&service);
+      line->message = g_steal_pointer (&message);
+      g_ptr_array_add (test_log_lines, line);
+    }
   g_mutex_unlock (&test_log_lock);
   g_free (message);
+  g_free (service);
 
   if (g_test_verbose () || !mine ||
       (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)) != 0 ||
@@ -67,7 +104,7 @@ test_log_writer (GLogLevelFlags   level,
 static inline void
 test_log_init (void)
 {
-  test_log_lines = g_ptr_array_new_with_free_func (g_free);
+  test_log_lines = g_ptr_array_new_with_free_func (test_log_line_free);
   g_log_set_writer_func (test_log_writer, NULL, NULL);
 }
 
@@ -97,10 +134,51 @@ test_log_contains (const char *pattern)
 
   g_mutex_lock (&test_log_lock);
   for (guint i = 0; i < test_log_lines->len && !found; i++)
-    found = g_pattern_match_simple (pattern, g_ptr_array_index (test_log_lines, i));
+    {
+      TestLogLine *line = g_ptr_array_index (test_log_lines, i);
+
+      found = g_pattern_match_simple (pattern, line->message);
+    }
   g_mutex_unlock (&test_log_lock);
 
   return found;
+}
+
+/* The same, for a message logged at @level (one level) for the service
+ * labelled @service. */
+static inline gboolean
+test_log_contains_at (GLogLevelFlags  level,
+                      const char     *service,
+                      const char     *pattern)
+{
+  gboolean found = FALSE;
+
+  g_mutex_lock (&test_log_lock);
+  for (guint i = 0; i < test_log_lines->len && !found; i++)
+    {
+      TestLogLine *line = g_ptr_array_index (test_log_lines, i);
+
+      found = line->level == level &&
+              g_strcmp0 (line->service, service) == 0 &&
+              g_pattern_match_simple (pattern, line->message);
+    }
+  g_mutex_unlock (&test_log_lock);
+
+  return found;
+}
+
+/* How many messages of the "Mode" domain were kept since the last
+ * test_log_clear(). */
+static inline guint
+test_log_count (void)
+{
+  guint n;
+
+  g_mutex_lock (&test_log_lock);
+  n = test_log_lines->len;
+  g_mutex_unlock (&test_log_lock);
+
+  return n;
 }
 
 /* }}} */
@@ -131,9 +209,8 @@ test_trace_add (const char *format,
   g_mutex_unlock (&test_trace_lock);
 }
 
-/* Returns the trace as one string, and empties it. */
 static inline char *
-test_trace_take (void)
+test_trace_join (gboolean empty)
 {
   char *ret;
 
@@ -142,10 +219,30 @@ test_trace_take (void)
     test_trace = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (test_trace, NULL);
   ret = g_strjoinv (" ", (char **) test_trace->pdata);
-  g_ptr_array_set_size (test_trace, 0);
+  g_ptr_array_set_size (test_trace, empty ? 0 : test_trace->len - 1);
   g_mutex_unlock (&test_trace_lock);
 
   return ret;
+}
+
+/* Returns the trace as one string, and empties it. */
+static inline char *
+test_trace_take (void)
+{
+  return test_trace_join (TRUE);
+}
+
+/* Returns the trace as one string, and leaves it as it is. */
+static inline char *
+test_trace_peek (void)
+{
+  return test_trace_join (FALSE);
+}
+
+static inline void
+test_trace_clear (void)
+{
+  g_free (test_trace_join (TRUE));
 }
 
 #define assert_trace(expected)                          \
@@ -304,7 +401,7 @@ test_fixture_setup (TestFixture   *f,
   f->context = g_main_context_new ();
   g_main_context_push_thread_default (f->context);
   f->clock = mode_clock_new_manual ();
-  g_free (test_trace_take ());
+  test_trace_clear ();
   test_log_clear ();
 }
 
@@ -315,7 +412,7 @@ test_fixture_teardown (TestFixture   *f,
   test_drain ();
   /* every service, and so every deadline, let go of the clock */
   test_assert_finalized (g_steal_pointer (&f->clock));
-  g_free (test_trace_take ());
+  test_trace_clear ();
   g_main_context_pop_thread_default (f->context);
   g_main_context_unref (f->context);
 }
@@ -341,6 +438,8 @@ test_run_op (ModeService   *service,
 #define test_op_start(s, e)   test_run_op (MODE_SERVICE (s), mode_service_start_async, mode_service_start_finish, (e))
 #define test_op_stop(s, e)    test_run_op (MODE_SERVICE (s), mode_service_stop_async, mode_service_stop_finish, (e))
 #define test_op_restart(s, e) test_run_op (MODE_SERVICE (s), mode_service_restart_async, mode_service_restart_finish, (e))
+#define test_op_maybe_start(s, e) \
+  test_run_op (MODE_SERVICE (s), mode_service_maybe_start_async, mode_service_maybe_start_finish, (e))
 
 /* The same, for an operation that must succeed. */
 static inline void
