@@ -269,7 +269,7 @@ add_runtime_dependency_in_context (gpointer data)
 
   mode_service_add_dependency (self, child);
 
-  if (priv->started && !service_should_stop (priv))
+  if (service_is_up (priv))
     {
       if (cancellable != NULL)
         {

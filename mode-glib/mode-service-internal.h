@@ -155,7 +155,7 @@ typedef struct
   guint             mundane_level;
   guint             deps_serial;    /* changes when a dependency is added */
   guint             state : 4;      /* the ModeServiceState, without the crash flag */
-  guint             started : 1;
+  guint             started : 1;    /* a start began since the last reset */
   guint             stopped : 1;    /* the stop flag: stop began */
   guint             stop_done : 1;  /* the stop sequence completed */
   guint             crashed : 1;
@@ -241,6 +241,14 @@ static inline ModeServiceState
 derived_state (ModeServicePrivate *priv)
 {
   return priv->crashed ? MODE_SERVICE_STATE_CRASHED : priv->state;
+}
+
+/* Started or starting: a start began since the last reset (the
+ * `started` bit), and it was not told to stop. */
+static inline gboolean
+service_is_up (ModeServicePrivate *priv)
+{
+  return priv->started && !priv->stopped && !priv->crashed;
 }
 
 /* Told to stop: its stop began, or it crashed. */
