@@ -1,45 +1,32 @@
-/* mode-clock-private.h: deadlines on a clock, for this library only
+/* mode-clock-private.h: what a clock offers this library's scheduler
  *
  * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Never installed. A clock keeps the scheduler of each main context that
+ * waits on it, for mode_clock_advance() to wake those contexts; it never
+ * looks inside them. The table and a manual clock's time are under the
+ * clock's lock.
  */
 
 #pragma once
 
 #include "mode-clock.h"
+/* The deadlines were declared here before the scheduler had a unit of
+ * its own: the files that include this header for them still get them. */
+#include "mode-scheduler-private.h"
 
 G_BEGIN_DECLS
 
-typedef struct _ModeScheduler ModeScheduler;
-typedef struct _ModeDeadline  ModeDeadline;
+gint64         _mode_clock_now                     (ModeClock     *self);
 
-typedef void (*ModeDeadlineFunc) (ModeDeadline *deadline,
-                                  gpointer      data);
-
-/* Embedded in whatever waits; scheduled at most once at a time. */
-struct _ModeDeadline
-{
-  gint64           due;       /* microseconds on the scheduler's clock */
-  guint64          order;     /* among those due at once: first added, first run */
-  guint            position;  /* in the heap, from 1; 0: not scheduled */
-  ModeDeadlineFunc func;
-  gpointer         data;
-};
-
-ModeScheduler *_mode_scheduler_ref      (ModeClock     *clock,
-                                         GMainContext  *context);
-void           _mode_scheduler_unref    (ModeScheduler *self);
-gint64         _mode_scheduler_now      (ModeScheduler *self);
-ModeClock     *_mode_scheduler_get_clock (ModeScheduler *self);
-void           _mode_scheduler_add      (ModeScheduler *self,
-                                         ModeDeadline  *deadline,
-                                         gint64         due);
-void           _mode_scheduler_remove   (ModeScheduler *self,
-                                         ModeDeadline  *deadline);
-
-static inline gboolean
-_mode_deadline_is_scheduled (const ModeDeadline *deadline)
-{
-  return deadline->position != 0;
-}
+void           _mode_clock_lock                    (ModeClock     *self);
+void           _mode_clock_unlock                  (ModeClock     *self);
+ModeScheduler *_mode_clock_lookup_scheduler_locked (ModeClock     *self,
+                                                    GMainContext  *context);
+void           _mode_clock_insert_scheduler_locked (ModeClock     *self,
+                                                    GMainContext  *context,
+                                                    ModeScheduler *scheduler);
+void           _mode_clock_remove_scheduler_locked (ModeClock     *self,
+                                                    GMainContext  *context);
 
 G_END_DECLS

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include "mode-clock-private.h"
+#include "mode-scheduler-private.h"
 #include "mode-timer.h"
 
 G_BEGIN_DECLS
