@@ -1,6 +1,11 @@
-/* mode-worker.c
+/* mode-worker.c: ModeWorker, a program of services run from the command line
  *
  * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The worker's options and properties, its run (signals, the main loop,
+ * the start and the stop, the crash line), what it tells systemd, and
+ * the blocking detector of debug mode. Its log writer is
+ * mode-log-writer.c's.
  */
 
 #include "config.h"
@@ -10,16 +15,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <glib-unix.h>
-#include <glib/gstdio.h>
 
 #include "mode-blocking-detector.h"
 #include "mode-error.h"
 #include "mode-i18n.h"
-#include "mode-log-private.h"
+#include "mode-log-writer-private.h"
 #include "mode-service-private.h"
 #include "mode-systemd-private.h"
 #include "mode-worker.h"
@@ -130,237 +132,22 @@ static GParamSpec *properties[N_PROPS];
 
 /* Logging {{{
  *
- * A process has one log writer, so the worker's is process-wide state,
- * installed once, the first time a worker that overrides logging runs.
+ * The writer is mode-log-writer.c's, installed by the worker only.
  */
-
-G_LOCK_DEFINE_STATIC (log_state);
-static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;  /* the most verbose level shown */
-static GLogLevelFlags log_configured = G_LOG_LEVEL_MESSAGE; /* what SIGUSR2 goes back to */
-static FILE *log_file;          /* NULL: stderr */
-static gboolean log_colors;
-static gboolean log_journald;
-
-static GLogLevelFlags
-parse_level (const char *name,
-             gboolean   *ok)
-{
-  static const struct { const char *name; GLogLevelFlags level; } levels[] = {
-    { "debug", G_LOG_LEVEL_DEBUG },
-    { "info", G_LOG_LEVEL_INFO },
-    { "message", G_LOG_LEVEL_MESSAGE },
-    { "notice", G_LOG_LEVEL_MESSAGE },
-    { "warn", G_LOG_LEVEL_WARNING },
-    { "warning", G_LOG_LEVEL_WARNING },
-    { "critical", G_LOG_LEVEL_CRITICAL },
-    { "error", G_LOG_LEVEL_CRITICAL },
-  };
-
-  *ok = TRUE;
-  if (name == NULL)
-    return G_LOG_LEVEL_MESSAGE;
-  for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
-    if (g_ascii_strcasecmp (name, levels[i].name) == 0)
-      return levels[i].level;
-
-  *ok = FALSE;
-  return G_LOG_LEVEL_MESSAGE;
-}
-
-static const char *
-level_name (GLogLevelFlags level)
-{
-  switch ((int) (level & G_LOG_LEVEL_MASK))
-    {
-    case G_LOG_LEVEL_ERROR:    return "ERROR";
-    case G_LOG_LEVEL_CRITICAL: return "CRITICAL";
-    case G_LOG_LEVEL_WARNING:  return "WARNING";
-    case G_LOG_LEVEL_MESSAGE:  return "MESSAGE";
-    case G_LOG_LEVEL_INFO:     return "INFO";
-    case G_LOG_LEVEL_DEBUG:    return "DEBUG";
-    default:                   return "LOG";
-    }
-}
-
-static const char *
-level_color (GLogLevelFlags level)
-{
-  switch ((int) (level & G_LOG_LEVEL_MASK))
-    {
-    case G_LOG_LEVEL_ERROR:
-    case G_LOG_LEVEL_CRITICAL: return "\033[1;31m";
-    case G_LOG_LEVEL_WARNING:  return "\033[1;33m";
-    case G_LOG_LEVEL_MESSAGE:  return "\033[1;36m";
-    case G_LOG_LEVEL_DEBUG:    return "\033[34m";
-    default:                   return "";
-    }
-}
-
-/* The "%Y-%m-%d %H:%M:%S" of the current second, made once a second:
- * a line costs a copy of it, not a time zone lookup and a strftime().
- * Under the log_state lock. */
-static gint64 stamp_second = -1;
-static char stamp_text[32];
-
-static void
-stamp_now_locked (char  *stamp,
-                  gsize  size,
-                  int   *millis)
-{
-  gint64 now = g_get_real_time ();
-  gint64 second = now / G_USEC_PER_SEC;
-
-  if (second != stamp_second)
-    {
-      time_t t = (time_t) second;
-      struct tm tm;
-
-      /* the time zone is looked at again once a second, as before */
-      tzset ();
-      if (localtime_r (&t, &tm) == NULL ||
-          strftime (stamp_text, sizeof stamp_text, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-        g_strlcpy (stamp_text, "?", sizeof stamp_text);
-      stamp_second = second;
-    }
-
-  g_strlcpy (stamp, stamp_text, size);
-  *millis = (int) (now % G_USEC_PER_SEC / 1000);
-}
-
-/* Writes one line in Mode's manner, at once (stderr is unbuffered):
- * printed on the stack when it fits, as nearly every line does. */
-static void
-write_line (FILE            *out,
-            GLogLevelFlags   level,
-            const GLogField *fields,
-            gsize            n_fields,
-            gboolean         colors,
-            const char      *stamp,
-            int              millis)
-{
-  const char *message = "";
-  const char *domain = NULL;
-  gboolean own_domain;
-  char buffer[1024];
-  g_autofree char *heap = NULL;
-  char *line = buffer;
-  int length;
-
-  for (gsize i = 0; i < n_fields; i++)
-    {
-      if (g_strcmp0 (fields[i].key, "MESSAGE") == 0 && fields[i].value != NULL)
-        message = fields[i].value;
-      else if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
-        domain = fields[i].value;
-    }
-  own_domain = domain == NULL || g_strcmp0 (domain, G_LOG_DOMAIN) == 0;
-
-#define LINE_FORMAT "%s[%s,%03d: %s]: %s%s%s%s\n"
-#define LINE_ARGS \
-  colors ? level_color (level) : "", stamp, millis, level_name (level), \
-  own_domain ? "" : domain, own_domain ? "" : ": ", message, colors ? "\033[0m" : ""
-
-  length = g_snprintf (buffer, sizeof buffer, LINE_FORMAT, LINE_ARGS);
-  if (length < 0)
-    return;
-  if ((gsize) length >= sizeof buffer)
-    line = heap = g_strdup_printf (LINE_FORMAT, LINE_ARGS);
-
-#undef LINE_ARGS
-#undef LINE_FORMAT
-
-  fwrite (line, 1, (gsize) length, out);
-  fflush (out);
-}
-
-static GLogWriterOutput
-worker_log_writer (GLogLevelFlags   level,
-                   const GLogField *fields,
-                   gsize            n_fields,
-                   gpointer         user_data)
-{
-  GLogLevelFlags threshold;
-  gboolean colors;
-  gboolean journald;
-  char stamp[32];
-  int millis;
-  FILE *out;
-
-  G_LOCK (log_state);
-  threshold = log_threshold;
-  /* lower bits are more severe */
-  if ((level & G_LOG_LEVEL_MASK) > threshold && !(level & G_LOG_FLAG_FATAL))
-    {
-      G_UNLOCK (log_state);
-      return G_LOG_WRITER_HANDLED;
-    }
-  colors = log_colors;
-  journald = log_journald;
-  out = log_file != NULL ? log_file : stderr;
-  stamp_now_locked (stamp, sizeof stamp, &millis);
-  G_UNLOCK (log_state);
-
-  if (journald && g_log_writer_journald (level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
-    return G_LOG_WRITER_HANDLED;
-
-  write_line (out, level, fields, n_fields, colors, stamp, millis);
-
-  return G_LOG_WRITER_HANDLED;
-}
 
 static gboolean
 setup_logging (ModeWorker  *self,
                GError     **error)
 {
-  static gsize installed;
   ModeWorkerPrivate *priv = GET_PRIV (self);
   GLogLevelFlags level;
-  FILE *file = NULL;
   gboolean ok;
 
-  level = parse_level (priv->loglevel, &ok);
+  level = _mode_log_level_from_name (priv->loglevel, &ok);
   if (priv->debug)
     level = G_LOG_LEVEL_DEBUG;
 
-  if (priv->logfile != NULL)
-    {
-      file = g_fopen (priv->logfile, "ae");
-      if (file == NULL)
-        {
-          int saved_errno = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Cannot open log file %s: %s"), priv->logfile, g_strerror (saved_errno));
-          return FALSE;
-        }
-    }
-
-  G_LOCK (log_state);
-  if (log_file != NULL)
-    fclose (log_file);
-  log_file = file;
-  log_threshold = log_configured = level;
-  _mode_log_set_threshold (level);
-  log_colors = file == NULL && isatty (STDERR_FILENO);
-  log_journald = file == NULL && g_log_writer_is_journald (STDERR_FILENO);
-  G_UNLOCK (log_state);
-
-  if (g_once_init_enter (&installed))
-    {
-      g_log_set_writer_func (worker_log_writer, NULL, NULL);
-      g_once_init_leave (&installed, 1);
-    }
-
-  return TRUE;
-}
-
-static void
-toggle_debug_logging (void)
-{
-  G_LOCK (log_state);
-  log_threshold = log_threshold == G_LOG_LEVEL_DEBUG ? log_configured : G_LOG_LEVEL_DEBUG;
-  _mode_log_set_threshold (log_threshold);
-  G_UNLOCK (log_state);
+  return _mode_log_writer_install (level, priv->logfile, error);
 }
 
 /* }}} */
@@ -651,7 +438,7 @@ on_sigusr1 (gpointer data)
 static gboolean
 on_sigusr2 (gpointer data)
 {
-  toggle_debug_logging ();
+  _mode_log_writer_toggle_debug ();
   return G_SOURCE_CONTINUE;
 }
 
@@ -932,7 +719,7 @@ mode_worker_execute_from_commandline (ModeWorker  *self,
   /* every value is checked before any property is set */
   if (loglevel != NULL)
     {
-      parse_level (loglevel, &level_ok);
+      _mode_log_level_from_name (loglevel, &level_ok);
       if (!level_ok)
         {
           g_printerr (_("Unknown log level for --loglevel: “%s” (debug, info, message, "
