@@ -641,6 +641,128 @@ parse_seconds (const char *text,
          *seconds >= MIN_BLOCKING_TIMEOUT && *seconds <= MAX_BLOCKING_TIMEOUT;
 }
 
+/* What the command line gave, before any of it is set. */
+typedef struct
+{
+  char     *loglevel;              /* (owned) (nullable) */
+  char     *logfile;               /* (owned) (nullable) */
+  char     *blocking_timeout_arg;  /* (owned) (nullable) */
+  gboolean  debug;
+  gboolean  quiet;
+  gdouble   blocking_timeout;      /* once checked */
+} WorkerOptions;
+
+static void
+worker_options_clear (WorkerOptions *options)
+{
+  g_clear_pointer (&options->loglevel, g_free);
+  g_clear_pointer (&options->logfile, g_free);
+  g_clear_pointer (&options->blocking_timeout_arg, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (WorkerOptions, worker_options_clear)
+
+/* Parses the options of @argv into @options; an unknown option or an
+ * argument that is not an option is said on stderr: FALSE. */
+static gboolean
+parse_options (int            argc,
+               char         **argv,
+               WorkerOptions *options)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) args = NULL;
+  GOptionEntry entries[] = {
+    { "loglevel", 'l', 0, G_OPTION_ARG_STRING, &options->loglevel,
+      N_("Logging level: debug, info, message, warning or critical"), N_("LEVEL") },
+    { "logfile", 'f', 0, G_OPTION_ARG_FILENAME, &options->logfile,
+      N_("Write the log to FILE instead of stderr"), N_("FILE") },
+    { "debug", 0, 0, G_OPTION_ARG_NONE, &options->debug,
+      N_("Log everything and watch for a blocked main loop"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
+      N_("Print nothing but errors to stdout"), NULL },
+    /* a string, checked below: G_OPTION_ARG_DOUBLE takes "", "nan" and "inf" */
+    { "blocking-timeout", 0, 0, G_OPTION_ARG_STRING, &options->blocking_timeout_arg,
+      N_("In debug mode, warn when the main loop is blocked this many seconds"), N_("SECONDS") },
+    { NULL }
+  };
+
+  /* parse a copy: GOptionContext removes what it parsed */
+  args = g_new0 (char *, argc + 2);
+  args[0] = g_strdup (argc > 0 && argv != NULL && argv[0] != NULL ? argv[0] : "worker");
+  for (int i = 1; i < argc && argv != NULL; i++)
+    args[i] = g_strdup (argv[i]);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _("Runs a program of services."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse_strv (context, &args, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return FALSE;
+    }
+
+  /* the worker takes options only */
+  if (g_strv_length (args) > 1)
+    {
+      g_printerr (_("Unexpected argument: “%s”\n"), args[1]);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Checks every value before any property is set; what is wrong is said
+ * on stderr: FALSE. */
+static gboolean
+check_options (WorkerOptions *options)
+{
+  gboolean level_ok;
+
+  if (options->loglevel != NULL)
+    {
+      _mode_log_level_from_name (options->loglevel, &level_ok);
+      if (!level_ok)
+        {
+          g_printerr (_("Unknown log level for --loglevel: “%s” (debug, info, message, "
+                        "warning or critical)\n"), options->loglevel);
+          return FALSE;
+        }
+    }
+  if (options->logfile != NULL && options->logfile[0] == '\0')
+    {
+      g_printerr (_("Empty file name for --logfile: “%s”\n"), options->logfile);
+      return FALSE;
+    }
+  if (options->blocking_timeout_arg != NULL &&
+      !parse_seconds (options->blocking_timeout_arg, &options->blocking_timeout))
+    {
+      g_printerr (_("Bad value for --blocking-timeout: “%s” (a number of seconds from "
+                    "%g to %g)\n"),
+                  options->blocking_timeout_arg, MIN_BLOCKING_TIMEOUT, MAX_BLOCKING_TIMEOUT);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+apply_options (ModeWorker          *self,
+               const WorkerOptions *options)
+{
+  if (options->loglevel != NULL)
+    mode_worker_set_loglevel (self, options->loglevel);
+  if (options->logfile != NULL)
+    mode_worker_set_logfile (self, options->logfile);
+  if (options->debug)
+    mode_worker_set_debug (self, TRUE);
+  if (options->quiet)
+    mode_worker_set_quiet (self, TRUE);
+  if (options->blocking_timeout_arg != NULL)
+    mode_worker_set_blocking_timeout (self, options->blocking_timeout);
+}
+
 /**
  * mode_worker_execute_from_commandline:
  * @self: a #ModeWorker
@@ -666,90 +788,15 @@ mode_worker_execute_from_commandline (ModeWorker  *self,
                                       int          argc,
                                       char       **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) args = NULL;
-  g_autofree char *loglevel = NULL;
-  g_autofree char *logfile = NULL;
-  g_autofree char *blocking_timeout_arg = NULL;
-  gboolean debug = FALSE;
-  gboolean quiet = FALSE;
-  gdouble blocking_timeout = 0;
-  gboolean level_ok;
-  GOptionEntry entries[] = {
-    { "loglevel", 'l', 0, G_OPTION_ARG_STRING, &loglevel,
-      N_("Logging level: debug, info, message, warning or critical"), N_("LEVEL") },
-    { "logfile", 'f', 0, G_OPTION_ARG_FILENAME, &logfile,
-      N_("Write the log to FILE instead of stderr"), N_("FILE") },
-    { "debug", 0, 0, G_OPTION_ARG_NONE, &debug,
-      N_("Log everything and watch for a blocked main loop"), NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-      N_("Print nothing but errors to stdout"), NULL },
-    /* a string, checked below: G_OPTION_ARG_DOUBLE takes "", "nan" and "inf" */
-    { "blocking-timeout", 0, 0, G_OPTION_ARG_STRING, &blocking_timeout_arg,
-      N_("In debug mode, warn when the main loop is blocked this many seconds"), N_("SECONDS") },
-    { NULL }
-  };
+  g_auto(WorkerOptions) options = { 0 };
+
   g_return_val_if_fail (MODE_IS_WORKER (self), MODE_WORKER_EXIT_FAILURE);
   g_return_val_if_fail (argc >= 0, MODE_WORKER_EXIT_FAILURE);
 
-  /* parse a copy: GOptionContext removes what it parsed */
-  args = g_new0 (char *, argc + 2);
-  args[0] = g_strdup (argc > 0 && argv != NULL && argv[0] != NULL ? argv[0] : "worker");
-  for (int i = 1; i < argc && argv != NULL; i++)
-    args[i] = g_strdup (argv[i]);
+  if (!parse_options (argc, argv, &options) || !check_options (&options))
+    return MODE_WORKER_EXIT_USAGE;
 
-  context = g_option_context_new (NULL);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, _("Runs a program of services."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse_strv (context, &args, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return MODE_WORKER_EXIT_USAGE;
-    }
-
-  /* the worker takes options only */
-  if (g_strv_length (args) > 1)
-    {
-      g_printerr (_("Unexpected argument: “%s”\n"), args[1]);
-      return MODE_WORKER_EXIT_USAGE;
-    }
-
-  /* every value is checked before any property is set */
-  if (loglevel != NULL)
-    {
-      _mode_log_level_from_name (loglevel, &level_ok);
-      if (!level_ok)
-        {
-          g_printerr (_("Unknown log level for --loglevel: “%s” (debug, info, message, "
-                        "warning or critical)\n"), loglevel);
-          return MODE_WORKER_EXIT_USAGE;
-        }
-    }
-  if (logfile != NULL && logfile[0] == '\0')
-    {
-      g_printerr (_("Empty file name for --logfile: “%s”\n"), logfile);
-      return MODE_WORKER_EXIT_USAGE;
-    }
-  if (blocking_timeout_arg != NULL && !parse_seconds (blocking_timeout_arg, &blocking_timeout))
-    {
-      g_printerr (_("Bad value for --blocking-timeout: “%s” (a number of seconds from "
-                    "%g to %g)\n"),
-                  blocking_timeout_arg, MIN_BLOCKING_TIMEOUT, MAX_BLOCKING_TIMEOUT);
-      return MODE_WORKER_EXIT_USAGE;
-    }
-
-  if (loglevel != NULL)
-    mode_worker_set_loglevel (self, loglevel);
-  if (logfile != NULL)
-    mode_worker_set_logfile (self, logfile);
-  if (debug)
-    mode_worker_set_debug (self, TRUE);
-  if (quiet)
-    mode_worker_set_quiet (self, TRUE);
-  if (blocking_timeout_arg != NULL)
-    mode_worker_set_blocking_timeout (self, blocking_timeout);
+  apply_options (self, &options);
 
   return mode_worker_run (self);
 }
