@@ -30,6 +30,7 @@
 #include "mode-service.h"
 #include "mode-service-private.h"
 #include "mode-clock-private.h"
+#include "mode-scheduler-private.h"
 #include "mode-destroy-private.h"
 #include "mode-graph-private.h"
 #include "mode-log-private.h"
