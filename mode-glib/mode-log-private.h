@@ -16,7 +16,8 @@
 
 G_BEGIN_DECLS
 
-void         _mode_log_set_threshold (GLogLevelFlags level);
+void           _mode_log_set_threshold (GLogLevelFlags level);
+GLogLevelFlags _mode_log_get_threshold (void);
 gboolean     _mode_log_wanted        (GLogLevelFlags level);
 const char  *_mode_log_priority      (GLogLevelFlags level);
 

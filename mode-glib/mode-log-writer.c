@@ -28,7 +28,7 @@
 #include "mode-log-writer-private.h"
 
 G_LOCK_DEFINE_STATIC (log_state);
-static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;  /* the most verbose level shown */
+/* the most verbose level shown is the logging module's threshold */
 static GLogLevelFlags log_configured = G_LOG_LEVEL_MESSAGE; /* what SIGUSR2 goes back to */
 static FILE *log_file;          /* NULL: stderr */
 static gboolean log_colors;
@@ -181,8 +181,8 @@ worker_log_writer (GLogLevelFlags   level,
   int millis;
   FILE *out;
 
+  threshold = _mode_log_get_threshold ();
   G_LOCK (log_state);
-  threshold = log_threshold;
   /* lower bits are more severe */
   if ((level & G_LOG_LEVEL_MASK) > threshold && !(level & G_LOG_FLAG_FATAL))
     {
@@ -248,7 +248,7 @@ _mode_log_writer_install (GLogLevelFlags   level,
   if (log_file != NULL)
     fclose (log_file);
   log_file = file;
-  log_threshold = log_configured = level;
+  log_configured = level;
   _mode_log_set_threshold (level);
   log_colors = file == NULL && isatty (STDERR_FILENO);
   log_journald = file == NULL && g_log_writer_is_journald (STDERR_FILENO);
@@ -269,7 +269,7 @@ void
 _mode_log_writer_toggle_debug (void)
 {
   G_LOCK (log_state);
-  log_threshold = log_threshold == G_LOG_LEVEL_DEBUG ? log_configured : G_LOG_LEVEL_DEBUG;
-  _mode_log_set_threshold (log_threshold);
+  _mode_log_set_threshold (_mode_log_get_threshold () == G_LOG_LEVEL_DEBUG ? log_configured
+                                                                          : G_LOG_LEVEL_DEBUG);
   G_UNLOCK (log_state);
 }

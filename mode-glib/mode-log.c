@@ -25,6 +25,12 @@ _mode_log_set_threshold (GLogLevelFlags level)
   g_atomic_int_set (&log_threshold, (gint) level);
 }
 
+GLogLevelFlags
+_mode_log_get_threshold (void)
+{
+  return (GLogLevelFlags) g_atomic_int_get (&log_threshold);
+}
+
 /* The syslog priority of a level, as journald reads it. */
 const char *
 _mode_log_priority (GLogLevelFlags level)
