@@ -57,7 +57,7 @@ void
 _mode_service_wake_stop_waiters (ModeService *self)
 {
   ModeServicePrivate *priv = GET_PRIV (self);
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&priv->stop_waiters);
+  g_autoptr(GPtrArray) waiters = priv->extras != NULL ? g_steal_pointer (&priv->extras->stop_waiters) : NULL;
 
   if (waiters == NULL)
     return;
@@ -688,8 +688,8 @@ stop_waiter_forget (gpointer data)
   StopWaiter *waiter = data;
   ModeServicePrivate *priv = GET_PRIV (service_resolve (g_task_get_source_object (waiter->task)));
 
-  if (priv->stop_waiters != NULL)
-    g_ptr_array_remove (priv->stop_waiters, waiter);
+  if (priv->extras != NULL && priv->extras->stop_waiters != NULL)
+    g_ptr_array_remove (priv->extras->stop_waiters, waiter);
   return G_SOURCE_REMOVE;
 }
 
@@ -716,6 +716,7 @@ wait_until_stopped_in_context (gpointer data)
   StopWaiter *waiter = data;
   ModeService *self = service_resolve (g_task_get_source_object (waiter->task));
   ModeServicePrivate *priv = GET_PRIV (self);
+  ServiceExtras *extras;
 
   if (g_atomic_int_get (&waiter->answered))
     return G_SOURCE_REMOVE;
@@ -727,10 +728,11 @@ wait_until_stopped_in_context (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
-  if (priv->stop_waiters == NULL)
-    priv->stop_waiters = g_ptr_array_new_with_free_func (stop_waiter_unref);
+  extras = service_get_extras (self);
+  if (extras->stop_waiters == NULL)
+    extras->stop_waiters = g_ptr_array_new_with_free_func (stop_waiter_unref);
   g_atomic_int_inc (&waiter->refs);
-  g_ptr_array_add (priv->stop_waiters, waiter);
+  g_ptr_array_add (extras->stop_waiters, waiter);
 
   return G_SOURCE_REMOVE;
 }

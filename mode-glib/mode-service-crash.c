@@ -316,7 +316,7 @@ set_shutdown_in_context (gpointer data)
 
   priv->shutdown = TRUE;
 
-  op = g_steal_pointer (&priv->shutdown_op);
+  op = priv->extras != NULL ? g_steal_pointer (&priv->extras->shutdown_op) : NULL;
   if (op != NULL)
     {
       _mode_scheduler_remove (_mode_service_get_scheduler (self), &priv->extras->shutdown_deadline);

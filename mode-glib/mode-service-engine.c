@@ -861,7 +861,7 @@ shutdown_timed_out (ModeDeadline *deadline,
   service_log (self, G_LOG_LEVEL_MESSAGE,
                "Timed out after %.3g s waiting for shutdown", priv->shutdown_timeout);
 
-  _mode_op_continue (g_steal_pointer (&priv->shutdown_op));
+  _mode_op_continue (g_steal_pointer (&priv->extras->shutdown_op));
 }
 
 static void
@@ -872,7 +872,7 @@ wait_for_shutdown (ModeOp *op)
   ServiceExtras *extras = service_get_extras (self);
 
   op->pending++;
-  priv->shutdown_op = op;
+  extras->shutdown_op = op;
 
   extras->shutdown_deadline.func = shutdown_timed_out;
   extras->shutdown_deadline.data = self;

@@ -127,6 +127,8 @@ typedef struct
   GArray           *deferred;       /* (owned) (nullable) (element-type Deferred) */
   GError           *last_start_error; /* (owned) (nullable): see last_start_valid */
   ModeService      *owner;          /* (unowned) (nullable): _mode_service_set_owner() */
+  GPtrArray        *stop_waiters;   /* (owned) (nullable) (element-type StopWaiter) */
+  ModeOp           *shutdown_op;    /* (unowned) (nullable): stop waiting for set_shutdown */
   guint             class_timers_made : 1;
 } ServiceExtras;
 
@@ -146,8 +148,6 @@ typedef struct
   GCancellable     *start_cancellable; /* (owned) (nullable): the start hooks' */
   gint              starts_undelivered; /* atomic: start calls answered, their
                                          * callbacks not run yet */
-  GPtrArray        *stop_waiters;   /* (owned) (nullable) (element-type StopWaiter) */
-  ModeOp           *shutdown_op;    /* (unowned) (nullable): stop waiting for set_shutdown */
   ModeClock        *clock;          /* (owned) (nullable): NULL for the default */
   ModeScheduler    *scheduler;      /* (owned) (nullable): made on first use */
   ServiceExtras    *extras;         /* (owned) (nullable): made on first use */

@@ -64,6 +64,8 @@ _mode_service_extras_free (ServiceExtras *extras)
   g_assert (extras->sleepers.length == 0);
   g_assert (extras->hook_waiters.length == 0);
   g_assert (extras->deferred == NULL);
+  g_assert (extras->shutdown_op == NULL);
+  g_clear_pointer (&extras->stop_waiters, g_ptr_array_unref);
   g_clear_error (&extras->last_start_error);
   g_clear_pointer (&extras->waking, g_ptr_array_unref);
   g_clear_pointer (&extras->task_defs, g_ptr_array_unref);

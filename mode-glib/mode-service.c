@@ -787,14 +787,12 @@ mode_service_finalize (GObject *object)
   ModeService *self = MODE_SERVICE (object);
   ModeServicePrivate *priv = GET_PRIV (self);
 
-  g_assert (priv->shutdown_op == NULL);
 
   g_clear_pointer (&priv->extras, _mode_service_extras_free);
   g_clear_pointer (&priv->scheduler, _mode_scheduler_unref);
   g_clear_object (&priv->clock);
   _mode_node_clear_data (priv->beacon);
   g_clear_object (&priv->beacon);
-  g_clear_pointer (&priv->stop_waiters, g_ptr_array_unref);
   g_clear_object (&priv->cancellable);
   g_clear_object (&priv->start_cancellable);
   g_clear_error (&priv->crash_reason);
