@@ -38,7 +38,7 @@ class LazyCache(Mode.ServiceProxy):
 
 def test_service_made_on_first_use(context):
     proxy = LazyCache()
-    assert proxy.get_label() == proxy.__gtype__.name  # its type name
+    assert proxy.get_label() == "LazyCache"  # its class name, as in Mode
     assert not proxy.has_service()
     assert proxy.made == 0
 

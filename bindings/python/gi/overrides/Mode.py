@@ -96,11 +96,16 @@ gi/overrides directory on sys.path (installed, or the source tree's
 bindings/python on PYTHONPATH) is searched.
 """
 
+import asyncio
 import functools
+import inspect
+import logging
+import sys
 import traceback
 
 from ..module import get_introspection_module
 from ..overrides import override
+from . import _mode_asyncio
 from gi.repository import GLib
 
 Mode = get_introspection_module("Mode")
@@ -322,19 +327,437 @@ _HOOK_WRAPPERS["do_on_thread_stop"] = (_wrap_logged_hook, "on_thread_stop")
 # }}}
 
 
-class Service(Mode.Service):
+# asyncio: coroutine hooks and tasks, awaitable calls {{{
+
+
+def install_event_loop():
+    """Makes asyncio's event loops run on GLib's main context, so that
+    mode-glib's calls can be awaited and hooks and tasks can be
+    coroutines: PyGObject's gi.events where it exists (PyGObject 3.50
+    and later), python3-gbulb before. Call it before the loop is made
+    (before asyncio.run()); calling it again does nothing. Returns the
+    event loop policy; raises ImportError, saying what to install, when
+    neither is there."""
+    return _mode_asyncio.install_event_loop()
+
+
+__all__.append("install_event_loop")
+
+
+def _coroutine_error_for(service, what, prefix=""):
+    """error_for() of _mode_asyncio.run_coroutine(): logs the exception
+    once and makes it the task's error."""
+    def error_for(exc):
+        if isinstance(exc, RuntimeError) and str(exc).endswith(_mode_asyncio.NO_LOOP):
+            return GLib.Error.new_literal(Mode.error_quark(), prefix + str(exc),
+                                          Mode.Error.FAILED)
+        _log_exception(service, what, exc)
+        return _error_for(exc, prefix)
+
+    return error_for
+
+
+def _hook_prefix(service, hook):
+    return "Service %s: %s failed: " % (service.get_label(), hook)
+
+
+def _wrap_coroutine_hook(func, hook, with_cancellable):
+    """An asynchronous hook written as a coroutine function: func(self,
+    cancellable) (GI's name, do_on_start) or func(self) (Mode's name,
+    on_start). A plain function in Mode's form is run the same way."""
+    @functools.wraps(func)
+    def wrapper(self, cancellable, task):
+        try:
+            result = func(self, cancellable) if with_cancellable else func(self)
+        except Exception as exc:
+            _log_exception(self, hook, exc)
+            _return_error(task, _error_for(exc, _hook_prefix(self, hook)))
+            return
+        if not inspect.isawaitable(result):
+            if result is False:
+                task.return_error(GLib.Error.new_literal(
+                    Mode.error_quark(), _hook_prefix(self, hook) + "returned False",
+                    Mode.Error.FAILED))
+            else:
+                task.return_boolean(True)
+            return
+        _mode_asyncio.run_coroutine(task, _as_coroutine(result),
+                                    _coroutine_error_for(self, hook, _hook_prefix(self, hook)))
+
+    return _mark(wrapper)
+
+
+def _wrap_sync_as_async(func, hook):
+    """A synchronous hook of a class whose base class has an asynchronous
+    form of it: the engine calls the asynchronous form when there is
+    one, so the most derived hook is given that form too."""
+    sync = _wrap_sync_hook(func, hook)
+
+    def wrapper(self, cancellable, task):
+        try:
+            sync(self, cancellable)
+        except GLib.Error as error:
+            task.return_error(error)
+            return
+        task.return_boolean(True)
+
+    return _mark(functools.wraps(func)(wrapper))
+
+
+async def _await(awaitable):
+    return await awaitable
+
+
+def _as_coroutine(awaitable):
+    return awaitable if inspect.iscoroutine(awaitable) else _await(awaitable)
+
+
+def _run_thread_coroutine(self, coro, hook):
+    """A coroutine hook of the thread (on_thread_started, on_thread_stop):
+    the C hook returns nothing, so the coroutine runs on the thread's
+    loop; on_thread_stop's is run to its end before the thread ends."""
+    loop = _mode_asyncio.running_loop()
+    task = loop.create_task(coro)
+    if hook == "on_thread_stop":
+        context = GLib.MainContext.ref_thread_default()
+        while not task.done():
+            context.iteration(True)
+    return task
+
+
+def _hook_kind(cls, name):
+    """How the classes above @cls define hook @name: "async" when one of
+    them has a Python asynchronous form (the engine then calls that)."""
+    for base in cls.__mro__[1:]:
+        func = base.__dict__.get("do_" + name + "_async")
+        if func is not None and getattr(func, "_mode_wrapped", False):
+            return "async"
+    return None
+
+
+def _install_hooks(cls):
+    """Wraps the hooks @cls defines, before PyGObject registers them."""
+    for name, (wrap, hook) in _HOOK_WRAPPERS.items():
+        func = cls.__dict__.get(name)
+        if func is None or getattr(func, "_mode_wrapped", False):
+            continue
+        if name.startswith("do_on_thread_") and inspect.iscoroutinefunction(func):
+            coroutine_hook = func
+            func = functools.wraps(coroutine_hook)(
+                lambda self, _f=coroutine_hook, _h=hook: _run_thread_coroutine(self, _f(self), _h))
+        elif name[3:] in _HOOKS_BY_NAME and inspect.iscoroutinefunction(func):
+            # async def do_on_start(self, cancellable): GI's name, a coroutine
+            delattr(cls, name)
+            setattr(cls, name + "_async", _wrap_coroutine_hook(func, hook, True))
+            continue
+        setattr(cls, name, wrap(func, hook))
+        if name[3:] in _HOOKS_BY_NAME and _hook_kind(cls, hook) == "async" \
+                and name + "_async" not in cls.__dict__:
+            setattr(cls, name + "_async", _wrap_sync_as_async(func, hook))
+    # Mode's names: on_start(self), def or async def
+    for hook in _HOOKS_BY_NAME:
+        func = cls.__dict__.get(hook)
+        if func is not None and callable(func) and "do_" + hook + "_async" not in cls.__dict__:
+            setattr(cls, "do_" + hook + "_async", _wrap_coroutine_hook(func, hook, False))
+    func = cls.__dict__.get("on_init_dependencies")
+    if func is not None and "do_on_init_dependencies" not in cls.__dict__:
+        setattr(cls, "do_on_init_dependencies",
+                _HOOK_WRAPPERS["do_on_init_dependencies"][0](
+                    lambda self, _f=func: list(_f(self) or ()), "on_init_dependencies"))
+    for hook in ("on_thread_started", "on_thread_stop"):
+        func = cls.__dict__.get(hook)
+        if func is not None and "do_" + hook not in cls.__dict__:
+            wrap = _HOOK_WRAPPERS["do_" + hook][0]
+            if inspect.iscoroutinefunction(func):
+                setattr(cls, "do_" + hook, wrap(
+                    lambda self, _f=func, _h=hook: _run_thread_coroutine(self, _f(self), _h), hook))
+            else:
+                setattr(cls, "do_" + hook, wrap(lambda self, _f=func: _f(self), hook))
+
+
+_HOOKS_BY_NAME = tuple(name[3:] for name in _HOOKS)
+
+
+def _coroutine_task(func, user_data, what):
+    """The coroutine of a task: @func itself when it is a coroutine (or
+    another awaitable), func(*user_data) for a coroutine function."""
+    if inspect.isawaitable(func):
+        return _as_coroutine(func)
+    if inspect.iscoroutinefunction(func):
+        return func(*user_data)
+    return None
+
+
+def _spawn_coroutine(service, coro, what):
+    def run(svc, task, *_ignored):
+        _mode_asyncio.run_coroutine(task, coro, _coroutine_error_for(svc, what))
+    return run
+
+
+def _short_call(klass, name, nargs):
+    """Mode's short name of an _async/_finish pair: service.start(),
+    await service.sleep(1.0). Returns an asyncio future of what _finish
+    returns (see _mode_asyncio.begin())."""
+    start = getattr(klass, name + "_async")
+    finish = getattr(klass, name + "_finish")
+
+    def short(self, *args, cancellable=None):
+        if len(args) > nargs:
+            args, cancellable = args[:nargs], args[nargs]
+        if len(args) != nargs:
+            raise TypeError("%s() takes %d argument%s (%d given)"
+                            % (name, nargs, "" if nargs == 1 else "s", len(args)))
+        return _mode_asyncio.begin("%s.%s()" % (type(self).__name__, name),
+                                   functools.partial(start, self),
+                                   functools.partial(finish, self), args, cancellable)
+
+    def gi_async(self, *args, **kwargs):
+        callback = kwargs.get("callback", args[nargs + 1] if len(args) > nargs + 1 else None)
+        if callback is not None:
+            return start(self, *args, **kwargs)
+        cancellable = kwargs.get("cancellable", args[nargs] if len(args) > nargs else None)
+        return short(self, *args[:nargs], cancellable=cancellable)
+
+    short.__name__ = name
+    short.__doc__ = ("Calls %s_async() and returns an awaitable of what %s_finish() "
+                     "returns." % (name, name))
+    gi_async.__name__ = name + "_async"
+    gi_async.__doc__ = (start.__doc__ or "") + (
+        "\n\nWithout a callback it returns an awaitable, as %s() does." % name)
+    return short, gi_async
+
+
+def _add_short_calls(cls, klass, calls):
+    for name, nargs in calls:
+        short, gi_async = _short_call(klass, name, nargs)
+        setattr(cls, name, short)
+        setattr(cls, name + "_async", gi_async)
+
+
+# }}}
+
+# Decorators and the class registry {{{
+
+
+def task(func=None, *, name=None):
+    """Makes a method of a Mode.Service subclass a task of every instance,
+    started with the service and stopped with it (Mode's @Service.task):
+
+        class Heartbeat(Mode.Service):
+            @Mode.task
+            async def beat(self):
+                while not self.props.should_stop:
+                    await self.sleep(1.0)
+
+    A coroutine function is cancelled at its await when the service stops.
+    A subclass's task of the same name replaces the base class's."""
+    def mark(f):
+        f._mode_task = name or f.__name__
+        return f
+
+    return mark if func is None else mark(func)
+
+
+def timer(interval, exec_first=False, *, name=None):
+    """Makes a method of a Mode.Service subclass a timer of every
+    instance, called every @interval seconds while the service runs
+    (Mode's @Service.timer); with @exec_first also once at its start."""
+    def mark(f):
+        f._mode_timer = (name or f.__name__, float(interval), bool(exec_first))
+        return f
+
+    return mark
+
+
+__all__ += ["task", "timer"]
+
+
+def _class_task_func(method, what):
+    def run(service, task_, *_ignored):
+        try:
+            result = method(service)
+        except Exception as exc:
+            _log_exception(service, what, exc)
+            _return_error(task_, _error_for(exc))
+            return
+        if inspect.isawaitable(result):
+            _mode_asyncio.run_coroutine(task_, _as_coroutine(result),
+                                        _coroutine_error_for(service, what))
+        else:
+            task_.return_boolean(True)
+
+    return run
+
+
+def _class_timer_func(method, what):
+    def run(service, timer_, *_ignored):
+        try:
+            result = method(service)
+        except Exception as exc:
+            _log_exception(service, what, exc)
+            service.crash(_error_for(exc))
+            return
+        if inspect.isawaitable(result):
+            service.spawn(what, _as_coroutine(result))
+
+    return run
+
+
+def _register_class_work(cls):
+    """Registers the @Mode.task and @Mode.timer methods @cls defines as
+    class-level tasks and timers of its GType."""
+    for attr, value in cls.__dict__.items():
+        func = getattr(value, "__func__", value)
+        name = getattr(func, "_mode_task", None)
+        if name is not None:
+            Mode.ServiceClass.add_task_full(cls, name,
+                                            _class_task_func(func, "task " + name))
+        spec = getattr(func, "_mode_timer", None)
+        if spec is not None:
+            tname, interval, exec_first = spec
+            Mode.ServiceClass.add_timer_full(cls, tname, interval,
+                                             _class_timer_func(func, "timer " + tname))
+
+
+class _ServiceMeta(type(Mode.Service)):
+    """Registers a Python subclass's decorated tasks and timers once its
+    GType is registered."""
+
+    def __init__(cls, name, bases, dict_):
+        super().__init__(name, bases, dict_)
+        if not cls.__module__.startswith("gi."):
+            _register_class_work(cls)
+
+
+# }}}
+
+# self.log {{{
+
+_PY_LEVELS = {
+    logging.DEBUG: GLib.LogLevelFlags.LEVEL_DEBUG,
+    logging.INFO: GLib.LogLevelFlags.LEVEL_INFO,
+    logging.WARNING: GLib.LogLevelFlags.LEVEL_WARNING,
+    logging.ERROR: GLib.LogLevelFlags.LEVEL_CRITICAL,
+    logging.CRITICAL: GLib.LogLevelFlags.LEVEL_CRITICAL,
+}
+
+
+class ServiceLog:
+    """self.log of a service: Mode's logger. Lines go through the
+    library's logging (mode_service_log_message()), with the service's
+    "[^--Label]: " prefix and MODE_SERVICE field:
+
+        self.log.info("Serving on port %s", port)
+
+    Python's levels map to GLib's: debug, info, warning as they are;
+    error and critical to G_LOG_LEVEL_CRITICAL (the worker's "error"
+    level; GLib's ERROR level aborts). exception() is error() with the
+    traceback of the exception being handled. Called, it is the C
+    method: self.log(GLib.LogLevelFlags.LEVEL_MESSAGE, "text")."""
+
+    __slots__ = ("_service",)
+
+    def __init__(self, service):
+        self._service = service
+
+    def __call__(self, level, message, *args):
+        if not isinstance(level, GLib.LogLevelFlags) and level in _PY_LEVELS:
+            level = _PY_LEVELS[level]
+        Mode.Service.log(self._service, level, message % args if args else message)
+
+    def _emit(self, level, msg, args, exc_info=False):
+        text = str(msg) % args if args else str(msg)
+        if exc_info:
+            info = sys.exc_info() if exc_info is True else exc_info
+            if isinstance(info, BaseException):
+                info = (type(info), info, info.__traceback__)
+            if info and info[0] is not None:
+                text += "\n" + "".join(traceback.format_exception(*info)).rstrip("\n")
+        Mode.Service.log(self._service, level, text)
+
+    def debug(self, msg, *args, exc_info=False):
+        self._emit(GLib.LogLevelFlags.LEVEL_DEBUG, msg, args, exc_info)
+
+    def info(self, msg, *args, exc_info=False):
+        self._emit(GLib.LogLevelFlags.LEVEL_INFO, msg, args, exc_info)
+
+    def warning(self, msg, *args, exc_info=False):
+        self._emit(GLib.LogLevelFlags.LEVEL_WARNING, msg, args, exc_info)
+
+    warn = warning
+
+    def error(self, msg, *args, exc_info=False):
+        self._emit(GLib.LogLevelFlags.LEVEL_CRITICAL, msg, args, exc_info)
+
+    critical = error
+
+    def exception(self, msg, *args, exc_info=True):
+        self._emit(GLib.LogLevelFlags.LEVEL_CRITICAL, msg, args, exc_info)
+
+    def log(self, level, msg, *args, exc_info=False):
+        self._emit(_PY_LEVELS.get(level, level), msg, args, exc_info)
+
+
+# }}}
+
+
+class _Computed:
+    """An attribute computed when read, that an instance may still set
+    for itself (a subclass's own self.log = ... keeps working)."""
+
+    def __init__(self, get, doc):
+        self._get = get
+        self.__doc__ = doc
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else self._get(obj)
+
+
+class Service(Mode.Service, metaclass=_ServiceMeta):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        for name, (wrap, hook) in _HOOK_WRAPPERS.items():
-            func = cls.__dict__.get(name)
-            if func is not None and not getattr(func, "_mode_wrapped", False):
-                setattr(cls, name, wrap(func, hook))
+        _install_hooks(cls)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if (not kwargs.get("label") and not type(self).__module__.startswith("gi.")
+                and self.get_label() == GObject_type_name(self)):
+            self.set_label(type(self).__name__)
+        post_init = getattr(self, "__post_init__", None)
+        if post_init is not None:
+            post_init()
+
+    log = _Computed(ServiceLog, "self.log: the service's logger, a ServiceLog.")
+    loop = _Computed(lambda self: _mode_asyncio.running_loop(),
+                     "self.loop: the asyncio loop of the thread this is read in (a "
+                     "ServiceThread's own loop in its hooks); see install_event_loop().")
 
     def spawn(self, name, func, *user_data):
-        Mode.Service.spawn(self, name, _task_func(func, _task_name(name)), *user_data)
+        """Runs func as a task of the service (see mode_service_spawn()).
+        func is a function func(service, task, *user_data) that completes
+        the task, a coroutine function called as func(*user_data), or a
+        coroutine; a coroutine is cancelled at its await when the service
+        stops."""
+        what = _task_name(name)
+        coro = _coroutine_task(func, user_data, what)
+        if coro is not None:
+            Mode.Service.spawn(self, name, _spawn_coroutine(self, coro, what))
+        else:
+            Mode.Service.spawn(self, name, _task_func(func, what), *user_data)
+
+    def add_future(self, coro, name=None):
+        """Runs the coroutine @coro as a task of the service (Mode's
+        add_future()), cancelled when the service stops."""
+        self.spawn(name or getattr(coro, "__qualname__", "future"), coro)
 
     def add_task(self, name, func, *user_data):
-        Mode.Service.add_task(self, name, _task_func(func, _task_name(name)), *user_data)
+        what = _task_name(name)
+        if inspect.iscoroutinefunction(func):
+            def run(service, task_, *data):
+                _mode_asyncio.run_coroutine(task_, func(*data), _coroutine_error_for(service, what))
+            Mode.Service.add_task(self, name, run, *user_data)
+        else:
+            Mode.Service.add_task(self, name, _task_func(func, what), *user_data)
 
     def add_timer(self, name, interval, func, *user_data):
         return Mode.Service.add_timer(self, name, interval,
@@ -343,6 +766,16 @@ class Service(Mode.Service):
     def add_cleanup(self, func, *user_data):
         Mode.Service.add_cleanup(self, _cleanup_func(func), *user_data)
 
+
+def GObject_type_name(obj):
+    return obj.__gtype__.name
+
+
+_add_short_calls(Service, Mode.Service, (
+    ("start", 0), ("maybe_start", 0), ("stop", 0), ("restart", 0),
+    ("wait_until_stopped", 0), ("add_runtime_dependency", 1),
+    ("remove_dependency", 1), ("sleep", 1), ("wait", 2),
+))
 
 Service = override(Service)
 __all__.append("Service")
@@ -374,7 +807,8 @@ __all__.append("ServiceClass")
 
 
 class ServiceThread(Mode.ServiceThread):
-    """Mode.ServiceThread with a call_async() that takes plain data.
+    """Mode.ServiceThread with a call_async() that takes plain data, and
+    call(), which returns the function's own value.
 
     PyGObject cannot tell the two closures of call_async() apart (the
     function's data and the callback's): this keeps the C order of the
@@ -386,14 +820,38 @@ class ServiceThread(Mode.ServiceThread):
 
     An exception that func raises completes the call's task with its
     error (see the module's documentation), which call_finish() raises.
+
+    Coroutines of the thread (async hooks, tasks) run on an asyncio loop
+    of the thread's own context, self.loop there; it is closed when the
+    thread ends.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        stop = cls.__dict__.get("do_on_thread_stop")
+        if stop is None or not getattr(stop, "_mode_closes_loop", False):
+            if stop is None:
+                # the nearest Python class above that has one
+                stop = next((base.__dict__["do_on_thread_stop"] for base in cls.__mro__[1:]
+                             if "do_on_thread_stop" in base.__dict__
+                             and not base.__module__.startswith("gi.")), None)
+
+            def do_on_thread_stop(self, _stop=stop):
+                try:
+                    if _stop is not None:
+                        _stop(self)
+                finally:
+                    _mode_asyncio.close_thread_loop()
+            do_on_thread_stop._mode_wrapped = True
+            do_on_thread_stop._mode_closes_loop = True
+            cls.do_on_thread_stop = do_on_thread_stop
 
     def call_async(self, func, user_data=None, cancellable=None,
                    callback=None, cb_data=None):
         guarded = _task_func(func, "thread function " + _func_name(func))
 
-        def run(service, task, *_ignored):
-            guarded(service, task, user_data)
+        def run(service, task_, *_ignored):
+            guarded(service, task_, user_data)
 
         done = None
         if callback is not None:
@@ -402,6 +860,42 @@ class ServiceThread(Mode.ServiceThread):
 
         Mode.ServiceThread.call_async(self, run, (), cancellable, done, ())
 
+    def call(self, func, *args, cancellable=None):
+        """Runs func(*args) in the service's thread and returns an
+        awaitable of its value, any Python object (Mode's
+        ServiceThread.call_soon() with its result). A coroutine function
+        runs on the thread's loop; an exception is what the await raises
+        (as a GLib.Error, see the module's documentation)."""
+        what = "thread function " + _func_name(func)
+        value = []
+
+        def run(service, task_, *_ignored):
+            try:
+                result = func(*args)
+            except Exception as exc:
+                _log_exception(service, what, exc)
+                _return_error(task_, _error_for(exc))
+                return
+            if inspect.isawaitable(result):
+                def done(v):
+                    value.append(v)
+                    task_.return_boolean(True)
+                _mode_asyncio.run_coroutine(task_, _as_coroutine(result),
+                                            _coroutine_error_for(service, what), done)
+            else:
+                value.append(result)
+                task_.return_boolean(True)
+
+        def finish(result):
+            Mode.ServiceThread.call_finish(self, result)
+            return value[0] if value else None
+
+        return _mode_asyncio.begin(
+            "%s.call()" % type(self).__name__,
+            lambda cancellable_, callback: Mode.ServiceThread.call_async(
+                self, run, (), cancellable_, callback, ()),
+            finish, (), cancellable)
+
     def cast(self, func, *user_data):
         Mode.ServiceThread.cast(
             self, _task_func(func, "thread function " + _func_name(func)), *user_data)
@@ -409,3 +903,49 @@ class ServiceThread(Mode.ServiceThread):
 
 ServiceThread = override(ServiceThread)
 __all__.append("ServiceThread")
+
+
+class Event(Mode.Event):
+    """Mode.Event with wait(), an awaitable of wait_async()."""
+
+
+_add_short_calls(Event, Mode.Event, (("wait", 0),))
+Event = override(Event)
+__all__.append("Event")
+
+
+class Worker(Mode.Worker):
+    """Mode.Worker as Mode has it: Mode.Worker(*services, loglevel="info",
+    debug=True, ...) (any property), and execute_from_commandline()."""
+
+    def __init__(self, *services, **kwargs):
+        super().__init__(**kwargs)
+        for service in services:
+            self.add_service(service)
+
+    def execute_from_commandline(self, argv=None):
+        """Runs the worker with the command line @argv. Without @argv it
+        reads sys.argv and exits the program with the worker's status, as
+        Mode's does; with it, returns the status. While it runs, the
+        default context's asyncio loop (see install_event_loop()) is the
+        running loop: hooks and tasks may be coroutines."""
+        exits = argv is None
+        if exits:
+            argv = sys.argv
+        try:
+            _mode_asyncio.install_event_loop()
+        except ImportError:
+            pass
+        with _mode_asyncio.RunningLoop():
+            status = Mode.Worker.execute_from_commandline(self, argv)
+        if exits:
+            sys.exit(status)
+        return status
+
+    def run(self):
+        with _mode_asyncio.RunningLoop():
+            return Mode.Worker.run(self)
+
+
+Worker = override(Worker)
+__all__.append("Worker")
