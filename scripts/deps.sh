@@ -6,7 +6,7 @@ mode_packages=(
   libglib2.0-dev libglib2.0-bin
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
   gtk-doc-tools docbook-xml docbook-xsl xsltproc
-  valac gjs python3-gi python3-pytest
+  valac gjs python3-gi python3-pytest python3-gbulb
   gettext valgrind ca-certificates dpkg-dev
   libgraphviz-dev libsystemd-dev
 )

@@ -150,7 +150,7 @@ def _error_for(exc, prefix=""):
                                   Mode.Error.FAILED)
 
 
-def _log_exception(service, what, exc):
+def _log_exception(service, what, exc, skip=1):
     """Logs @exc, raised by @what of @service, with its traceback (less
     the frame of the wrapper that caught it), unless it was logged
     already: a hook that calls its parent class's hook gets the error of
@@ -159,7 +159,10 @@ def _log_exception(service, what, exc):
     if getattr(exc, "_mode_logged", False):
         return
     exc._mode_logged = True
-    lines = traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next)
+    tb = exc.__traceback__
+    for _ in range(skip):
+        tb = tb.tb_next if tb is not None else None
+    lines = traceback.format_exception(type(exc), exc, tb)
     try:
         label = service.get_label()
     except Exception:
@@ -351,7 +354,7 @@ def _coroutine_error_for(service, what, prefix=""):
         if isinstance(exc, RuntimeError) and str(exc).endswith(_mode_asyncio.NO_LOOP):
             return GLib.Error.new_literal(Mode.error_quark(), prefix + str(exc),
                                           Mode.Error.FAILED)
-        _log_exception(service, what, exc)
+        _log_exception(service, what, exc, skip=0)
         return _error_for(exc, prefix)
 
     return error_for

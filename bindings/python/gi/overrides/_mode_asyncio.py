@@ -32,10 +32,48 @@ NOTHING_TO_INSTALL = (
     "no asyncio event loop on GLib is available: install python3-gbulb "
     "(Debian, Ubuntu), or use PyGObject 3.50 or later (gi.events)")
 
-_thread = threading.local()
-
 
 # Which loops run on GLib {{{
+
+
+_gbulb = None
+
+
+def _gbulb_classes():
+    """gbulb's policy and loop, as mode-glib uses them: the loop takes
+    the arguments Python 3.11's create_server() gives _start_serving()
+    (gbulb 0.6 predates ssl_shutdown_timeout), and the policy makes the
+    main thread's loop on the default context again after asyncio.run()
+    closed the previous one (gbulb would make it on a new context)."""
+    global _gbulb
+    if _gbulb is None:
+        from gbulb import glib_events
+
+        class GLibEventLoop(glib_events.GLibEventLoop):
+            def _start_serving(self, protocol_factory, sock, sslcontext=None, server=None,
+                               backlog=100, ssl_handshake_timeout=None,
+                               ssl_shutdown_timeout=None):
+                return super()._start_serving(protocol_factory, sock, sslcontext, server,
+                                              backlog, ssl_handshake_timeout)
+
+        class GLibEventLoopPolicy(glib_events.GLibEventLoopPolicy):
+            def new_event_loop(self):
+                if (threading.current_thread() is threading.main_thread()
+                        and (self._default_loop is None or self._default_loop.is_closed())):
+                    self._default_loop = None
+                    return self.get_default_loop()
+                loop = GLibEventLoop()
+                loop._policy = self
+                return loop
+
+            def _new_default_loop(self):
+                loop = GLibEventLoop(context=GLib.MainContext.default(),
+                                     application=self._application)
+                loop._policy = self
+                return loop
+
+        _gbulb = (GLibEventLoopPolicy, GLibEventLoop, glib_events.GLibChildWatcher)
+    return _gbulb
 
 
 def _implementations():
@@ -50,12 +88,12 @@ def _implementations():
         found.append((events.GLibEventLoopPolicy, events.GLibEventLoop,
                       lambda context: events.GLibEventLoop(context)))
     try:
-        from gbulb import glib_events
+        policy_class, loop_class, _ = _gbulb_classes()
     except ImportError:
         pass
     else:
-        found.append((glib_events.GLibEventLoopPolicy, glib_events.GLibEventLoop,
-                      lambda context: glib_events.GLibEventLoop(context=context)))
+        found.append((policy_class, loop_class,
+                      lambda context: loop_class(context=context)))
     return found
 
 
@@ -84,11 +122,10 @@ def install_event_loop():
     if not implementations:
         raise ImportError(NOTHING_TO_INSTALL)
     policy_class = implementations[0][0]
-    if policy_class.__module__.startswith("gbulb"):
-        import gbulb
-        gbulb.install()
-    else:
-        asyncio.set_event_loop_policy(policy_class())
+    if _gbulb is not None and policy_class is _gbulb[0]:
+        # as gbulb.install() does: subprocesses are watched by GLib
+        asyncio.SafeChildWatcher = _gbulb[2]
+    asyncio.set_event_loop_policy(policy_class())
     return asyncio.get_event_loop_policy()
 
 
@@ -105,6 +142,64 @@ def _context_of(loop):
 # The loop of this thread {{{
 
 
+_thread_loops = {}  # a ServiceThread's context -> its loop
+_thread_loops_lock = threading.Lock()
+
+
+def _running_in(loop, callback):
+    """@callback, run with @loop marked as this thread's running loop.
+
+    A thread that GLib made keeps no Python state between two calls into
+    Python: PyGObject gives each callback a thread state of its own, and
+    the running loop is kept there. So every callback a thread's loop
+    schedules marks the loop running again while it runs."""
+    def run(*args):
+        previous = asyncio._get_running_loop()
+        asyncio._set_running_loop(loop)
+        try:
+            return callback(*args)
+        finally:
+            asyncio._set_running_loop(previous)
+
+    return run
+
+
+_thread_loop_classes = {}
+
+
+def _thread_loop_class(base):
+    """A subclass of @base whose callbacks mark the loop running (see
+    _running_in())."""
+    cls = _thread_loop_classes.get(base)
+    if cls is None:
+        class ThreadLoop(base):
+            def call_soon(self, callback, *args, **kwargs):
+                return super().call_soon(_running_in(self, callback), *args, **kwargs)
+
+            call_soon_threadsafe = call_soon
+
+            def call_later(self, delay, callback, *args, **kwargs):
+                return super().call_later(delay, _running_in(self, callback), *args, **kwargs)
+
+            def call_at(self, when, callback, *args, **kwargs):
+                return super().call_later(when - self.time(), _running_in(self, callback),
+                                          *args, **kwargs)
+
+        ThreadLoop.__name__ = ThreadLoop.__qualname__ = "Thread" + base.__name__
+        cls = _thread_loop_classes[base] = ThreadLoop
+    return cls
+
+
+def _new_thread_loop(context):
+    for policy_class, loop_class, _ in _implementations():
+        if isinstance(asyncio.get_event_loop_policy(), policy_class):
+            cls = _thread_loop_class(loop_class)
+            if _gbulb is not None and loop_class is _gbulb[1]:
+                return cls(context=context)
+            return cls(context)
+    return None
+
+
 def running_loop(required=True):
     """The asyncio loop that runs on this thread's thread-default context.
 
@@ -112,8 +207,9 @@ def running_loop(required=True):
     does not run on GLib, or runs another context than the one GTask
     callbacks of this thread go to). Else, in a thread other than the
     main one whose thread-default context is not the global default (a
-    ModeServiceThread's), it is a loop made on that context and marked
-    running there. Else there is none: RuntimeError when @required."""
+    ModeServiceThread's), it is the loop of that context, made the first
+    time, and marked running. Else there is none: RuntimeError when
+    @required."""
     context = GLib.MainContext.ref_thread_default()
     loop = asyncio._get_running_loop()
     if loop is not None:
@@ -127,28 +223,29 @@ def running_loop(required=True):
                 "thread's default one, where the calls' callbacks go")
         return loop
     if (threading.current_thread() is not threading.main_thread()
-            and context != GLib.MainContext.default()):
-        loop = getattr(_thread, "loop", None)
-        if loop is not None and _context_of(loop) in (None, context):
-            return loop
-        make_loop = _glib_policy()
-        if make_loop is not None:
-            loop = make_loop(context)
-            _thread.loop = loop
-            asyncio._set_running_loop(loop)
-            return loop
+            and context != GLib.MainContext.default() and _glib_policy() is not None):
+        key = hash(context)
+        with _thread_loops_lock:
+            entry = _thread_loops.get(key)
+            if entry is None or entry[0] != context:
+                loop = _new_thread_loop(context)
+                entry = _thread_loops[key] = (context, loop)
+        asyncio._set_running_loop(entry[1])
+        return entry[1]
     if required:
         raise RuntimeError(NO_LOOP)
     return None
 
 
 def close_thread_loop():
-    """Ends the loop running_loop() made for this thread, if any: its
-    tasks are cancelled, the loop closed and no longer running here."""
-    loop = getattr(_thread, "loop", None)
-    if loop is None:
+    """Ends the loop running_loop() made for this thread's context, if
+    any: its tasks are cancelled, the loop closed and no longer running."""
+    context = GLib.MainContext.ref_thread_default()
+    with _thread_loops_lock:
+        entry = _thread_loops.pop(hash(context), None)
+    if entry is None:
         return
-    del _thread.loop
+    loop = entry[1]
     for task in asyncio.all_tasks(loop):
         task.cancel()
     if asyncio._get_running_loop() is loop:

@@ -1,0 +1,550 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Python as Mode's users write it, on asyncio running on GLib's main
+loop (Mode.install_event_loop()): awaitable calls with Mode's short
+names, coroutine hooks and tasks cancelled at their await by a stop,
+@Mode.task and @Mode.timer, self.log, ServiceThread.call() and a
+ServiceThread's own loop, and what an await says without such a loop.
+
+One loop for the whole module, on the default main context: with
+python3-gbulb, the loop asyncio.run() closes cannot be made again on
+the default context, so every test runs on the same one."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import gi
+
+gi.require_version("GLib", "2.0")
+gi.require_version("Gio", "2.0")
+gi.require_version("Mode", "1.0")
+
+from gi.repository import Gio, GLib, Mode  # noqa: E402
+
+import pytest  # noqa: E402
+
+from modetest import TIMEOUT_SECONDS  # noqa: E402
+
+USEC = 1_000_000
+
+Mode.install_event_loop()
+LOOP = asyncio.get_event_loop_policy().get_event_loop()
+
+
+def run(coro):
+    """Runs @coro on the module's loop, bounded by TIMEOUT_SECONDS."""
+    return LOOP.run_until_complete(asyncio.wait_for(coro, TIMEOUT_SECONDS))
+
+
+async def until(done, what="it"):
+    """Lets the loop run until done() is true (the caller's bound applies)."""
+    while not done():
+        await asyncio.sleep(0.001)
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_tasks():
+    yield
+    pending = [t for t in asyncio.all_tasks(LOOP) if not t.done()]
+    for t in pending:
+        t.cancel()
+    assert not pending, pending
+
+
+# Installing the loop {{{
+
+
+def test_install_event_loop_is_idempotent():
+    policy = asyncio.get_event_loop_policy()
+    assert Mode.install_event_loop() is policy
+    assert Mode.install_event_loop() is policy
+    assert any(c.__module__.startswith(("gbulb", "gi.events")) for c in type(LOOP).__mro__)
+    assert LOOP._context == GLib.MainContext.default() if hasattr(LOOP, "_context") else True
+
+
+def test_await_needs_a_loop_on_glib():
+    """Without a GLib loop the call goes on as with no callback, and
+    awaiting it says what to install; under a loop that does not run on
+    GLib the call itself says so."""
+    svc = Mode.Service(label="NoLoop")
+    pending = svc.start()  # no loop runs here
+    with pytest.raises(RuntimeError, match="install_event_loop"):
+        pending.__await__().__next__()
+    ctx = GLib.MainContext.default()
+    while svc.props.state != Mode.ServiceState.RUNNING:
+        ctx.iteration(True)
+
+    async def plain():
+        await svc.stop()
+
+    other = asyncio.SelectorEventLoop()
+    try:
+        with pytest.raises(RuntimeError, match="install_event_loop"):
+            other.run_until_complete(plain())
+    finally:
+        other.close()
+
+    async def stop():
+        return await svc.stop()
+
+    assert run(stop()) is True
+
+
+# }}}
+
+# Awaitable calls {{{
+
+
+def test_short_names_and_async_without_callback():
+    child = Mode.Service(label="Child")
+    svc = Mode.Service(label="Parent")
+
+    async def main():
+        assert await svc.start() is True
+        assert svc.props.state == Mode.ServiceState.RUNNING
+        assert await svc.maybe_start() is False
+        added = await svc.add_runtime_dependency(child)
+        assert added is child
+        assert child.props.state == Mode.ServiceState.RUNNING
+        assert await svc.remove_dependency(child) is True
+        assert child.props.state == Mode.ServiceState.SHUTDOWN
+        assert await svc.restart_async() is True
+        assert await svc.sleep(0.001) is True
+        event = Mode.Event()
+        LOOP.call_soon(event.set)
+        assert await svc.wait(event, 10.0) is True
+        waiter = asyncio.ensure_future(svc.wait_until_stopped())
+        assert await svc.stop(None) is True
+        assert await waiter is True
+
+    run(main())
+
+
+def test_callback_forms_still_work():
+    svc = Mode.Service(label="Callbacks")
+    results = []
+
+    async def main():
+        svc.start_async(None, lambda s, r: results.append(s.start_finish(r)))
+        await until(lambda: results)
+        svc.stop_async(None, lambda s, r, data: results.append((s.stop_finish(r), data)), "x")
+        await until(lambda: len(results) == 2)
+
+    run(main())
+    assert results == [True, (True, "x")]
+
+
+def test_errors_raise_at_the_await():
+    svc = Mode.Service(label="Cycle")
+
+    async def main():
+        with pytest.raises(GLib.Error) as info:
+            await svc.add_runtime_dependency(svc)
+        return info.value
+
+    error = run(main())
+    assert error.domain == GLib.quark_to_string(Mode.error_quark())
+
+
+def test_cancelling_the_await_cancels_the_call():
+    svc = Mode.Service(label="Sleeper")
+
+    async def main():
+        await svc.start()
+        sleeper = asyncio.ensure_future(svc.sleep(3600.0))
+        await asyncio.sleep(0)
+        sleeper.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sleeper
+        # the sleep ended in the library too: a stop has nothing to wake
+        await svc.stop()
+
+    run(main())
+
+
+def test_event_wait():
+    event = Mode.Event()
+
+    async def main():
+        LOOP.call_soon(event.set)
+        assert await event.wait() is True
+
+    run(main())
+
+
+# }}}
+
+# Coroutine hooks {{{
+
+
+class Hooks(Mode.Service):
+    """Mode's names, coroutines and plain functions mixed."""
+
+    def __post_init__(self):
+        self.calls = []
+
+    async def on_first_start(self):
+        await asyncio.sleep(0)
+        self.calls.append("on_first_start")
+
+    async def on_start(self):
+        await asyncio.sleep(0.001)
+        self.calls.append("on_start")
+
+    def on_started(self):
+        self.calls.append("on_started")
+
+    async def on_stop(self):
+        await asyncio.sleep(0)
+        self.calls.append("on_stop")
+
+    async def on_shutdown(self):
+        self.calls.append("on_shutdown")
+
+    async def on_restart(self):
+        self.calls.append("on_restart")
+
+
+def test_mode_hook_names():
+    svc = Hooks()
+    assert svc.get_label() == "Hooks"
+
+    async def main():
+        await svc.start()
+        await svc.restart()
+        await svc.stop()
+
+    run(main())
+    assert svc.calls == [
+        "on_first_start", "on_start", "on_started",
+        "on_stop", "on_shutdown", "on_restart", "on_start", "on_started",
+        "on_stop", "on_shutdown",
+    ]
+
+
+class GiHooks(Mode.Service):
+    """GI's names as coroutines: do_on_start(self, cancellable)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = []
+
+    async def do_on_start(self, cancellable):
+        assert isinstance(cancellable, Gio.Cancellable)
+        await asyncio.sleep(0)
+        self.calls.append("do_on_start")
+
+    async def do_on_stop(self, cancellable):
+        self.calls.append("do_on_stop")
+
+
+class GiHooksSync(GiHooks):
+    """A plain hook below a coroutine one: the most derived runs."""
+
+    def do_on_start(self, cancellable):
+        self.calls.append("sync do_on_start")
+
+
+def test_gi_hook_names_as_coroutines():
+    svc = GiHooks(label="Gi")
+    sub = GiHooksSync(label="GiSync")
+
+    async def main():
+        await svc.start()
+        await svc.stop()
+        await sub.start()
+        await sub.stop()
+
+    run(main())
+    assert svc.calls == ["do_on_start", "do_on_stop"]
+    assert sub.calls == ["sync do_on_start", "do_on_stop"]
+
+
+class SlowStart(Mode.Service):
+    def __post_init__(self):
+        self.events = []
+        self.entered = asyncio.Event()
+
+    async def on_start(self):
+        self.entered.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            self.events.append("cancelled")
+            raise
+        self.events.append("slept")
+
+    async def on_stop(self):
+        self.events.append("on_stop")
+
+
+def test_stop_cancels_a_coroutine_start_hook():
+    svc = SlowStart()
+
+    async def main():
+        starting = asyncio.ensure_future(svc.start())
+        await svc.entered.wait()
+        assert await svc.stop() is True
+        with pytest.raises(GLib.Error):
+            await starting
+
+    run(main())
+    assert svc.events[0] == "cancelled"
+    assert "slept" not in svc.events
+    assert svc.props.state == Mode.ServiceState.SHUTDOWN
+
+
+class Failing(Mode.Service):
+    async def on_start(self):
+        await asyncio.sleep(0)
+        raise ValueError("boom")
+
+
+def test_exception_in_a_coroutine_hook_fails_the_start(capfd):
+    svc = Failing()
+
+    async def main():
+        with pytest.raises(GLib.Error) as info:
+            await svc.start()
+        return info.value
+
+    error = run(main())
+    assert error.message.endswith("Service Failing: on_start failed: ValueError: boom")
+    err = capfd.readouterr().err
+    assert err.count("Traceback (most recent call last):") == 1, err
+    assert "Exception in on_start of service Failing" in err
+    assert svc.props.state == Mode.ServiceState.CRASHED
+
+
+# }}}
+
+# Tasks and timers {{{
+
+
+class Beats(Mode.Service):
+    def __post_init__(self):
+        self.beats = 0
+        self.finally_ran = False
+        self.fired = []
+
+    @Mode.task
+    async def beat(self):
+        try:
+            while True:
+                await self.sleep(0.001)
+                self.beats += 1
+        finally:
+            self.finally_ran = True
+
+    @Mode.timer(1.0)
+    def tick(self):
+        self.fired.append("tick")
+
+    @Mode.timer(2.0)
+    async def slow_tick(self):
+        await asyncio.sleep(0)
+        self.fired.append("slow_tick")
+
+
+def test_decorated_task_is_cancelled_and_joined_at_stop():
+    svc = Beats()
+
+    async def main():
+        await svc.start()
+        await until(lambda: svc.beats >= 3)
+        await svc.stop()
+        # the stop waited for the coroutine: its finally ran before
+        assert svc.finally_ran
+
+    run(main())
+
+
+def test_decorated_timers_tick_on_the_clock():
+    clock = Mode.Clock.new_manual()
+    svc = Beats(clock=clock)
+
+    async def main():
+        await svc.start()
+        clock.advance(2 * USEC)
+        await until(lambda: svc.fired.count("tick") >= 2 and "slow_tick" in svc.fired)
+        await svc.stop()
+
+    run(main())
+    assert sorted(set(svc.fired)) == ["slow_tick", "tick"]
+
+
+class Spawner(Mode.Service):
+    def __post_init__(self):
+        self.done = []
+
+    async def job(self, name):
+        await asyncio.sleep(0)
+        self.done.append(name)
+
+    async def on_started(self):
+        self.spawn("by-function", self.job, "function")
+        self.spawn("by-coroutine", self.job("coroutine"))
+        self.add_future(self.job("future"))
+
+
+def test_spawn_and_add_future_take_coroutines():
+    svc = Spawner()
+
+    async def main():
+        await svc.start()
+        await until(lambda: len(svc.done) == 3)
+        await svc.stop()
+
+    run(main())
+    assert sorted(svc.done) == ["coroutine", "function", "future"]
+
+
+class CrashingTask(Mode.Service):
+    @Mode.task
+    async def work(self):
+        await asyncio.sleep(0)
+        raise KeyError("gone")
+
+
+def test_exception_in_a_coroutine_task_crashes(capfd):
+    svc = CrashingTask()
+    crashed = []
+    svc.connect("crashed", lambda s, reason: crashed.append(reason.message))
+
+    async def main():
+        await svc.start()
+        await until(lambda: crashed)
+        await svc.stop()
+
+    run(main())
+    assert crashed == ["KeyError: 'gone'"]
+    err = capfd.readouterr().err
+    assert err.count("Traceback (most recent call last):") == 1, err
+
+
+# }}}
+
+# self.log {{{
+
+
+def test_self_log_carries_the_label(capfd):
+    svc = Mode.Service(label="Logger")
+    svc.log.info("at info %s", 1)
+    svc.log.warning("careful %d", 2)
+    try:
+        raise OSError("disk")
+    except OSError:
+        svc.log.exception("it failed")
+    svc.log(GLib.LogLevelFlags.LEVEL_MESSAGE, "as the C method")
+    err = capfd.readouterr().err
+    assert "[^Logger]: careful 2" in err
+    assert "[^Logger]: it failed\nTraceback (most recent call last):" in err
+    assert "OSError: disk" in err
+    assert "[^Logger]: as the C method" in err
+
+
+def test_self_log_can_be_shadowed():
+    svc = Mode.Service(label="Shadow")
+    svc.log = ["mine"]
+    assert svc.log == ["mine"]
+
+
+# }}}
+
+# ServiceThread {{{
+
+
+class Web(Mode.ServiceThread):
+    """Serves a line protocol with asyncio.start_server on its own loop."""
+
+    def __post_init__(self):
+        self.port = None
+        self.server = None
+        self.thread_loop = None
+
+    async def on_start(self):
+        self.thread_loop = self.loop
+        self.server = await asyncio.start_server(self.serve, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def serve(self, reader, writer):
+        line = await reader.readline()
+        writer.write(b"echo " + line)
+        await writer.drain()
+        writer.close()
+
+    async def on_thread_stop(self):
+        self.server.close()
+
+
+def test_service_thread_loop_serves_and_call_returns_values():
+    web = Web()
+
+    async def main():
+        await web.start()
+        assert web.thread_loop is not LOOP
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        writer.write(b"hello\n")
+        assert await reader.readline() == b"echo hello\n"
+        writer.close()
+        value = await web.call(lambda a, b: {"sum": a + b}, 2, 3)
+        assert value == {"sum": 5}
+
+        async def in_thread():
+            await asyncio.sleep(0)
+            return asyncio.get_running_loop()
+
+        assert await web.call(in_thread) is web.thread_loop
+        with pytest.raises(GLib.Error, match="ZeroDivisionError"):
+            await web.call(lambda: 1 / 0)
+        await web.stop()
+
+    run(main())
+    assert web.thread_loop.is_closed()
+
+
+# }}}
+
+# The worker {{{
+
+WORKER = textwrap.dedent("""
+    import asyncio, sys
+    import gi
+    gi.require_version("Mode", "1.0")
+    from gi.repository import Mode
+
+    class Tick(Mode.Service):
+        async def on_start(self):
+            await asyncio.sleep(0)
+            print("started", flush=True)
+
+        @Mode.task
+        async def work(self):
+            while True:
+                await self.sleep(0.01)
+
+        async def on_stop(self):
+            print("stopping", flush=True)
+
+    Mode.Worker(Tick(), loglevel="info").execute_from_commandline()
+""")
+
+
+def test_worker_with_services_exits_with_its_status():
+    proc = subprocess.Popen([sys.executable, "-c", WORKER], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=os.environ)
+    try:
+        assert proc.stdout.readline() == "started\n"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=TIMEOUT_SECONDS)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopping" in out
+    assert "[^Worker]" in err or "[^-Tick]" in err
+
+
+# }}}
