@@ -865,10 +865,11 @@ test_worker_on_execute (ModeWorker  *worker,
   const char *names[] = { "count", "flag", "no-color", "tag", "path", "paths", "ratio", "big", "secret" };
 
   g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  g_autofree char *state = g_enum_to_string (MODE_TYPE_SERVICE_STATE,
+                                             mode_service_get_state (MODE_SERVICE (worker)));
 
   g_print ("hook on_execute state=%s thread-default=%d\n",
-           g_enum_to_string (MODE_TYPE_SERVICE_STATE, mode_service_get_state (MODE_SERVICE (worker))),
-           context == mode_service_get_main_context (MODE_SERVICE (worker)));
+           state, context == mode_service_get_main_context (MODE_SERVICE (worker)));
   g_print ("option port=%d name=%s\n", option_port, option_name != NULL ? option_name : "none");
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     print_option (options, names[i]);
@@ -899,12 +900,14 @@ test_worker_on_worker_shutdown (ModeWorker *worker,
                                 int         exit_status)
 {
   TestWorker *self = TEST_WORKER (worker);
+  g_autofree char *state = g_enum_to_string (MODE_TYPE_SERVICE_STATE,
+                                             mode_service_get_state (MODE_SERVICE (worker)));
+  g_autofree char *added = self->added == NULL ? NULL :
+    g_enum_to_string (MODE_TYPE_SERVICE_STATE, mode_service_get_state (self->added));
 
-  g_print ("hook on_worker_shutdown %d state=%s", exit_status,
-           g_enum_to_string (MODE_TYPE_SERVICE_STATE, mode_service_get_state (MODE_SERVICE (worker))));
-  if (self->added != NULL)
-    g_print (" added=%s",
-             g_enum_to_string (MODE_TYPE_SERVICE_STATE, mode_service_get_state (self->added)));
+  g_print ("hook on_worker_shutdown %d state=%s", exit_status, state);
+  if (added != NULL)
+    g_print (" added=%s", added);
   g_print ("\n");
 }
 
