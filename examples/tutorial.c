@@ -8,6 +8,10 @@
  * ModeWorker. The App is a proxy for the service that holds them, made
  * when the App starts. Stop it with Ctrl-C.
  *
+ * The tutorial's options are the worker's too: `--help` lists them with
+ * the worker's, and the worker parses them, once; its on_execute hook
+ * checks them before anything starts.
+ *
  * With --graph PATH the App draws its tree of services at startup, as
  * Mode's tutorial does: PATH ending in .dot gets the graph in the DOT
  * language, "-" prints that to standard output, any other extension
@@ -450,42 +454,63 @@ tutorial_app_init (TutorialApp *self)
 
 /* }}} */
 
+/* The worker: the tutorial's options {{{
+ *
+ * The worker parses them with its own; its on_execute hook runs once
+ * they are parsed, before anything starts: a value it refuses with a
+ * G_OPTION_ERROR ends the program with the usage status, 64.
+ */
+
+static const GOptionEntry tutorial_options[] = {
+  { "graph", 0, 0, G_OPTION_ARG_FILENAME, &graph_path,
+    "Draw the tree of services at startup (.dot, .png, .svg, or - for DOT on stdout)", "PATH" },
+  { "web-port", 0, 0, G_OPTION_ARG_INT, &web_port,
+    "The Webserver's port (8000; 0 for any free port)", "PORT" },
+  { "web-bind", 0, 0, G_OPTION_ARG_STRING, &web_bind,
+    "The Webserver's address (127.0.0.1)", "ADDRESS" },
+  { NULL }
+};
+
+#define TUTORIAL_TYPE_WORKER (tutorial_worker_get_type ())
+G_DECLARE_FINAL_TYPE (TutorialWorker, tutorial_worker, TUTORIAL, WORKER, ModeWorker)
+struct _TutorialWorker { ModeWorker parent_instance; };
+G_DEFINE_FINAL_TYPE (TutorialWorker, tutorial_worker, MODE_TYPE_WORKER)
+
+static gboolean
+tutorial_worker_on_execute (ModeWorker  *worker,
+                            GError     **error)
+{
+  if (web_port < 0 || web_port > G_MAXUINT16)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Not a port for --web-port: %d", web_port);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+tutorial_worker_class_init (TutorialWorkerClass *klass)
+{
+  MODE_WORKER_CLASS (klass)->on_execute = tutorial_worker_on_execute;
+}
+
+static void
+tutorial_worker_init (TutorialWorker *self)
+{
+  mode_worker_add_main_option_entries (MODE_WORKER (self), tutorial_options);
+}
+
+/* }}} */
+
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(ModeWorker) worker = NULL;
-  g_autoptr(ModeService) app = NULL;
-  g_autoptr(GOptionContext) options = g_option_context_new (NULL);
-  g_autoptr(GError) error = NULL;
-  GOptionEntry entries[] = {
-    { "graph", 0, 0, G_OPTION_ARG_FILENAME, &graph_path,
-      "Draw the tree of services at startup (.dot, .png, .svg, or - for DOT on stdout)", "PATH" },
-    { "web-port", 0, 0, G_OPTION_ARG_INT, &web_port,
-      "The Webserver's port (8000; 0 for any free port)", "PORT" },
-    { "web-bind", 0, 0, G_OPTION_ARG_STRING, &web_bind,
-      "The Webserver's address (127.0.0.1)", "ADDRESS" },
-    { NULL }
-  };
+  g_autoptr(ModeWorker) worker = g_object_new (TUTORIAL_TYPE_WORKER, NULL);
+  g_autoptr(ModeService) app = g_object_new (TUTORIAL_TYPE_APP, NULL);
   int status;
 
-  /* Take the tutorial's options out; the worker parses the rest. */
-  g_option_context_add_main_entries (options, entries, NULL);
-  g_option_context_set_ignore_unknown_options (options, TRUE);
-  g_option_context_set_help_enabled (options, FALSE);
-  if (!g_option_context_parse (options, &argc, &argv, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return 64;
-    }
-  if (web_port < 0 || web_port > G_MAXUINT16)
-    {
-      g_printerr ("Not a port: %d\n", web_port);
-      return 64;
-    }
-
-  worker = mode_worker_new ();
-  app = g_object_new (TUTORIAL_TYPE_APP, NULL);
   mode_worker_add_service (worker, app);
   status = mode_worker_execute_from_commandline (worker, argc, argv);
   g_clear_pointer (&graph_path, g_free);

@@ -1,6 +1,14 @@
 /* mode-service-sleep.c: sleep and wait
  *
  * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * A sleep or a wait of a service is a sleeper: its task, in the
+ * service's list until a deadline, its events, a stop (or a crash) of
+ * the service or its cancellable wakes it. A wait on one event
+ * (mode_service_wait_async()), on the first of several
+ * (mode_service_wait_any_async()) and on all of them
+ * (mode_service_wait_all_async()) differ only in what the events'
+ * waits do when they end.
  */
 
 #include "config.h"
@@ -25,6 +33,9 @@ typedef struct
   GCancellable  *event_cancellable; /* (owned) (nullable): wait only */
   gboolean       is_wait;
   gboolean       done;
+  gboolean       all;               /* wait_all: every event, not the first */
+  guint          n_left;            /* wait_all: the events not set yet */
+  guint          fired;             /* wait_any: the index of the event set */
 } Sleeper;
 
 static void
@@ -188,6 +199,8 @@ typedef struct
 {
   GTask     *task;    /* (owned) */
   ModeEvent *event;   /* (owned) (nullable) */
+  GPtrArray *events;  /* (owned) (nullable) (element-type ModeEvent): wait_any, wait_all */
+  gboolean   all;     /* wait_all */
   gdouble    seconds; /* < 0: no deadline */
 } SleepCall;
 
@@ -198,8 +211,83 @@ sleep_call_free (gpointer data)
 
   g_clear_object (&call->task);
   g_clear_object (&call->event);
+  g_clear_pointer (&call->events, g_ptr_array_unref);
   g_free (call);
 }
+
+/* Waiting on many {{{
+ *
+ * Each event of a wait_any or a wait_all has a wait of its own, all
+ * under the sleeper's event cancellable: when the sleeper wakes, for
+ * whatever reason, the others end. */
+
+typedef struct
+{
+  GTask *task;   /* (owned): the sleeper's */
+  guint  index;  /* of the event in the call's array */
+} EventWait;
+
+static void
+many_event_done (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  EventWait *wait = data;
+  g_autoptr(GTask) task = wait->task;
+  Sleeper *sleeper = g_task_get_task_data (task);
+  guint index = wait->index;
+
+  g_free (wait);
+
+  if (!mode_event_wait_finish (MODE_EVENT (object), result, NULL) || sleeper->done)
+    return;
+  if (sleeper->all && --sleeper->n_left > 0)
+    return;
+
+  sleeper->fired = index;
+  sleeper_wake (task, WAKE_EVENT);
+}
+
+/* Whether the wait is over before it begins: for wait_any, an event set
+ * already (the first in the array); for wait_all, every one. Otherwise
+ * @waited holds the indexes of the events to wait for. */
+static gboolean
+many_already_set (SleepCall *call,
+                  Sleeper   *sleeper,
+                  GArray    *waited)
+{
+  for (guint i = 0; i < call->events->len; i++)
+    {
+      if (!mode_event_is_set (g_ptr_array_index (call->events, i)))
+        g_array_append_val (waited, i);
+      else if (!call->all)
+        {
+          sleeper->fired = i;
+          return TRUE;
+        }
+    }
+
+  sleeper->n_left = waited->len;
+  return call->all && waited->len == 0;
+}
+
+static void
+many_wait (SleepCall *call,
+           Sleeper   *sleeper,
+           GArray    *waited)
+{
+  for (guint i = 0; i < waited->len; i++)
+    {
+      EventWait *wait = g_new0 (EventWait, 1);
+
+      wait->task = g_object_ref (call->task);
+      wait->index = g_array_index (waited, guint, i);
+      mode_event_wait_async (g_ptr_array_index (call->events, wait->index),
+                             sleeper->event_cancellable, many_event_done, wait);
+    }
+}
+
+/* }}} */
 
 static gboolean
 sleep_in_context (gpointer data)
@@ -209,6 +297,7 @@ sleep_in_context (gpointer data)
   ModeService *self = g_task_get_source_object (task);
   ModeServicePrivate *priv = GET_PRIV (self);
   GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GArray) waited = NULL;
   ServiceExtras *extras;
   Sleeper *sleeper;
 
@@ -227,13 +316,26 @@ sleep_in_context (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
-  extras = service_get_extras (self);
   sleeper = g_new0 (Sleeper, 1);
-  sleeper->is_wait = g_task_get_source_tag (task) == mode_service_wait_async;
+  sleeper->is_wait = g_task_get_source_tag (task) != mode_service_sleep_async;
+  sleeper->all = call->all;
   sleeper->link.data = task;
   sleeper->deadline.func = sleeper_deadline;
   sleeper->deadline.data = task;
   g_task_set_task_data (task, sleeper, sleeper_free);
+
+  if (call->events != NULL)
+    {
+      waited = g_array_sized_new (FALSE, FALSE, sizeof (guint), call->events->len);
+      if (many_already_set (call, sleeper, waited))
+        {
+          sleeper->done = TRUE;
+          g_task_return_boolean (task, TRUE);
+          return G_SOURCE_REMOVE;
+        }
+    }
+
+  extras = service_get_extras (self);
 
   g_queue_push_tail_link (&extras->sleepers, &sleeper->link);
   g_object_ref (task); /* the queue's */
@@ -255,6 +357,11 @@ sleep_in_context (gpointer data)
       sleeper->event_cancellable = g_cancellable_new ();
       mode_event_wait_async (call->event, sleeper->event_cancellable,
                              sleeper_event_done, g_object_ref (task));
+    }
+  else if (call->events != NULL)
+    {
+      sleeper->event_cancellable = g_cancellable_new ();
+      many_wait (call, sleeper, waited);
     }
 
   return G_SOURCE_REMOVE;
@@ -285,6 +392,222 @@ sleep_dispatch (ModeService         *self,
 
   _mode_service_run_in_context (self, sleep_in_context, call, sleep_call_free);
 }
+
+/* The calls on many events {{{ */
+
+static void
+many_dispatch (ModeService         *self,
+               gpointer             source_tag,
+               const char          *name,
+               ModeEvent          **events,
+               guint                n_events,
+               gboolean             all,
+               gdouble              timeout,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  SleepCall *call = g_new0 (SleepCall, 1);
+
+  call->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (call->task, source_tag);
+  g_task_set_name (call->task, name);
+  call->events = g_ptr_array_new_full (n_events, g_object_unref);
+  for (guint i = 0; i < n_events; i++)
+    g_ptr_array_add (call->events, g_object_ref (events[i]));
+  call->all = all;
+  call->seconds = timeout;
+
+  _mode_service_run_in_context (self, sleep_in_context, call, sleep_call_free);
+}
+
+static gboolean
+events_are_valid (ModeEvent **events,
+                  guint       n_events)
+{
+  if (events == NULL && n_events > 0)
+    return FALSE;
+  for (guint i = 0; i < n_events; i++)
+    if (!MODE_IS_EVENT (events[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * mode_service_wait_any_async:
+ * @self: a #ModeService
+ * @events: (array length=n_events): the events to wait for, at least one
+ * @n_events: the number of @events
+ * @timeout: the most seconds to wait, or less than 0 for no limit
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the wait is over
+ * @user_data: data for @callback
+ *
+ * Waits for the first of @events to be set, for the service to stop or
+ * crash, or for @timeout seconds to pass on the service's #ModeClock,
+ * whichever comes first: Mode's `wait_first`. It ends as
+ * mode_service_wait_async() ends, and
+ * mode_service_wait_any_finish() says which event was set.
+ *
+ * An event set already when the wait begins ends it at once (the first
+ * such in @events); a service told to stop already ends it at once too,
+ * and comes first. Setting one event while waiting is enough: the
+ * others are not waited for any more.
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * on_first (GObject *object, GAsyncResult *result, gpointer data)
+ * {
+ *   g_autoptr(GError) error = NULL;
+ *   guint index;
+ *
+ *   if (mode_service_wait_any_finish (MODE_SERVICE (object), result, &index, &error))
+ *     g_message ("event %u was set", index);
+ *   else if (error == NULL)
+ *     g_message ("the service stopped first");
+ *   else
+ *     g_message ("%s", error->message);  // timed out, or cancelled
+ * }
+ *
+ * ModeEvent *events[] = { ready, failed };
+ * mode_service_wait_any_async (service, events, G_N_ELEMENTS (events), 30.0,
+ *                              NULL, on_first, NULL);
+ * ]|
+ *
+ * From Python: `service.wait_any_async([ready, failed], 30.0, None, on_first)`,
+ * and in the callback `ok, index = service.wait_any_finish(result)`.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_wait_any_async (ModeService         *self,
+                             ModeEvent          **events,
+                             guint                n_events,
+                             gdouble              timeout,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (n_events > 0);
+  g_return_if_fail (events_are_valid (events, n_events));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  many_dispatch (self, mode_service_wait_any_async, "[mode] wait any", events, n_events,
+                 FALSE, timeout, cancellable, callback, user_data);
+}
+
+/**
+ * mode_service_wait_any_finish:
+ * @self: a #ModeService
+ * @result: the #GAsyncResult passed to the callback
+ * @index: (out) (optional): where to store the index in the events of
+ *   the event that was set; set only when %TRUE is returned
+ * @error: return location for a #GError
+ *
+ * Finishes mode_service_wait_any_async().
+ *
+ * Returns: %TRUE when one of the events was set (@index says which),
+ *   %FALSE when the service stopped or crashed first, or %FALSE with
+ *   @error set to %MODE_ERROR_TIMEOUT when the timeout passed (or to
+ *   %G_IO_ERROR_CANCELLED)
+ *
+ * Since: 0.1
+ */
+gboolean
+mode_service_wait_any_finish (ModeService   *self,
+                              GAsyncResult  *result,
+                              guint         *index,
+                              GError       **error)
+{
+  Sleeper *sleeper;
+  gboolean set;
+
+  g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_wait_any_async), FALSE);
+
+  set = g_task_propagate_boolean (G_TASK (result), error);
+  sleeper = g_task_get_task_data (G_TASK (result));
+  if (set && index != NULL)
+    *index = sleeper->fired;
+
+  return set;
+}
+
+/**
+ * mode_service_wait_all_async:
+ * @self: a #ModeService
+ * @events: (array length=n_events): the events to wait for
+ * @n_events: the number of @events
+ * @timeout: the most seconds to wait, or less than 0 for no limit
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the wait is over
+ * @user_data: data for @callback
+ *
+ * Waits until every one of @events has been set, for the service to
+ * stop or crash, or for @timeout seconds to pass on the service's
+ * #ModeClock, whichever comes first: Mode's `wait_many`. It ends as
+ * mode_service_wait_async() ends.
+ *
+ * An event counts once it was set, before the wait began or during it,
+ * even if it is cleared again before the others are set. With no
+ * events, the wait is over at once (unless the service was told to stop
+ * already, which comes first).
+ *
+ * |[<!-- language="C" -->
+ * ModeEvent *events[] = { db_ready, cache_ready };
+ * mode_service_wait_all_async (service, events, G_N_ELEMENTS (events), 30.0,
+ *                              NULL, on_all_ready, NULL);
+ * ]|
+ *
+ * Since: 0.1
+ */
+void
+mode_service_wait_all_async (ModeService         *self,
+                             ModeEvent          **events,
+                             guint                n_events,
+                             gdouble              timeout,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (events_are_valid (events, n_events));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  many_dispatch (self, mode_service_wait_all_async, "[mode] wait all", events, n_events,
+                 TRUE, timeout, cancellable, callback, user_data);
+}
+
+/**
+ * mode_service_wait_all_finish:
+ * @self: a #ModeService
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes mode_service_wait_all_async().
+ *
+ * Returns: %TRUE when every event was set, %FALSE when the service
+ *   stopped or crashed first, or %FALSE with @error set to
+ *   %MODE_ERROR_TIMEOUT when the timeout passed (or to
+ *   %G_IO_ERROR_CANCELLED)
+ *
+ * Since: 0.1
+ */
+gboolean
+mode_service_wait_all_finish (ModeService   *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_wait_all_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* }}} */
 
 /**
  * mode_service_sleep_async:

@@ -408,6 +408,31 @@ gboolean          mode_service_wait_finish                (ModeService          
                                                            GAsyncResult         *result,
                                                            GError              **error);
 MODE_AVAILABLE_IN_ALL
+void              mode_service_wait_any_async             (ModeService          *self,
+                                                           ModeEvent           **events,
+                                                           guint                 n_events,
+                                                           gdouble               timeout,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+MODE_AVAILABLE_IN_ALL
+gboolean          mode_service_wait_any_finish            (ModeService          *self,
+                                                           GAsyncResult         *result,
+                                                           guint                *index,
+                                                           GError              **error);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_wait_all_async             (ModeService          *self,
+                                                           ModeEvent           **events,
+                                                           guint                 n_events,
+                                                           gdouble               timeout,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+MODE_AVAILABLE_IN_ALL
+gboolean          mode_service_wait_all_finish            (ModeService          *self,
+                                                           GAsyncResult         *result,
+                                                           GError              **error);
+MODE_AVAILABLE_IN_ALL
 void              mode_service_add_cleanup                (ModeService          *self,
                                                            ModeCleanupFunc       func,
                                                            gpointer              user_data,

@@ -24,7 +24,7 @@
 #include "mode-log-writer-private.h"
 #include "mode-service-private.h"
 #include "mode-systemd-private.h"
-#include "mode-worker.h"
+#include "mode-worker-private.h"
 
 /**
  * SECTION:mode-worker
@@ -81,6 +81,91 @@
  *   return mode_worker_execute_from_commandline (worker, argc, argv);
  * }
  * ]|
+ *
+ * ## The program's options
+ *
+ * A program adds its own options to the worker's command line, before
+ * mode_worker_execute_from_commandline(): `--help` lists them with the
+ * worker's, and they are parsed once, with the worker's, by the worker's
+ * #GOptionContext. From C, mode_worker_add_main_option_entries() takes
+ * #GOptionEntry arrays whose values go where their arg_data says, and
+ * mode_worker_add_option_group() takes whole groups. From any language,
+ * mode_worker_add_main_option() adds one option whose value, when it is
+ * given, is in the #GVariantDict of mode_worker_get_options(), as
+ * g_application_add_main_option() does for a #GApplication.
+ *
+ * ## The run's hooks
+ *
+ * A subclass follows its run through three virtual functions of
+ * #ModeWorkerClass, in this order: @on_setup_logging (when
+ * #ModeWorker:override-logging is set; the default installs the
+ * library's log writer), @on_execute (the options are parsed, nothing
+ * started yet: where a program checks its options and adds the services
+ * they ask for) and, once every service stopped, @on_worker_shutdown
+ * with the exit status. mode_worker_run() runs them too. A failing
+ * @on_execute ends the run before anything starts:
+ * %MODE_WORKER_EXIT_USAGE when its error is a %G_OPTION_ERROR,
+ * %MODE_WORKER_EXIT_FAILURE otherwise.
+ *
+ * |[<!-- language="C" -->
+ * static int port = 8000;
+ *
+ * static const GOptionEntry entries[] = {
+ *   { "port", 'p', 0, G_OPTION_ARG_INT, &port, "The port to serve on (8000)", "PORT" },
+ *   { NULL }
+ * };
+ *
+ * static gboolean
+ * my_worker_on_execute (ModeWorker *worker, GError **error)
+ * {
+ *   g_autoptr(ModeService) server = NULL;
+ *
+ *   if (port < 1 || port > 65535)
+ *     {
+ *       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+ *                    "Not a port: %d", port);
+ *       return FALSE;   // exit status 64
+ *     }
+ *   server = my_server_new (port);
+ *   mode_worker_add_service (worker, server);
+ *   return TRUE;
+ * }
+ *
+ * static void
+ * my_worker_class_init (MyWorkerClass *klass)
+ * {
+ *   MODE_WORKER_CLASS (klass)->on_execute = my_worker_on_execute;
+ * }
+ *
+ * int
+ * main (int argc, char *argv[])
+ * {
+ *   g_autoptr(ModeWorker) worker = g_object_new (MY_TYPE_WORKER, NULL);
+ *
+ *   mode_worker_add_main_option_entries (worker, entries);
+ *   return mode_worker_execute_from_commandline (worker, argc, argv);
+ * }
+ * ]|
+ *
+ * The same in Python, with the options in the dict:
+ *
+ * |[<!-- language="Python" -->
+ * class MyWorker(Mode.Worker):
+ *     def do_on_execute(self):
+ *         port = self.get_options().lookup_value("port", GLib.VariantType("i"))
+ *         port = 8000 if port is None else port.unpack()
+ *         if not 0 < port < 65536:
+ *             raise GLib.Error.new_literal(GLib.option_error_quark(),
+ *                                          "Not a port: %d" % port,
+ *                                          GLib.OptionError.BAD_VALUE)
+ *         self.add_service(MyServer(port=port))
+ *         return True
+ *
+ * worker = MyWorker()
+ * worker.add_main_option("port", ord("p"), GLib.OptionFlags.NONE, GLib.OptionArg.INT,
+ *                        "The port to serve on (8000)", "PORT")
+ * sys.exit(worker.execute_from_commandline(sys.argv))
+ * ]|
  */
 
 /**
@@ -100,6 +185,7 @@ typedef struct
   GPtrArray  *signal_sources;    /* (owned) (nullable) (element-type GSource) */
   ModeBlockingDetector *detector; /* (owned) (nullable): while running in debug mode */
   GSource    *watchdog;          /* (owned) (nullable): WATCHDOG=1 pings */
+  ModeProgramOptions *program_options; /* (owned): mode-worker-options.c's */
   GMutex      crash_mutex;
   ModeService *crash_origin;     /* (owned) (nullable): under crash_mutex */
   gulong      crash_hook;        /* while running */
@@ -115,6 +201,12 @@ typedef struct
 G_DEFINE_TYPE_WITH_PRIVATE (ModeWorker, mode_worker, MODE_TYPE_SERVICE)
 
 #define GET_PRIV(self) ((ModeWorkerPrivate *) mode_worker_get_instance_private (self))
+
+ModeProgramOptions *
+_mode_worker_get_program_options (ModeWorker *self)
+{
+  return GET_PRIV (self)->program_options;
+}
 
 enum {
   PROP_0,
@@ -136,8 +228,8 @@ static GParamSpec *properties[N_PROPS];
  */
 
 static gboolean
-setup_logging (ModeWorker  *self,
-               GError     **error)
+mode_worker_real_on_setup_logging (ModeWorker  *self,
+                                   GError     **error)
 {
   ModeWorkerPrivate *priv = GET_PRIV (self);
   GLogLevelFlags level;
@@ -514,6 +606,30 @@ stop_blocking_detector (ModeWorker *self)
 
 /* }}} */
 
+typedef gboolean (*WorkerHook) (ModeWorker *self, GError **error);
+
+/* A hook of the run; %NULL succeeds, and a hook that fails without
+ * saying why (what an exception of a binding can become) fails with a
+ * %MODE_ERROR_FAILED of its own. */
+static gboolean
+call_hook (ModeWorker  *self,
+           WorkerHook   hook,
+           const char  *name,
+           GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (hook == NULL || hook (self, &local_error))
+    return TRUE;
+
+  if (local_error == NULL)
+    local_error = g_error_new (MODE_ERROR, MODE_ERROR_FAILED,
+                               _("Service %s: %s failed without saying why"),
+                               mode_service_get_label (MODE_SERVICE (self)), name);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 static void
 add_signal (ModeWorker  *self,
             int          signum,
@@ -546,16 +662,21 @@ remove_signals (ModeWorker *self)
  * @self: a #ModeWorker
  *
  * Runs the worker with the options set as properties: sets up logging
- * (when #ModeWorker:override-logging is set) and the signal handlers,
+ * (#ModeWorkerClass.on_setup_logging, when #ModeWorker:override-logging
+ * is set), runs #ModeWorkerClass.on_execute, installs the signal handlers,
  * starts a #ModeBlockingDetector in debug mode (#ModeWorker:debug),
  * starts the worker and its services, runs the main loop of the
  * worker's #ModeService:main-context until a signal or a crash ends it
  * (or until everything started, unless #ModeWorker:daemon is set), stops
- * everything, and returns. The bindings' entry point.
+ * everything, runs #ModeWorkerClass.on_worker_shutdown, and returns:
+ * the entry point of a program, or a binding, that sets the properties
+ * itself rather than parsing a command line.
  *
  * Returns: the exit status: %MODE_WORKER_EXIT_OK after a clean stop,
- *   %MODE_WORKER_EXIT_FAILURE when a service crashed,
- *   %MODE_WORKER_EXIT_OSERR on an error of the system
+ *   %MODE_WORKER_EXIT_FAILURE when a service crashed or
+ *   #ModeWorkerClass.on_execute failed, %MODE_WORKER_EXIT_USAGE when
+ *   it failed with a %G_OPTION_ERROR, %MODE_WORKER_EXIT_OSERR on an
+ *   error of the system (logging could not be set up)
  *
  * Since: 0.1
  */
@@ -567,6 +688,7 @@ mode_worker_run (ModeWorker *self)
   g_autoptr(GError) error = NULL;
   g_autofree char *origin = NULL;
   const GError *reason;
+  int status = MODE_WORKER_EXIT_OK;
 
   g_return_val_if_fail (MODE_IS_WORKER (self), MODE_WORKER_EXIT_FAILURE);
   g_return_val_if_fail (GET_PRIV (self)->loop == NULL, MODE_WORKER_EXIT_FAILURE);
@@ -574,13 +696,21 @@ mode_worker_run (ModeWorker *self)
   priv = GET_PRIV (self);
   context = mode_service_get_main_context (MODE_SERVICE (self));
 
-  if (priv->override_logging && !setup_logging (self, &error))
+  if (priv->override_logging &&
+      !call_hook (self, MODE_WORKER_GET_CLASS (self)->on_setup_logging, "on_setup_logging", &error))
     {
       g_printerr ("%s\n", error->message);
       return MODE_WORKER_EXIT_OSERR;
     }
 
   g_main_context_push_thread_default (context);
+
+  if (!call_hook (self, MODE_WORKER_GET_CLASS (self)->on_execute, "on_execute", &error))
+    {
+      g_printerr ("%s\n", error->message);
+      g_main_context_pop_thread_default (context);
+      return error->domain == G_OPTION_ERROR ? MODE_WORKER_EXIT_USAGE : MODE_WORKER_EXIT_FAILURE;
+    }
 
   priv->stopping = FALSE;
   priv->loop = g_main_loop_new (context, FALSE);
@@ -609,17 +739,21 @@ mode_worker_run (ModeWorker *self)
   stop_blocking_detector (self);
   remove_signals (self);
   g_clear_pointer (&priv->loop, g_main_loop_unref);
-  g_main_context_pop_thread_default (context);
 
   reason = mode_service_get_crash_reason (MODE_SERVICE (self));
   if (mode_service_get_crashed (MODE_SERVICE (self)) && reason != NULL)
     {
       g_printerr (_("%s crashed: %s\n"), origin, reason->message);
       worker_notify (self, "STATUS=%s crashed: %s", origin, reason->message);
-      return MODE_WORKER_EXIT_FAILURE;
+      status = MODE_WORKER_EXIT_FAILURE;
     }
 
-  return MODE_WORKER_EXIT_OK;
+  if (MODE_WORKER_GET_CLASS (self)->on_worker_shutdown != NULL)
+    MODE_WORKER_GET_CLASS (self)->on_worker_shutdown (self, status);
+
+  g_main_context_pop_thread_default (context);
+
+  return status;
 }
 
 /* The values --blocking-timeout takes, in seconds: the detector's timer
@@ -662,14 +796,17 @@ worker_options_clear (WorkerOptions *options)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (WorkerOptions, worker_options_clear)
 
-/* Parses the options of @argv into @options; an unknown option or an
- * argument that is not an option is said on stderr: FALSE. */
+/* Parses the options of @argv, the worker's into @options and the
+ * program's where mode-worker-options.c keeps them; an unknown option or
+ * an argument that is not an option is said on stderr: FALSE. */
 static gboolean
-parse_options (int            argc,
+parse_options (ModeWorker    *self,
+               int            argc,
                char         **argv,
                WorkerOptions *options)
 {
   g_autoptr(GOptionContext) context = NULL;
+  GOptionGroup *main_group;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) args = NULL;
   GOptionEntry entries[] = {
@@ -696,7 +833,10 @@ parse_options (int            argc,
   context = g_option_context_new (NULL);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, _("Runs a program of services."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  main_group = g_option_group_new (NULL, NULL, NULL, NULL, NULL);
+  g_option_group_add_entries (main_group, entries);
+  _mode_program_options_begin (GET_PRIV (self)->program_options, context, main_group);
+  g_option_context_set_main_group (context, main_group);
   if (!g_option_context_parse_strv (context, &args, &error))
     {
       g_printerr ("%s\n", error->message);
@@ -769,8 +909,11 @@ apply_options (ModeWorker          *self,
  * @argc: the number of arguments
  * @argv: (array length=argc) (nullable): the arguments of main()
  *
- * Parses the worker's options from @argv (`--help` lists them), sets the
- * matching properties and runs the worker with mode_worker_run().
+ * Parses the worker's options from @argv (`--help` lists them), and
+ * with them the program's (mode_worker_add_main_option() and the
+ * others), sets the matching properties, fills mode_worker_get_options()
+ * and runs the worker with mode_worker_run(). In Python:
+ * `sys.exit(worker.execute_from_commandline(sys.argv))`.
  *
  * An unknown option, a value an option does not take (an unknown
  * `--loglevel`, a `--blocking-timeout` that is not a number of seconds
@@ -793,10 +936,11 @@ mode_worker_execute_from_commandline (ModeWorker  *self,
   g_return_val_if_fail (MODE_IS_WORKER (self), MODE_WORKER_EXIT_FAILURE);
   g_return_val_if_fail (argc >= 0, MODE_WORKER_EXIT_FAILURE);
 
-  if (!parse_options (argc, argv, &options) || !check_options (&options))
+  if (!parse_options (self, argc, argv, &options) || !check_options (&options))
     return MODE_WORKER_EXIT_USAGE;
 
   apply_options (self, &options);
+  _mode_program_options_commit (GET_PRIV (self)->program_options);
 
   return mode_worker_run (self);
 }
@@ -1062,6 +1206,7 @@ mode_worker_finalize (GObject *object)
 
   g_clear_pointer (&priv->loglevel, g_free);
   g_clear_pointer (&priv->logfile, g_free);
+  g_clear_pointer (&priv->program_options, _mode_program_options_free);
   g_mutex_clear (&priv->crash_mutex);
 
   G_OBJECT_CLASS (mode_worker_parent_class)->finalize (object);
@@ -1148,6 +1293,8 @@ mode_worker_class_init (ModeWorkerClass *klass)
   object_class->finalize = mode_worker_finalize;
   object_class->get_property = mode_worker_get_property;
   object_class->set_property = mode_worker_set_property;
+
+  klass->on_setup_logging = mode_worker_real_on_setup_logging;
 
   /**
    * ModeWorker:loglevel:
@@ -1241,6 +1388,7 @@ mode_worker_init (ModeWorker *self)
   ModeWorkerPrivate *priv = GET_PRIV (self);
 
   priv->blocking_timeout = 10.0;
+  priv->program_options = _mode_program_options_new ();
   g_mutex_init (&priv->crash_mutex);
   priv->daemon = TRUE;
   priv->override_logging = TRUE;

@@ -65,8 +65,28 @@ G_DECLARE_DERIVABLE_TYPE (ModeWorker, mode_worker, MODE, WORKER, ModeService)
 /**
  * ModeWorkerClass:
  * @parent_class: the parent class
+ * @on_setup_logging: sets up logging, when #ModeWorker:override-logging
+ *   is set, before anything else of the run: the default installs the
+ *   library's log writer, at the level of #ModeWorker:loglevel (debug
+ *   with #ModeWorker:debug), to #ModeWorker:logfile or stderr. A class
+ *   that installs its own writer replaces it. A failure ends the run
+ *   with %MODE_WORKER_EXIT_OSERR, its message on stderr.
+ * @on_execute: runs once per run, after logging is set up and the
+ *   options are parsed (mode_worker_get_options() holds them), before
+ *   the signal handlers are installed and any service starts, with the
+ *   worker's #ModeService:main-context the thread-default one: where a
+ *   program checks its options and adds the services they ask for
+ *   (mode_worker_add_service()). A failure ends the run before anything
+ *   starts, its message on stderr: with %MODE_WORKER_EXIT_USAGE for an
+ *   error of the %G_OPTION_ERROR domain (a value an option does not
+ *   take), %MODE_WORKER_EXIT_FAILURE for any other. %NULL by default.
+ * @on_worker_shutdown: runs once per run whose @on_execute succeeded,
+ *   after every service stopped and the crash line (if any) was
+ *   printed, just before the run returns @exit_status (which it cannot
+ *   change). %NULL by default.
  *
- * The class of #ModeWorker.
+ * The class of #ModeWorker. The hooks of #ModeServiceClass run as for
+ * any service: these are the run's.
  *
  * Since: 0.1
  */
@@ -74,8 +94,15 @@ struct _ModeWorkerClass
 {
   ModeServiceClass parent_class;
 
+  gboolean (*on_setup_logging)   (ModeWorker  *self,
+                                  GError     **error);
+  gboolean (*on_execute)         (ModeWorker  *self,
+                                  GError     **error);
+  void     (*on_worker_shutdown) (ModeWorker  *self,
+                                  int          exit_status);
+
   /*< private >*/
-  gpointer _reserved[8];
+  gpointer _reserved[5];
 };
 
 MODE_AVAILABLE_IN_ALL
@@ -89,6 +116,22 @@ int         mode_worker_execute_from_commandline (ModeWorker  *self,
                                                   char       **argv);
 MODE_AVAILABLE_IN_ALL
 int         mode_worker_run                      (ModeWorker  *self);
+MODE_AVAILABLE_IN_ALL
+void        mode_worker_add_main_option          (ModeWorker         *self,
+                                                  const char         *long_name,
+                                                  char                short_name,
+                                                  GOptionFlags        flags,
+                                                  GOptionArg          arg,
+                                                  const char         *description,
+                                                  const char         *arg_description);
+MODE_AVAILABLE_IN_ALL
+void        mode_worker_add_main_option_entries  (ModeWorker         *self,
+                                                  const GOptionEntry *entries);
+MODE_AVAILABLE_IN_ALL
+void        mode_worker_add_option_group         (ModeWorker         *self,
+                                                  GOptionGroup       *group);
+MODE_AVAILABLE_IN_ALL
+GVariantDict *mode_worker_get_options            (ModeWorker         *self);
 MODE_AVAILABLE_IN_ALL
 const char *mode_worker_get_loglevel             (ModeWorker  *self);
 MODE_AVAILABLE_IN_ALL

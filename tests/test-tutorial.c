@@ -1,6 +1,7 @@
 /* test-tutorial.c: the tutorial of examples/ run as a program: its
  * Webserver, a ModeServiceThread, answers HTTP; a port in use fails the
- * start with that error; SIGTERM stops it cleanly.
+ * start with that error; SIGTERM stops it cleanly. Its options are the
+ * worker's: --help lists them, a bad one is refused with status 64.
  *
  * SPDX-License-Identifier: BSD-3-Clause
  */
@@ -176,6 +177,72 @@ test_port_in_use (void)
   tutorial_clear (&tutorial);
 }
 
+/* Runs the tutorial with @args to its end; returns its status, and its
+ * stdout and stderr. */
+static int
+tutorial_run (const char * const  *args,
+              char               **out,
+              char               **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("MODE_TUTORIAL"));
+  g_assert_nonnull (argv->pdata[0]);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+
+  return g_subprocess_get_exit_status (process);
+}
+
+/* The tutorial's options are listed with the worker's, by the worker. */
+static void
+test_help (void)
+{
+  const char *args[] = { "--help", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (tutorial_run (args, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "--loglevel=LEVEL"));
+  g_assert_nonnull (strstr (out, "--graph=PATH"));
+  g_assert_nonnull (strstr (out, "--web-port=PORT"));
+  g_assert_nonnull (strstr (out, "The Webserver's port (8000; 0 for any free port)"));
+  g_assert_nonnull (strstr (out, "--web-bind=ADDRESS"));
+  g_assert_cmpstr (err, ==, "");
+}
+
+/* A port out of range is refused by the worker's on_execute, a value
+ * that is no number by the parse; both before anything starts. */
+static void
+test_bad_port (void)
+{
+  const char *out_of_range[] = { "--web-port", "70000", NULL };
+  const char *not_a_number[] = { "--web-port", "eighty", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (tutorial_run (out_of_range, &out, &err), ==, 64);
+  g_assert_nonnull (strstr (err, "Not a port for --web-port: 70000\n"));
+  g_assert_null (strstr (out, "Worker ready"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (tutorial_run (not_a_number, &out, &err), ==, 64);
+  g_assert_nonnull (strstr (err, "--web-port"));
+  g_assert_null (strstr (out, "Worker ready"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -185,6 +252,8 @@ main (int    argc,
 
   g_test_add_func ("/tutorial/serves-http", test_serves_http);
   g_test_add_func ("/tutorial/port-in-use", test_port_in_use);
+  g_test_add_func ("/tutorial/help", test_help);
+  g_test_add_func ("/tutorial/bad-port", test_bad_port);
 
   return g_test_run ();
 }

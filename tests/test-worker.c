@@ -797,6 +797,488 @@ test_systemd_crash (void)
 
 /* }}} */
 
+/* Hooks and the program's options {{{
+ *
+ * A TestWorker says, on stdout, each hook of its run as it runs, and in
+ * on_execute the values of the program's options. */
+
+typedef enum
+{
+  HOOK_EXECUTE_FAILS      = 1 << 0,  /* with G_IO_ERROR */
+  HOOK_EXECUTE_USAGE      = 1 << 1,  /* with G_OPTION_ERROR_BAD_VALUE */
+  HOOK_EXECUTE_FALSE      = 1 << 2,  /* FALSE, no error */
+  HOOK_LOGGING_OWN        = 1 << 3,  /* its own logging: no chain up */
+  HOOK_LOGGING_FAILS      = 1 << 4,
+  HOOK_EXECUTE_ADDS       = 1 << 5,  /* adds a service "Added" */
+  HOOK_NO_LIBRARY_LOGGING = 1 << 6,  /* override-logging FALSE */
+} HookFlags;
+
+#define TEST_TYPE_WORKER (test_worker_get_type ())
+G_DECLARE_FINAL_TYPE (TestWorker, test_worker, TEST, WORKER, ModeWorker)
+
+struct _TestWorker
+{
+  ModeWorker  parent_instance;
+  HookFlags   flags;
+  ModeService *added;  /* (owned) (nullable) */
+};
+
+G_DEFINE_FINAL_TYPE (TestWorker, test_worker, MODE_TYPE_WORKER)
+
+/* the places of the C entries */
+static int option_port = 8000;
+static char *option_name;
+
+static gboolean
+test_worker_on_setup_logging (ModeWorker  *worker,
+                              GError     **error)
+{
+  TestWorker *self = TEST_WORKER (worker);
+
+  g_print ("hook on_setup_logging\n");
+  if (self->flags & HOOK_LOGGING_FAILS)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, "no log for you");
+      return FALSE;
+    }
+  if (self->flags & HOOK_LOGGING_OWN)
+    return TRUE;
+  return MODE_WORKER_CLASS (test_worker_parent_class)->on_setup_logging (worker, error);
+}
+
+static void
+print_option (GVariantDict *options,
+              const char   *name)
+{
+  g_autoptr(GVariant) value = g_variant_dict_lookup_value (options, name, NULL);
+  g_autofree char *text = value != NULL ? g_variant_print (value, TRUE) : g_strdup ("none");
+
+  g_print ("option %s=%s\n", name, text);
+}
+
+static gboolean
+test_worker_on_execute (ModeWorker  *worker,
+                        GError     **error)
+{
+  TestWorker *self = TEST_WORKER (worker);
+  GVariantDict *options = mode_worker_get_options (worker);
+  const char *names[] = { "count", "flag", "no-color", "tag", "path", "paths", "ratio", "big", "secret" };
+
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  g_autofree char *state = g_enum_to_string (MODE_TYPE_SERVICE_STATE,
+                                             mode_service_get_state (MODE_SERVICE (worker)));
+
+  g_print ("hook on_execute state=%s thread-default=%d\n",
+           state, context == mode_service_get_main_context (MODE_SERVICE (worker)));
+  g_print ("option port=%d name=%s\n", option_port, option_name != NULL ? option_name : "none");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    print_option (options, names[i]);
+
+  if (self->flags & HOOK_EXECUTE_FAILS)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no database");
+      return FALSE;
+    }
+  if (self->flags & HOOK_EXECUTE_USAGE)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "Not a port: %d", option_port);
+      return FALSE;
+    }
+  if (self->flags & HOOK_EXECUTE_FALSE)
+    return FALSE;
+  if (self->flags & HOOK_EXECUTE_ADDS)
+    {
+      self->added = mode_service_new ();
+      mode_service_set_label (self->added, "Added");
+      mode_worker_add_service (worker, self->added);
+    }
+  return TRUE;
+}
+
+static void
+test_worker_on_worker_shutdown (ModeWorker *worker,
+                                int         exit_status)
+{
+  TestWorker *self = TEST_WORKER (worker);
+  g_autofree char *state = g_enum_to_string (MODE_TYPE_SERVICE_STATE,
+                                             mode_service_get_state (MODE_SERVICE (worker)));
+  g_autofree char *added = self->added == NULL ? NULL :
+    g_enum_to_string (MODE_TYPE_SERVICE_STATE, mode_service_get_state (self->added));
+
+  g_print ("hook on_worker_shutdown %d state=%s", exit_status, state);
+  if (added != NULL)
+    g_print (" added=%s", added);
+  g_print ("\n");
+}
+
+static void
+test_worker_finalize (GObject *object)
+{
+  g_clear_object (&TEST_WORKER (object)->added);
+  G_OBJECT_CLASS (test_worker_parent_class)->finalize (object);
+}
+
+static void
+test_worker_class_init (TestWorkerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_worker_finalize;
+  MODE_WORKER_CLASS (klass)->on_setup_logging = test_worker_on_setup_logging;
+  MODE_WORKER_CLASS (klass)->on_execute = test_worker_on_execute;
+  MODE_WORKER_CLASS (klass)->on_worker_shutdown = test_worker_on_worker_shutdown;
+}
+
+static void
+test_worker_init (TestWorker *self)
+{
+}
+
+static const GOptionEntry program_entries[] = {
+  { "port", 'p', 0, G_OPTION_ARG_INT, &option_port, "The port (8000)", "PORT" },
+  { "name", 0, 0, G_OPTION_ARG_STRING, &option_name, "The name", "NAME" },
+  /* no place: in the dict */
+  { "ratio", 0, 0, G_OPTION_ARG_DOUBLE, NULL, "A ratio", "RATIO" },
+  { NULL }
+};
+
+/* Runs a TestWorker with the program's options and @args after argv[0]. */
+static int
+run_test_worker (Action      action,
+                 HookFlags   flags,
+                 const char *first_arg,
+                 ...)
+{
+  g_autoptr(ModeWorker) worker = g_object_new (TEST_TYPE_WORKER, "daemon", FALSE, NULL);
+  g_autoptr(ModeService) service = g_object_new (TEST_TYPE_SERVICE, "label", "Label", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  GOptionGroup *group;
+  GVariantDict *options;
+  va_list ap;
+  int status;
+
+  static const GOptionEntry group_entries[] = {
+    { "extra", 0, 0, G_OPTION_ARG_STRING, &option_name, "Set the name too", "NAME" },
+    { NULL }
+  };
+
+  g_ptr_array_add (argv, (gpointer) "test-worker");
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  TEST_WORKER (worker)->flags = flags;
+  TEST_SERVICE (service)->action = action;
+  if (flags & HOOK_NO_LIBRARY_LOGGING)
+    mode_worker_set_override_logging (worker, FALSE);
+  mode_worker_add_service (worker, service);
+
+  mode_worker_add_main_option_entries (worker, program_entries);
+  mode_worker_add_main_option (worker, "count", 'c', 0, G_OPTION_ARG_INT, "A count", "N");
+  mode_worker_add_main_option (worker, "flag", 0, 0, G_OPTION_ARG_NONE, "A flag", NULL);
+  mode_worker_add_main_option (worker, "no-color", 0, G_OPTION_FLAG_REVERSE, G_OPTION_ARG_NONE,
+                               "No colour", NULL);
+  mode_worker_add_main_option (worker, "tag", 't', 0, G_OPTION_ARG_STRING_ARRAY, "A tag", "TAG");
+  mode_worker_add_main_option (worker, "path", 0, 0, G_OPTION_ARG_FILENAME, "A path", "PATH");
+  mode_worker_add_main_option (worker, "paths", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, "Paths", "PATH");
+  mode_worker_add_main_option (worker, "big", 0, 0, G_OPTION_ARG_INT64, "A big one", "N");
+  mode_worker_add_main_option (worker, "secret", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING,
+                               "Not in --help", "WORD");
+
+  group = g_option_group_new ("extras", "The extras:", "Show the extra options", NULL, NULL);
+  g_option_group_add_entries (group, group_entries);
+  mode_worker_add_option_group (worker, group);
+
+  options = mode_worker_get_options (worker);
+  g_assert_nonnull (options);
+  g_assert_false (g_variant_dict_contains (options, "count"));
+
+  status = mode_worker_execute_from_commandline (worker, argv->len - 1, (char **) argv->pdata);
+
+  /* the same dict, filled */
+  g_assert_true (mode_worker_get_options (worker) == options);
+  g_clear_pointer (&option_name, g_free);
+  return status;
+}
+
+static void
+test_hooks_order (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_test_worker (ACTION_NONE, HOOK_EXECUTE_ADDS, NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  /* on_execute before anything starts, in the worker's context; the
+   * service it added ran; on_worker_shutdown once all stopped */
+  g_test_trap_assert_stdout ("hook on_setup_logging\n"
+                             "hook on_execute state=MODE_SERVICE_STATE_INIT thread-default=1\n"
+                             "*Worker ready\n"
+                             "hook on_worker_shutdown 0 state=MODE_SERVICE_STATE_SHUTDOWN "
+                             "added=MODE_SERVICE_STATE_SHUTDOWN\n"
+                             "exit status 0\n");
+}
+
+static void
+test_hooks_crash_status (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_test_worker (ACTION_CRASH, 0, NULL));
+
+  trap ();
+  g_test_trap_assert_failed ();
+  /* after the crash line */
+  g_test_trap_assert_stdout ("*Worker ready\nhook on_worker_shutdown 1 state=MODE_SERVICE_STATE_CRASHED\n"
+                             "exit status 1\n");
+  g_test_trap_assert_stderr ("*\nLabel crashed: boom\n*");
+}
+
+typedef struct
+{
+  const char *path;
+  HookFlags   flags;
+  int         status;
+  const char *stderr_pattern;
+} HookFailure;
+
+static const HookFailure hook_failures[] = {
+  { "/worker/hooks/execute/fails", HOOK_EXECUTE_FAILS, MODE_WORKER_EXIT_FAILURE, "no database\n" },
+  { "/worker/hooks/execute/usage", HOOK_EXECUTE_USAGE, MODE_WORKER_EXIT_USAGE, "Not a port: 8000\n" },
+  { "/worker/hooks/execute/false", HOOK_EXECUTE_FALSE, MODE_WORKER_EXIT_FAILURE,
+    "Service TestWorker: on_execute failed without saying why\n" },
+  { "/worker/hooks/setup-logging/fails", HOOK_LOGGING_FAILS, MODE_WORKER_EXIT_OSERR,
+    "no log for you\n" },
+};
+
+/* A failing hook ends the run before anything starts, with its status;
+ * on_worker_shutdown does not run. */
+static void
+test_hook_failure (gconstpointer data)
+{
+  const HookFailure *failure = data;
+  g_autofree char *status = g_strdup_printf ("*exit status %d\n", failure->status);
+
+  if (g_test_subprocess ())
+    exit_with (run_test_worker (ACTION_NONE, failure->flags, NULL));
+
+  trap ();
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout (status);
+  g_test_trap_assert_stdout_unmatched ("*Worker ready*");
+  g_test_trap_assert_stdout_unmatched ("*on_worker_shutdown*");
+  if (failure->flags & HOOK_LOGGING_FAILS)
+    g_test_trap_assert_stdout_unmatched ("*on_execute*");
+  g_test_trap_assert_stderr (failure->stderr_pattern);
+}
+
+/* A class with logging of its own: the library's writer is not
+ * installed (its lines would have a time stamp). */
+static void
+test_hooks_own_logging (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_test_worker (ACTION_NONE, HOOK_LOGGING_OWN, "-l", "info", NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("hook on_setup_logging\n*exit status 0\n");
+  g_test_trap_assert_stderr_unmatched ("*INFO]: *");
+}
+
+/* Without override-logging, no logging hook at all. */
+static void
+test_hooks_no_logging (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_test_worker (ACTION_NONE, HOOK_NO_LIBRARY_LOGGING, NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("hook on_execute *exit status 0\n");
+  g_test_trap_assert_stdout_unmatched ("*on_setup_logging*");
+}
+
+/* Every option, parsed once with the worker's: the C entries in their
+ * places, the others in the dict, an integer 0 included, arrays in
+ * order, a reversed flag FALSE; the worker's own options still work. */
+static void
+test_program_options (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_test_worker (ACTION_NONE, 0,
+                                "-q", "--port", "0", "--name", "web", "-c", "0", "--flag",
+                                "--no-color", "-t", "a", "--tag=b", "--path", "/tmp/x",
+                                "--paths", "p1", "--paths", "p2", "--ratio", "0.25",
+                                "--big", "-9000000000", "--secret", "s", "--loglevel", "info",
+                                NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*option port=0 name=web\n"
+                             "option count=0\n"
+                             "option flag=true\n"
+                             "option no-color=false\n"
+                             "option tag=['a', 'b']\n"
+                             "option path=b'/tmp/x'\n"
+                             "option paths=[b'p1', b'p2']\n"
+                             "option ratio=0.25\n"
+                             "option big=int64 -9000000000\n"
+                             "option secret='s'\n"
+                             "*exit status 0\n");
+  /* -q was the worker's */
+  g_test_trap_assert_stdout_unmatched ("*Worker ready*");
+  /* --loglevel info too */
+  g_test_trap_assert_stderr ("*INFO]: [^-Label]: Starting...*");
+}
+
+/* Options not given are not in the dict; the C places keep their
+ * defaults; a group's option is parsed. */
+static void
+test_program_options_absent (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_test_worker (ACTION_NONE, 0, "--extra", "grouped", NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*option port=8000 name=grouped\n"
+                             "option count=none\n"
+                             "option flag=none\n"
+                             "option no-color=none\n"
+                             "option tag=none\n"
+                             "option path=none\n"
+                             "option paths=none\n"
+                             "option ratio=none\n"
+                             "option big=none\n"
+                             "option secret=none\n"
+                             "*exit status 0\n");
+}
+
+/* --help lists the program's options with the worker's; it exits 0
+ * before any hook runs. */
+static void
+test_program_options_help (void)
+{
+  if (g_test_subprocess ())
+    exit_with (run_test_worker (ACTION_NONE, 0, "--help", NULL));
+
+  trap ();
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*--loglevel=LEVEL*--blocking-timeout=SECONDS*"
+                             "-p, --port=PORT * The port (8000)\n"
+                             "*--name=NAME * The name\n"
+                             "*--ratio=RATIO * A ratio\n"
+                             "*-c, --count=N * A count\n"
+                             "*--flag * A flag\n"
+                             "*-t, --tag=TAG * A tag\n"
+                             "*--path=PATH * A path\n"
+                             "*--big=N * A big one\n*");
+  g_test_trap_assert_stdout ("*--help-extras*");
+  g_test_trap_assert_stdout_unmatched ("*--secret*");
+  g_test_trap_assert_stdout_unmatched ("*hook*");
+}
+
+typedef struct
+{
+  const char *path;
+  const char *args[3];
+  const char *stderr_pattern;
+} BadProgramValue;
+
+static const BadProgramValue bad_program_values[] = {
+  { "/worker/options/program/bad-value/c-entry", { "--port", "x" }, "*--port*" },
+  { "/worker/options/program/bad-value/int", { "--count", "x" },
+    "Cannot parse integer value ?x? for --count\n" },
+  { "/worker/options/program/bad-value/int-short", { "-c", "1.5" },
+    "Cannot parse integer value ?1.5? for -c\n" },
+  { "/worker/options/program/bad-value/int-range", { "--count", "2147483648" },
+    "Integer value ?2147483648? for --count out of range\n" },
+  { "/worker/options/program/bad-value/int64-range", { "--big", "9223372036854775808" },
+    "Integer value ?9223372036854775808? for --big out of range\n" },
+  { "/worker/options/program/bad-value/double", { "--ratio", "half" },
+    "Cannot parse double value ?half? for --ratio\n" },
+  { "/worker/options/program/bad-value/double-empty", { "--ratio", "" },
+    "Cannot parse double value ?? for --ratio\n" },
+  { "/worker/options/program/bad-value/double-range", { "--ratio", "1e400" },
+    "Double value ?1e400? for --ratio out of range\n" },
+  { "/worker/options/program/bad-value/missing", { "--count" }, "*--count*" },
+};
+
+static void
+test_program_bad_value (gconstpointer data)
+{
+  const BadProgramValue *bad = data;
+
+  if (g_test_subprocess ())
+    exit_with (run_test_worker (ACTION_NONE, 0, bad->args[0], bad->args[1], bad->args[2], NULL));
+
+  trap ();
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout ("exit status 64\n");
+  g_test_trap_assert_stderr (bad->stderr_pattern);
+}
+
+/* Names that are taken or not names: criticals, and nothing added. */
+static void
+test_program_options_bad_names (void)
+{
+  g_autoptr(ModeWorker) worker = mode_worker_new ();
+  const char *taken[] = { "loglevel", "debug", "blocking-timeout", "help", "mine" };
+  static const GOptionEntry dup_entries[] = {
+    { "other", 0, 0, G_OPTION_ARG_NONE, NULL, "Other", NULL },
+    { "mine", 0, 0, G_OPTION_ARG_NONE, NULL, "Mine again", NULL },
+    { NULL }
+  };
+
+  mode_worker_add_main_option (worker, "mine", 'm', 0, G_OPTION_ARG_NONE, "Mine", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (taken); i++)
+    {
+      g_test_expect_message ("Mode", G_LOG_LEVEL_CRITICAL, "*_mode_program_options_has_name*");
+      mode_worker_add_main_option (worker, taken[i], 0, 0, G_OPTION_ARG_NONE, "Again", NULL);
+      g_test_assert_expected_messages ();
+    }
+
+  /* short names: the worker's -l, -q and -f, and one taken before */
+  g_test_expect_message ("Mode", G_LOG_LEVEL_CRITICAL, "*_mode_program_options_has_name*");
+  mode_worker_add_main_option (worker, "level", 'l', 0, G_OPTION_ARG_NONE, "Level", NULL);
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Mode", G_LOG_LEVEL_CRITICAL, "*_mode_program_options_has_name*");
+  mode_worker_add_main_option (worker, "more", 'm', 0, G_OPTION_ARG_NONE, "More", NULL);
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Mode", G_LOG_LEVEL_CRITICAL, "*option_name_is_valid*");
+  mode_worker_add_main_option (worker, "--dashes", 0, 0, G_OPTION_ARG_NONE, "Dashes", NULL);
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Mode", G_LOG_LEVEL_CRITICAL, "*option_name_is_valid*");
+  mode_worker_add_main_option (worker, "a=b", 0, 0, G_OPTION_ARG_NONE, "Equals", NULL);
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Mode", G_LOG_LEVEL_CRITICAL, "*G_OPTION_ARG_CALLBACK*");
+  mode_worker_add_main_option (worker, "call", 0, 0, G_OPTION_ARG_CALLBACK, "Callback", NULL);
+  g_test_assert_expected_messages ();
+
+  /* entries: the first is added, the one taken is refused */
+  g_test_expect_message ("Mode", G_LOG_LEVEL_CRITICAL, "*_mode_program_options_has_name*");
+  mode_worker_add_main_option_entries (worker, dup_entries);
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Mode", G_LOG_LEVEL_CRITICAL, "*_mode_program_options_has_name*");
+  mode_worker_add_main_option (worker, "other", 0, 0, G_OPTION_ARG_NONE, "Other again", NULL);
+  g_test_assert_expected_messages ();
+
+  /* before any parse, the dict is there, empty */
+  g_assert_nonnull (mode_worker_get_options (worker));
+  g_assert_false (g_variant_dict_contains (mode_worker_get_options (worker), "mine"));
+}
+
+/* The padding gave its room to the hooks: the class is as big as before. */
+static void
+test_class_size (void)
+{
+  g_assert_cmpuint (sizeof (ModeWorkerClass), ==, sizeof (ModeServiceClass) + 8 * sizeof (gpointer));
+}
+
+/* }}} */
+
 int
 main (int   argc,
       char *argv[])
@@ -828,6 +1310,19 @@ main (int   argc,
   g_test_add_func ("/worker/systemd/notify", test_systemd_notify);
   g_test_add_func ("/worker/systemd/watchdog", test_systemd_watchdog);
   g_test_add_func ("/worker/systemd/crash", test_systemd_crash);
+  g_test_add_func ("/worker/hooks/order", test_hooks_order);
+  g_test_add_func ("/worker/hooks/crash-status", test_hooks_crash_status);
+  for (guint i = 0; i < G_N_ELEMENTS (hook_failures); i++)
+    g_test_add_data_func (hook_failures[i].path, &hook_failures[i], test_hook_failure);
+  g_test_add_func ("/worker/hooks/setup-logging/own", test_hooks_own_logging);
+  g_test_add_func ("/worker/hooks/setup-logging/not-overridden", test_hooks_no_logging);
+  g_test_add_func ("/worker/hooks/class-size", test_class_size);
+  g_test_add_func ("/worker/options/program", test_program_options);
+  g_test_add_func ("/worker/options/program/absent", test_program_options_absent);
+  g_test_add_func ("/worker/options/program/help", test_program_options_help);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_program_values); i++)
+    g_test_add_data_func (bad_program_values[i].path, &bad_program_values[i], test_program_bad_value);
+  g_test_add_func ("/worker/options/program/bad-names", test_program_options_bad_names);
 
   return g_test_run ();
 }

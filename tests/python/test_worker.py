@@ -195,3 +195,180 @@ def test_blocking_timeout_bounds(script, seconds):
 
     assert status == 0, err
     assert "App shut down" in out
+
+
+# A worker with hooks and options of its own: the options are parsed with
+# the worker's, their values in get_options(); each hook says when it runs.
+OPTIONS_SCRIPT = textwrap.dedent(
+    """
+    import sys
+
+    import gi
+
+    gi.require_version("GLib", "2.0")
+    gi.require_version("Mode", "1.0")
+
+    from gi.repository import GLib, Mode
+
+    ACTION = sys.argv[1]
+    TYPES = {"web-port": "i", "web-bind": "s", "graph": "ay", "verbose": "b",
+             "tag": "as", "ratio": "d"}
+
+
+    class App(Mode.Service):
+        __gtype_name__ = "PyOptionsApp"
+
+
+    class Worker(Mode.Worker):
+        __gtype_name__ = "PyOptionsWorker"
+
+        def do_on_setup_logging(self):
+            print("hook on_setup_logging", self.props.loglevel, flush=True)
+            return Mode.Worker.do_on_setup_logging(self)
+
+        def do_on_execute(self):
+            print("hook on_execute", self.get_state().value_nick, flush=True)
+            options = self.get_options()
+            for name, kind in TYPES.items():
+                value = options.lookup_value(name, GLib.VariantType(kind))
+                if value is not None and kind == "ay":
+                    value = value.get_bytestring().decode()
+                elif value is not None:
+                    value = value.unpack()
+                print("option %s=%r" % (name, value), flush=True)
+            port = options.lookup_value("web-port", GLib.VariantType("i"))
+            if port is not None and not 0 <= port.unpack() < 65536:
+                raise GLib.Error.new_literal(GLib.option_error_quark(),
+                                             "Not a port: %d" % port.unpack(),
+                                             GLib.OptionError.BAD_VALUE)
+            if ACTION == "fail":
+                raise GLib.Error.new_literal(Mode.error_quark(), "no database",
+                                             Mode.Error.FAILED)
+            self.add_service(App(label="App"))
+            return True
+
+        def do_on_worker_shutdown(self, exit_status):
+            print("hook on_worker_shutdown", exit_status, self.get_state().value_nick,
+                  flush=True)
+
+
+    worker = Worker(daemon=False, loglevel="warning")
+    NONE = GLib.OptionFlags.NONE
+    worker.add_main_option("web-port", ord("p"), NONE, GLib.OptionArg.INT,
+                           "The Webserver's port (8000; 0 for any free port)", "PORT")
+    worker.add_main_option("web-bind", 0, NONE, GLib.OptionArg.STRING,
+                           "The Webserver's address (127.0.0.1)", "ADDRESS")
+    worker.add_main_option("graph", 0, NONE, GLib.OptionArg.FILENAME,
+                           "Draw the tree of services", "PATH")
+    worker.add_main_option("verbose", ord("v"), NONE, GLib.OptionArg.NONE, "Say more", None)
+    worker.add_main_option("tag", 0, NONE, GLib.OptionArg.STRING_ARRAY, "A tag", "TAG")
+    worker.add_main_option("ratio", 0, NONE, GLib.OptionArg.DOUBLE, "A ratio", "RATIO")
+    sys.exit(worker.execute_from_commandline([sys.argv[0]] + sys.argv[2:]))
+    """
+)
+
+
+@pytest.fixture
+def options_script(tmp_path):
+    path = tmp_path / "options.py"
+    path.write_text(OPTIONS_SCRIPT)
+    return path
+
+
+def test_program_options(options_script):
+    status, out, err = Worker(options_script, "run", "-p", "0", "--web-bind", "::1",
+                              "--graph", "tree.png", "-v", "--tag", "a", "--tag=b",
+                              "--ratio", "0.5", "-l", "info").finish()
+
+    assert status == 0, err
+    # the hooks in order: the options parsed once, with the worker's (-l)
+    assert out.splitlines() == [
+        "hook on_setup_logging info",
+        "hook on_execute init",
+        "option web-port=0",
+        "option web-bind='::1'",
+        "option graph='tree.png'",
+        "option verbose=True",
+        "option tag=['a', 'b']",
+        "option ratio=0.5",
+        "Worker ready",
+        "hook on_worker_shutdown 0 shutdown",
+    ]
+    # the service on_execute added ran
+    assert "[^-App]: Starting..." in err
+
+
+def test_program_options_absent(options_script):
+    status, out, err = Worker(options_script, "run").finish()
+
+    assert status == 0, err
+    assert "hook on_setup_logging warning" in out
+    for name in ("web-port", "web-bind", "graph", "verbose", "tag", "ratio"):
+        assert "option %s=None\n" % name in out
+
+
+def test_program_options_help(options_script):
+    status, out, err = Worker(options_script, "run", "--help").finish()
+
+    assert status == 0, err
+    for line in (r"-p, --web-port=PORT\s+The Webserver's port \(8000; 0 for any free port\)",
+                 r"--web-bind=ADDRESS\s+The Webserver's address \(127\.0\.0\.1\)",
+                 r"--graph=PATH\s+Draw the tree of services",
+                 r"-v, --verbose\s+Say more",
+                 r"-l, --loglevel=LEVEL\s+Logging level: .*"):
+        assert re.search("^ +" + line + "$", out, re.M), out
+    assert "hook" not in out
+
+
+@pytest.mark.parametrize("args,line", [
+    (["-p", "x"], "Cannot parse integer value “x” for -p"),
+    (["--ratio", "half"], "Cannot parse double value “half” for --ratio"),
+    (["--web-port", "70000"], "Not a port: 70000"),
+], ids=["not-an-integer", "not-a-double", "refused-by-on_execute"])
+def test_program_options_bad_value(options_script, args, line):
+    status, out, err = Worker(options_script, "run", *args).finish()
+
+    assert status == 64, err
+    assert line + "\n" in err
+    assert "Worker ready" not in out
+    assert "on_worker_shutdown" not in out
+
+
+def test_on_execute_fails(options_script):
+    status, out, err = Worker(options_script, "fail").finish()
+
+    assert status == 1, err
+    assert "no database\n" in err
+    assert "Worker ready" not in out
+    assert "on_worker_shutdown" not in out
+
+
+def test_properties_for_overrides(tmp_path):
+    # what Mode.Worker(*services, loglevel=..., debug=...) is made of
+    path = tmp_path / "props.py"
+    path.write_text(textwrap.dedent(
+        """
+        import sys
+
+        import gi
+
+        gi.require_version("Mode", "1.0")
+
+        from gi.repository import Mode
+
+        worker = Mode.Worker(loglevel="debug", debug=True, daemon=False)
+        assert worker.props.loglevel == "debug"
+        assert worker.props.debug
+        worker.add_service(Mode.Service(label="App"))
+        status = worker.execute_from_commandline([sys.argv[0], "-q"])
+        assert worker.props.quiet
+        print("status", status, flush=True)
+        sys.exit(status)
+        """
+    ))
+    status, out, err = Worker(path, "run").finish()
+
+    assert status == 0, err
+    assert out == "status 0\n"
+    # debug logging: the routine lines are there
+    assert re.search(r": DEBUG\]: |: INFO\]: \[\^-App\]: Starting\.\.\.", err), err
