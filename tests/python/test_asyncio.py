@@ -519,7 +519,8 @@ WORKER = textwrap.dedent("""
     class Tick(Mode.Service):
         async def on_start(self):
             await asyncio.sleep(0)
-            print("started", flush=True)
+            print("started", worker.option("count"), worker.option("name"),
+                  worker.option("ratio"), worker.option("fast"), flush=True)
 
         @Mode.task
         async def work(self):
@@ -529,22 +530,49 @@ WORKER = textwrap.dedent("""
         async def on_stop(self):
             print("stopping", flush=True)
 
-    Mode.Worker(Tick(), loglevel="info").execute_from_commandline()
+    class MyWorker(Mode.Worker):
+        def on_execute(self):
+            if self.option("count") < 0:
+                raise ValueError("count must not be negative")
+
+    worker = MyWorker(Tick(), loglevel="info")
+    worker.add_option("count", 3, "How many", "N")
+    worker.add_option("name", "none", "A name", "NAME")
+    worker.add_option("ratio", 0.5, "A ratio", "R")
+    worker.add_option("fast", False, "Go fast", short_name="F")
+    worker.execute_from_commandline()
 """)
 
 
-def test_worker_with_services_exits_with_its_status():
-    proc = subprocess.Popen([sys.executable, "-c", WORKER], stdout=subprocess.PIPE,
+def worker(*args):
+    return subprocess.Popen([sys.executable, "-c", WORKER] + list(args), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=os.environ)
+
+
+def test_worker_with_services_and_options_exits_with_its_status():
+    proc = worker("--count", "7", "-F", "--name=x")
     try:
-        assert proc.stdout.readline() == "started\n"
+        assert proc.stdout.readline() == "started 7 x 0.5 True\n"
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=TIMEOUT_SECONDS)
     finally:
         proc.kill()
+        proc.wait()
     assert proc.returncode == 0, err
     assert "stopping" in out
-    assert "[^Worker]" in err or "[^-Tick]" in err
+    assert "[^MyWorker]: Stopping..." in err
+
+
+def test_worker_option_defaults_and_on_execute_error():
+    proc = worker("--count", "-1")
+    try:
+        out, err = proc.communicate(timeout=TIMEOUT_SECONDS)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 1, err
+    assert "on_execute failed: ValueError: count must not be negative" in err
+    assert "started" not in out
 
 
 # }}}

@@ -778,6 +778,7 @@ _add_short_calls(Service, Mode.Service, (
     ("start", 0), ("maybe_start", 0), ("stop", 0), ("restart", 0),
     ("wait_until_stopped", 0), ("add_runtime_dependency", 1),
     ("remove_dependency", 1), ("sleep", 1), ("wait", 2),
+    ("wait_any", 2), ("wait_all", 2),
 ))
 
 Service = override(Service)
@@ -917,14 +918,72 @@ Event = override(Event)
 __all__.append("Event")
 
 
+_OPTION_ARGS = {
+    bool: GLib.OptionArg.NONE,
+    int: GLib.OptionArg.INT64,
+    float: GLib.OptionArg.DOUBLE,
+    str: GLib.OptionArg.STRING,
+}
+
+
+def _wrap_worker_hook(func, hook):
+    """on_execute and on_setup_logging return a boolean in C: None
+    succeeds, an exception fails with its error (a GLib.Error as it is)."""
+    @functools.wraps(func)
+    def wrapper(self):
+        try:
+            result = func(self)
+        except Exception as exc:
+            if not isinstance(exc, GLib.Error):
+                _log_exception(self, hook, exc)
+            raise _error_for(exc, "" if isinstance(exc, GLib.Error)
+                             else _hook_prefix(self, hook)) from None
+        return True if result is None else result
+
+    return _mark(wrapper)
+
+
 class Worker(Mode.Worker):
     """Mode.Worker as Mode has it: Mode.Worker(*services, loglevel="info",
-    debug=True, ...) (any property), and execute_from_commandline()."""
+    debug=True, ...) (any property), and execute_from_commandline(); a
+    program's own options with add_option() and option()."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for hook in ("on_execute", "on_setup_logging"):
+            func = cls.__dict__.get("do_" + hook) or cls.__dict__.get(hook)
+            if func is not None and not getattr(func, "_mode_wrapped", False):
+                setattr(cls, "do_" + hook, _wrap_worker_hook(func, hook))
+        func = cls.__dict__.get("on_worker_shutdown")
+        if func is not None and "do_on_worker_shutdown" not in cls.__dict__:
+            cls.do_on_worker_shutdown = func
 
     def __init__(self, *services, **kwargs):
+        if type(self) is Worker and not kwargs.get("label"):
+            kwargs["label"] = "Worker"
         super().__init__(**kwargs)
+        self._mode_defaults = {}
         for service in services:
             self.add_service(service)
+
+    def add_option(self, name, default, description, arg_description=None, short_name=None):
+        """Adds the option --@name to the worker's command line (listed by
+        --help, parsed with the worker's own): its type is that of
+        @default (bool: a flag; int, float, str: a value), option(@name)
+        reads it."""
+        arg = _OPTION_ARGS.get(type(default))
+        if arg is None:
+            raise TypeError("add_option(): default must be a bool, int, float or str, not %s"
+                            % type(default).__name__)
+        self._mode_defaults[name] = default
+        self.add_main_option(name, ord(short_name) if short_name else 0,
+                             GLib.OptionFlags.NONE, arg, description, arg_description)
+
+    def option(self, name):
+        """The value of the option --@name that add_option() added: the
+        command line's once it was parsed, else its default."""
+        value = self.get_options().lookup_value(name, None)
+        return value.unpack() if value is not None else self._mode_defaults[name]
 
     def execute_from_commandline(self, argv=None):
         """Runs the worker with the command line @argv. Without @argv it

@@ -246,8 +246,15 @@ def close_thread_loop():
     if entry is None:
         return
     loop = entry[1]
-    for task in asyncio.all_tasks(loop):
+    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in tasks:
         task.cancel()
+    # the cancelled tasks end in the next iterations (a task that goes
+    # on waiting after its cancellation is left to be destroyed)
+    asyncio._set_running_loop(loop)
+    for _ in range(100):
+        if all(task.done() for task in tasks) or not context.iteration(False):
+            break
     if asyncio._get_running_loop() is loop:
         asyncio._set_running_loop(None)
     try:
