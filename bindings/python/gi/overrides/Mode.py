@@ -89,6 +89,20 @@ the process with its status; KeyboardInterrupt is printed). The task of
 a task, thread or asynchronous hook function that raised one is
 completed with its error first, so that nothing waits for it.
 
+asyncio
+-------
+With an asyncio loop on GLib (install_event_loop(): gi.events, or
+python3-gbulb; _mode_asyncio.py), Python is written as for Mode:
+hooks under Mode's names or GI's may be coroutine functions
+(async def on_start(self)); spawn(), add_task() and add_future() take
+coroutines, cancelled at their await when the service stops; @task and
+@timer register class-level tasks and timers; every _async call made
+without a callback returns an asyncio future, also under Mode's short
+name (await service.start(), await self.sleep(1.0)); self.log is a
+logger with the service's prefix; Worker(*services, **properties),
+add_option() and option(); ServiceThread.call() returns the function's
+value. A coroutine's exception means what a function's does (above).
+
 Loading
 -------
 PyGObject finds this module through pkgutil.extend_path: any
