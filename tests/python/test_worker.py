@@ -123,7 +123,7 @@ def test_sigusr1_describes(script):
     worker.wait_ready()
     worker.proc.send_signal(signal.SIGUSR1)
     worker.wait_stderr("App [running]")
-    assert any("ModeWorker [running]" in line for line in worker.stderr)
+    assert any("Worker [running]" in line for line in worker.stderr)  # labelled as in Mode
     # still running: it stops when told to
     assert worker.proc.poll() is None
     worker.proc.send_signal(signal.SIGTERM)
