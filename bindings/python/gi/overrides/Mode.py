@@ -299,6 +299,23 @@ def _timer_func(func, what):
     return run
 
 
+def _async_timer_func(func, what):
+    """An asynchronous (or cron) timer function: an exception completes
+    the tick's task with its error, which crashes the service."""
+    def run(service, timer, cancellable, task, *user_data):
+        try:
+            func(service, timer, cancellable, task, *user_data)
+        except Exception as exc:
+            _log_exception(service, what, exc)
+            _return_error(task, _error_for(exc))
+        except BaseException as exc:
+            # re-raised for PyGObject to act on; the tick ends all the same
+            _return_error(task, _error_for(exc))
+            raise
+
+    return run
+
+
 def _cleanup_func(func):
     """A cleanup: an exception is logged; the stop goes on."""
     what = "cleanup " + _func_name(func)
@@ -769,6 +786,24 @@ class Service(Mode.Service, metaclass=_ServiceMeta):
     def add_cleanup(self, func, *user_data):
         Mode.Service.add_cleanup(self, _cleanup_func(func), *user_data)
 
+    # Timers with flags, asynchronous and cron timers (and their
+    # ServiceClass forms below): an exception in a timer function crashes
+    # the service, as add_timer()'s does; in the function of an
+    # asynchronous (or cron) timer it completes the tick's task with its
+    # error, which crashes the service as a task's error does.
+
+    def add_timer_with_flags(self, name, interval, flags, func, *user_data):
+        return Mode.Service.add_timer_with_flags(self, name, interval, flags,
+                                                 _timer_func(func, "timer %s" % name), *user_data)
+
+    def add_async_timer(self, name, interval, flags, func, *user_data):
+        return Mode.Service.add_async_timer(self, name, interval, flags,
+                                            _async_timer_func(func, "timer %s" % name), *user_data)
+
+    def add_cron_timer(self, name, cron, tz, flags, func, *user_data):
+        return Mode.Service.add_cron_timer(self, name, cron, tz, flags,
+                                           _async_timer_func(func, "timer %s" % name), *user_data)
+
 
 def GObject_type_name(obj):
     return obj.__gtype__.name
@@ -804,8 +839,27 @@ def _add_timer_full(klass, name, interval, func, *user_data):
                                      _timer_func(func, "timer %s" % name), *user_data)
 
 
+def _add_timer_with_flags_full(klass, name, interval, flags, func, *user_data):
+    Mode.ServiceClass.add_timer_with_flags_full(klass, name, interval, flags,
+                                                _timer_func(func, "timer %s" % name), *user_data)
+
+
+def _add_async_timer_full(klass, name, interval, flags, func, *user_data):
+    Mode.ServiceClass.add_async_timer_full(klass, name, interval, flags,
+                                           _async_timer_func(func, "timer %s" % name), *user_data)
+
+
+def _add_cron_timer_full(klass, name, cron, tz, flags, func, *user_data):
+    return Mode.ServiceClass.add_cron_timer_full(klass, name, cron, tz, flags,
+                                                 _async_timer_func(func, "timer %s" % name),
+                                                 *user_data)
+
+
 ServiceClass.add_task_full = _add_task_full
 ServiceClass.add_timer_full = _add_timer_full
+ServiceClass.add_timer_with_flags_full = _add_timer_with_flags_full
+ServiceClass.add_async_timer_full = _add_async_timer_full
+ServiceClass.add_cron_timer_full = _add_cron_timer_full
 __all__.append("ServiceClass")
 
 
