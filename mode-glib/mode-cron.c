@@ -24,9 +24,9 @@
  * crontab(5) line: minute (0–59), hour (0–23), day of month (1–31),
  * month (1–12, or `jan`–`dec`) and day of week (0–7, 0 and 7 both
  * Sunday, or `sun`–`sat`). Each field is `*`, a number or name, a range
- * (`mon-fri`), a step over either (`*&#47;15`, `8-18/2`, and `5/10` for
- * `5-59/10`), or a comma-separated list of those. Names are in English,
- * of any case. The shorthands `@yearly` (or `@annually`), `@monthly`,
+ * (`mon-fri`), a step over either (`8-18/2`; `*` followed by `/15` for
+ * every 15th; and `5/10` for `5-59/10`), or a comma-separated list of
+ * those. Names are in English, of any case. The shorthands `@yearly` (or `@annually`), `@monthly`,
  * `@weekly`, `@daily` (or `@midnight`) and `@hourly` stand for their
  * usual lines.
  *

@@ -1073,7 +1073,7 @@ mode_service_class_add_async_timer_full (ModeServiceClass   *klass,
  * mode_service_add_cron_timer:
  * @self: a #ModeService
  * @name: (nullable): a name for the timer
- * @cron: a cron expression, such as `"*&#47;5 * * * *"` (see #ModeCron)
+ * @cron: a cron expression, such as `"30 2 * * mon-fri"` (see #ModeCron)
  * @tz: (nullable): the time zone of the schedule; %NULL for the local one
  * @flags: #ModeTimerFlags: %MODE_TIMER_EXEC_FIRST runs a first tick at
  *   the start, before the schedule's first time

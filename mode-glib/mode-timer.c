@@ -30,6 +30,53 @@
  *
  * The counters are plain numbers: they change on every tick without a
  * #GObject::notify signal.
+ *
+ * # Kinds of timers
+ *
+ * Each of these has a class form, for every service of a class, named
+ * the same with `class_` and `_full`:
+ *
+ * - mode_service_add_timer() and mode_service_add_timer_with_flags():
+ *   a #ModeTimerFunc, which returns when the tick's work is done and
+ *   cannot fail.
+ * - mode_service_add_async_timer(): a #ModeTimerAsyncFunc, which gets a
+ *   #GTask as a #ModeTaskFunc does (Mode's timers on a coroutine). The
+ *   tick lasts until the task is completed: the next tick is not run
+ *   while it lasts, a tick that ends past the next due time is an
+ *   overlap, and the ticks it covered are skipped. An error other than
+ *   %G_IO_ERROR_CANCELLED crashes the service; the stop of the service
+ *   cancels the task and waits for it.
+ * - mode_service_add_cron_timer(): an asynchronous timer whose ticks
+ *   follow a cron schedule (#ModeCron) in a time zone rather than an
+ *   interval (Mode's `@Service.crontab`).
+ *
+ * With %MODE_TIMER_EXEC_FIRST (#ModeTimer:exec-first), the first tick
+ * runs at the start of the service (Mode's `exec_first=True`).
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * refresh (ModeService *service, ModeTimer *timer, GCancellable *cancellable,
+ *          GTask *task, gpointer user_data)
+ * {
+ *   // start the work; complete the task when it is done, now or later
+ *   g_task_return_boolean (task, TRUE);
+ * }
+ *
+ * static void
+ * my_service_class_init (MyServiceClass *klass)
+ * {
+ *   ModeServiceClass *service_class = MODE_SERVICE_CLASS (klass);
+ *
+ *   // every minute, the first time at the start
+ *   mode_service_class_add_async_timer_full (service_class, "refresh", 60.0,
+ *                                            MODE_TIMER_EXEC_FIRST,
+ *                                            refresh, NULL, NULL);
+ * }
+ * ]|
+ *
+ * A subclass that adds a class timer (or task) of the name of one of its
+ * base class's replaces it, as in Mode: see
+ * mode_service_class_add_timer_full().
  */
 
 /**
