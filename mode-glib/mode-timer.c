@@ -887,7 +887,9 @@ mode_timer_get_overlaps (ModeTimer *self)
  *
  * Gets when the latest tick was due, on the service's #ModeClock; from
  * inside the timer's function, the tick that is running. The ticks are
- * due at the start time plus a whole number of intervals.
+ * due at the start time plus a whole number of intervals (a cron
+ * timer's, at the times of its schedule; an exec-first tick, at the
+ * start).
  *
  * Returns: the due time in microseconds, or 0 before the first tick
  *
