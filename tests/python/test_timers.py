@@ -440,3 +440,42 @@ def test_class_tasks_replace_by_name(context, clock):
 
     stop(context, base)
     stop(context, derived)
+
+
+# The decorators: @Mode.timer(exec_first=True), and a subclass's
+# @Mode.task of the same name in place of its base class's
+
+
+class Decorated(Mode.Service):
+    def __post_init__(self):
+        self.trace = []
+
+    @Mode.task
+    def poll(self):
+        self.trace.append("base-poll")
+
+    @Mode.timer(5.0, exec_first=True)
+    def tick(self):
+        self.trace.append("tick")
+
+
+class DecoratedDerived(Decorated):
+    @Mode.task
+    def poll(self):
+        self.trace.append("derived-poll")
+
+
+def test_decorators_exec_first_and_replace(context, clock):
+    base = Decorated(clock=clock, label="base")
+    derived = DecoratedDerived(clock=clock, label="derived")
+    start(context, base)
+    start(context, derived)
+    drain(context)
+    assert base.trace == ["base-poll", "tick"]
+    assert derived.trace == ["derived-poll", "tick"]
+    assert [t.get_exec_first() for t in derived.get_timers()] == [True]
+
+    advance(context, clock, 5 * USEC)
+    assert derived.trace == ["derived-poll", "tick", "tick"]
+    stop(context, base)
+    stop(context, derived)

@@ -610,15 +610,11 @@ def _class_task_func(method, what):
 
 
 def _class_timer_func(method, what):
-    def run(service, timer_, *_ignored):
-        try:
-            result = method(service)
-        except Exception as exc:
-            _log_exception(service, what, exc)
-            service.crash(_error_for(exc))
-            return
-        if inspect.isawaitable(result):
-            service.spawn(what, _as_coroutine(result))
+    """An asynchronous timer's function: a coroutine's tick lasts until it
+    ends (the next tick waits for it, as in Mode); an exception crashes
+    the service through the tick's task."""
+    def run(service, timer_, cancellable, task_, *_ignored):
+        _class_task_func(method, what)(service, task_)
 
     return run
 
@@ -635,8 +631,9 @@ def _register_class_work(cls):
         spec = getattr(func, "_mode_timer", None)
         if spec is not None:
             tname, interval, exec_first = spec
-            Mode.ServiceClass.add_timer_full(cls, tname, interval,
-                                             _class_timer_func(func, "timer " + tname))
+            flags = Mode.TimerFlags.EXEC_FIRST if exec_first else Mode.TimerFlags.NONE
+            Mode.ServiceClass.add_async_timer_full(cls, tname, interval, flags,
+                                                   _class_timer_func(func, "timer " + tname))
 
 
 class _ServiceMeta(type(Mode.Service)):
