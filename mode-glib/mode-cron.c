@@ -534,7 +534,7 @@ mode_cron_next_after (ModeCron  *self,
           mi = 0;
           d++;
         }
-      if (d > (int) days_in_month (y, mo))
+      if (mo <= 12 && d > (int) days_in_month (y, mo))
         {
           d = 1;
           h = 0;
