@@ -41,6 +41,8 @@ G_BEGIN_DECLS
  * @MODE_ERROR_UNSUPPORTED: the feature was not compiled in
  * @MODE_ERROR_FAILED: a generic failure, for example a hook that returned
  *   %FALSE without setting an error
+ * @MODE_ERROR_INVALID_ARGUMENT: an argument given at run time was not
+ *   valid, for example a cron expression
  *
  * The error codes of the %MODE_ERROR domain.
  *
@@ -58,6 +60,7 @@ typedef enum
   MODE_ERROR_BLOCKING,
   MODE_ERROR_UNSUPPORTED,
   MODE_ERROR_FAILED,
+  MODE_ERROR_INVALID_ARGUMENT,
 } ModeError;
 
 MODE_AVAILABLE_IN_ALL

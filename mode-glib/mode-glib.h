@@ -18,6 +18,7 @@
 #include "mode-event.h"
 #include "mode-node.h"
 #include "mode-graph.h"
+#include "mode-cron.h"
 #include "mode-timer.h"
 #include "mode-service.h"
 #include "mode-bucket.h"

@@ -309,6 +309,8 @@ typedef struct
   gint64          started_at;  /* on the service's clock */
   ModeDestroy     destroy;     /* the function's data, freed where it was given */
   gboolean        abandoned;   /* the stop gave up on it: not in the list */
+  ModeTimer      *timer;       /* (owned) (nullable): an asynchronous timer's tick */
+  guint64         timer_run;   /* the timer's run that the tick belongs to */
 } TaskEntry;
 
 /* GTasks handed to user code (mode-service-tasks.c) {{{

@@ -5,15 +5,25 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "mode-service-internal.h"
 #include "mode-timer-private.h"
 
 /* Background work {{{ */
 
 
+/* Task and timer definitions begin alike, for the class registry: a
+ * named one replaces the one of the same name that a base class added. */
 typedef struct
 {
-  char           *name;
+  char           *name;        /* (owned) */
+  gboolean        named;       /* the name was given, not the default */
+} ClassDef;
+
+typedef struct
+{
+  ClassDef        def;
   ModeTaskFunc    func;
   gpointer        user_data;
   ModeDestroy     destroy;
@@ -21,11 +31,14 @@ typedef struct
 
 typedef struct
 {
-  char           *name;
+  ClassDef        def;
   gdouble         interval;
-  ModeTimerFunc   func;
+  ModeCron       *cron;        /* (owned) (nullable) */
+  GTimeZone      *tz;          /* (owned) (nullable) */
+  ModeTimerFlags  flags;
+  gboolean        async;       /* func is a ModeTimerAsyncFunc */
+  gpointer        func;        /* a ModeTimerFunc, or a ModeTimerAsyncFunc */
   gpointer        user_data;
-  GDestroyNotify  destroy;
 } TimerDef;
 
 
@@ -43,7 +56,7 @@ task_def_free (gpointer data)
   TaskDef *def = data;
 
   _mode_destroy_run (&def->destroy);
-  g_free (def->name);
+  g_free (def->def.name);
   g_free (def);
 }
 
@@ -148,8 +161,11 @@ class_registry_add (GHashTable **table,
   G_UNLOCK (class_registry);
 }
 
-/* Collects the definitions of @type and its ancestors, base first. The
- * definitions live as long as the process: classes are never freed. */
+/* Collects the definitions of @type and its ancestors, base first. A
+ * named definition replaces, in its place, the one of the same name
+ * found before it: a subclass's replaces its base class's, as an
+ * attribute does in Mode. The definitions live as long as the process:
+ * classes are never freed. */
 static GPtrArray *
 class_registry_collect (GHashTable *table,
                         GType       type)
@@ -180,7 +196,24 @@ class_registry_collect (GHashTable *table,
       if (ret == NULL)
         ret = g_ptr_array_new ();
       for (guint j = 0; j < defs->len; j++)
-        g_ptr_array_add (ret, g_ptr_array_index (defs, j));
+        {
+          ClassDef *def = g_ptr_array_index (defs, j);
+          gboolean replaced = FALSE;
+
+          if (def->named)
+            for (guint k = 0; k < ret->len && !replaced; k++)
+              {
+                ClassDef *other = g_ptr_array_index (ret, k);
+
+                if (other->named && strcmp (other->name, def->name) == 0)
+                  {
+                    ret->pdata[k] = def;
+                    replaced = TRUE;
+                  }
+              }
+          if (!replaced)
+            g_ptr_array_add (ret, def);
+        }
     }
   G_UNLOCK (class_registry);
 
@@ -192,6 +225,12 @@ task_entry_free (TaskEntry *entry)
 {
   g_free (entry->name);
   _mode_destroy_run (&entry->destroy);
+  /* an asynchronous timer's tick ended: its next one */
+  if (entry->timer != NULL)
+    {
+      _mode_timer_task_done (entry->timer, entry->timer_run);
+      g_object_unref (entry->timer);
+    }
   g_object_unref (entry->self);
   g_free (entry);
 }
@@ -330,6 +369,8 @@ task_entry_new (ModeService    *self,
   entry->started_at = _mode_service_now (self);
   _mode_destroy_init (&entry->destroy, destroy, user_data, GET_PRIV (self)->context);
   entry->abandoned = FALSE;
+  entry->timer = NULL;
+  entry->timer_run = 0;
   g_queue_push_tail_link (&extras->tasks, &entry->link);
 
   task = g_task_new (self, service_get_cancellable (self), task_entry_done, entry);
@@ -363,6 +404,45 @@ timer_log (gpointer        owner,
   _mode_service_log (owner, level, "%s", message);
 }
 
+/* An asynchronous timer's tick: a task of the service, whose end the
+ * timer hears of (task_entry_free()). */
+static GTask *
+timer_spawn (gpointer   owner,
+             ModeTimer *timer,
+             guint64    run)
+{
+  GTask *task = task_entry_new (owner, mode_timer_get_name (timer), NULL, NULL);
+  TaskEntry *entry = g_task_get_task_data (task);
+
+  entry->timer = g_object_ref (timer);
+  entry->timer_run = run;
+  return task;
+}
+
+static ModeTimer *
+timer_new (ModeService    *self,
+           const char     *name,
+           gdouble         interval,
+           ModeCron       *cron,
+           GTimeZone      *tz,
+           ModeTimerFlags  flags,
+           gboolean        async,
+           gpointer        func,
+           gpointer        user_data,
+           GDestroyNotify  destroy)
+{
+  ModeTimer *timer = _mode_timer_new (self, timer_log, name != NULL ? name : "timer",
+                                      cron != NULL ? 1.0 : interval, flags,
+                                      (ModeTimerTickFunc) func, user_data, destroy);
+
+  if (async)
+    _mode_timer_make_async (timer, timer_spawn);
+  if (cron != NULL)
+    _mode_timer_set_cron (timer, cron, tz);
+
+  return timer;
+}
+
 void
 _mode_service_start_work (ModeService *self)
 {
@@ -374,7 +454,7 @@ _mode_service_start_work (ModeService *self)
     for (guint i = 0; i < class_task_defs->len; i++)
       {
         TaskDef *def = g_ptr_array_index (class_task_defs, i);
-        service_spawn (self, def->name, def->func, def->user_data, NULL);
+        service_spawn (self, def->def.name, def->func, def->user_data, NULL);
       }
 
   if (extras == NULL || !extras->class_timers_made)
@@ -390,9 +470,9 @@ _mode_service_start_work (ModeService *self)
             {
               TimerDef *def = g_ptr_array_index (timer_defs, i);
               g_ptr_array_insert (extras->timers, (int) i,
-                                  _mode_timer_new (self, timer_log, def->name, def->interval,
-                                                   (ModeTimerTickFunc) def->func,
-                                                   def->user_data, NULL));
+                                  timer_new (self, def->def.name, def->interval,
+                                             def->cron, def->tz, def->flags, def->async,
+                                             def->func, def->user_data, NULL));
             }
         }
       if (extras != NULL)
@@ -409,7 +489,7 @@ _mode_service_start_work (ModeService *self)
     for (guint i = 0; i < extras->task_defs->len; i++)
       {
         TaskDef *def = g_ptr_array_index (extras->task_defs, i);
-        service_spawn (self, def->name, def->func, def->user_data, NULL);
+        service_spawn (self, def->def.name, def->func, def->user_data, NULL);
       }
 
   priv->timers_running = TRUE;
@@ -612,7 +692,8 @@ mode_service_add_task (ModeService    *self,
     extras->task_defs = g_ptr_array_new_with_free_func (task_def_free);
 
   def = g_new (TaskDef, 1);
-  def->name = g_strdup (name != NULL ? name : "task");
+  def->def.name = g_strdup (name != NULL ? name : "task");
+  def->def.named = name != NULL;
   def->func = func;
   def->user_data = user_data;
   _mode_destroy_init (&def->destroy, destroy, user_data, GET_PRIV (self)->context);
@@ -634,6 +715,20 @@ mode_service_add_task (ModeService    *self,
  * of types from #ModeService down, so a binding may add them after the
  * class was made.
  *
+ * Class tasks replace by name, as in Mode, where a task is an attribute
+ * of the class: a task named @name replaces the task of that name that a
+ * base class added (or that this class added before), in its place, so
+ * that only the most derived one runs. A subclass overrides its base
+ * class's task this way, or turns it off with a task that completes at
+ * once. Tasks added without a name never replace one another.
+ *
+ * |[<!-- language="C" -->
+ * // in my_base_class_init ():
+ * mode_service_class_add_task_full (service_class, "poll", base_poll, NULL, NULL);
+ * // in my_derived_class_init (): the services of MyDerived run derived_poll only
+ * mode_service_class_add_task_full (service_class, "poll", derived_poll, NULL, NULL);
+ * ]|
+ *
  * Since: 0.1
  */
 void
@@ -649,12 +744,78 @@ mode_service_class_add_task_full (ModeServiceClass *klass,
   g_return_if_fail (func != NULL);
 
   def = g_new (TaskDef, 1);
-  def->name = g_strdup (name != NULL ? name : "task");
+  def->def.name = g_strdup (name != NULL ? name : "task");
+  def->def.named = name != NULL;
   def->func = func;
   def->user_data = user_data;
   /* classes live as long as the program: @destroy is never called */
   _mode_destroy_init (&def->destroy, NULL, user_data, NULL);
   class_registry_add (&class_tasks, G_TYPE_FROM_CLASS (klass), def);
+}
+
+/* Adds a timer made now to the service; it starts at once if the
+ * service's timers run. */
+static ModeTimer *
+service_add_timer (ModeService *self,
+                   ModeTimer   *timer)
+{
+  ModeServicePrivate *priv = GET_PRIV (self);
+  ServiceExtras *extras = service_get_extras (self);
+
+  if (extras->timers == NULL)
+    extras->timers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (extras->timers, timer);
+
+  if (priv->timers_running && !service_should_stop (priv))
+    _mode_timer_start (timer, _mode_service_get_scheduler (self));
+
+  return timer;
+}
+
+static void
+class_add_timer (ModeServiceClass *klass,
+                 const char       *name,
+                 gdouble           interval,
+                 ModeCron         *cron,
+                 GTimeZone        *tz,
+                 ModeTimerFlags    flags,
+                 gboolean          async,
+                 gpointer          func,
+                 gpointer          user_data)
+{
+  TimerDef *def = g_new0 (TimerDef, 1);
+
+  def->def.name = g_strdup (name != NULL ? name : "timer");
+  def->def.named = name != NULL;
+  def->interval = interval;
+  def->cron = cron != NULL ? mode_cron_ref (cron) : NULL;
+  def->tz = tz != NULL ? g_time_zone_ref (tz) : NULL;
+  def->flags = flags;
+  def->async = async;
+  def->func = func;
+  def->user_data = user_data;
+  /* classes live as long as the program: a destroy notify is never called */
+  class_registry_add (&class_timers, G_TYPE_FROM_CLASS (klass), def);
+}
+
+/* The cron schedule of a timer of @label, or NULL with @error set. */
+static ModeCron *
+timer_parse_cron (const char  *label,
+                  const char  *name,
+                  const char  *cron,
+                  GError     **error)
+{
+  GError *local_error = NULL;
+  ModeCron *ret = mode_cron_new (cron, &local_error);
+
+  if (ret == NULL)
+    {
+      g_prefix_error (&local_error, _("Service %s: timer %s: "), label,
+                      name != NULL ? name : "timer");
+      g_propagate_error (error, local_error);
+    }
+
+  return ret;
 }
 
 /**
@@ -672,6 +833,9 @@ mode_service_class_add_task_full (ModeServiceClass *klass,
  * The timer stops when the service stops and starts again with it; one
  * added to a running service starts at once.
  *
+ * @func cannot say when its work is done, nor fail: for a tick that does
+ * asynchronous work, use mode_service_add_async_timer().
+ *
  * Returns: (transfer none): the #ModeTimer, owned by the service
  *
  * Since: 0.1
@@ -684,27 +848,48 @@ mode_service_add_timer (ModeService    *self,
                         gpointer        user_data,
                         GDestroyNotify  destroy)
 {
-  ModeServicePrivate *priv;
-  ServiceExtras *extras;
-  ModeTimer *timer;
-
   g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
   g_return_val_if_fail (interval > 0, NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
-  priv = GET_PRIV (self);
-  extras = service_get_extras (self);
-  if (extras->timers == NULL)
-    extras->timers = g_ptr_array_new_with_free_func (g_object_unref);
+  return service_add_timer (self, timer_new (self, name, interval, NULL, NULL,
+                                             MODE_TIMER_NONE, FALSE, func,
+                                             user_data, destroy));
+}
 
-  timer = _mode_timer_new (self, timer_log, name != NULL ? name : "timer", interval,
-                           (ModeTimerTickFunc) func, user_data, destroy);
-  g_ptr_array_add (extras->timers, timer);
+/**
+ * mode_service_add_timer_with_flags:
+ * @self: a #ModeService
+ * @name: (nullable): a name for the timer
+ * @interval: the interval in seconds, more than 0
+ * @flags: #ModeTimerFlags: %MODE_TIMER_EXEC_FIRST runs the first tick
+ *   at the start
+ * @func: (scope notified): the function to call on every tick
+ * @user_data: (closure): data for @func
+ * @destroy: (destroy user_data) (nullable): frees @user_data with the timer
+ *
+ * Adds a timer to the service as mode_service_add_timer() does, with
+ * @flags.
+ *
+ * Returns: (transfer none): the #ModeTimer, owned by the service
+ *
+ * Since: 0.1
+ */
+ModeTimer *
+mode_service_add_timer_with_flags (ModeService    *self,
+                             const char     *name,
+                             gdouble         interval,
+                             ModeTimerFlags  flags,
+                             ModeTimerFunc   func,
+                             gpointer        user_data,
+                             GDestroyNotify  destroy)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (interval > 0, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
 
-  if (priv->timers_running && !service_should_stop (priv))
-    _mode_timer_start (timer, _mode_service_get_scheduler (self));
-
-  return timer;
+  return service_add_timer (self, timer_new (self, name, interval, NULL, NULL, flags,
+                                             FALSE, func, user_data, destroy));
 }
 
 /**
@@ -722,6 +907,13 @@ mode_service_add_timer (ModeService    *self,
  * start of each service, so a binding may add timers after the class was
  * made.
  *
+ * Class timers replace by name, as class tasks do (see
+ * mode_service_class_add_task_full()): a timer named @name replaces the
+ * timer of that name that a base class added, of whatever kind
+ * (asynchronous, cron), so that each service of the subclass has only
+ * the most derived one. Timers added without a name never replace one
+ * another.
+ *
  * Since: 0.1
  */
 void
@@ -732,19 +924,281 @@ mode_service_class_add_timer_full (ModeServiceClass *klass,
                                    gpointer          user_data,
                                    GDestroyNotify    destroy)
 {
-  TimerDef *def;
-
   g_return_if_fail (MODE_IS_SERVICE_CLASS (klass));
   g_return_if_fail (interval > 0);
   g_return_if_fail (func != NULL);
 
-  def = g_new (TimerDef, 1);
-  def->name = g_strdup (name != NULL ? name : "timer");
-  def->interval = interval;
-  def->func = func;
-  def->user_data = user_data;
-  def->destroy = destroy;
-  class_registry_add (&class_timers, G_TYPE_FROM_CLASS (klass), def);
+  class_add_timer (klass, name, interval, NULL, NULL, MODE_TIMER_NONE, FALSE, func, user_data);
+}
+
+/**
+ * mode_service_class_add_timer_with_flags_full:
+ * @klass: a #ModeServiceClass
+ * @name: (nullable): a name for the timer
+ * @interval: the interval in seconds, more than 0
+ * @flags: #ModeTimerFlags: %MODE_TIMER_EXEC_FIRST runs the first tick
+ *   at the start
+ * @func: (scope notified): the function to call on every tick
+ * @user_data: (closure): data for @func
+ * @destroy: (destroy user_data) (nullable): frees @user_data; classes
+ *   live as long as the program, so it is never called
+ *
+ * Adds a timer to every service of the class and its subclasses as
+ * mode_service_class_add_timer_full() does, with @flags.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_class_add_timer_with_flags_full (ModeServiceClass *klass,
+                                         const char       *name,
+                                         gdouble           interval,
+                                         ModeTimerFlags    flags,
+                                         ModeTimerFunc     func,
+                                         gpointer          user_data,
+                                         GDestroyNotify    destroy)
+{
+  g_return_if_fail (MODE_IS_SERVICE_CLASS (klass));
+  g_return_if_fail (interval > 0);
+  g_return_if_fail (func != NULL);
+
+  class_add_timer (klass, name, interval, NULL, NULL, flags, FALSE, func, user_data);
+}
+
+/**
+ * mode_service_add_async_timer:
+ * @self: a #ModeService
+ * @name: (nullable): a name for the timer
+ * @interval: the interval in seconds, more than 0
+ * @flags: #ModeTimerFlags: %MODE_TIMER_EXEC_FIRST runs the first tick
+ *   at the start
+ * @func: (scope notified): the function that starts a tick's work
+ * @user_data: (closure): data for @func
+ * @destroy: (destroy user_data) (nullable): frees @user_data with the timer
+ *
+ * Adds an asynchronous timer to the service: Mode's `@Service.timer` on
+ * a coroutine. It ticks as mode_service_add_timer()'s timers do, but
+ * each tick is a task of the service: @func gets a #GTask and completes
+ * it when the tick's work is done (see #ModeTimerAsyncFunc).
+ *
+ * The next tick waits for the task: ticks never run at once. A task
+ * that ends past the next due time counts in #ModeTimer:overlaps, and
+ * the ticks it covered are skipped; the next tick is the first due time
+ * after the task ended. A task that fails with an error other than
+ * %G_IO_ERROR_CANCELLED crashes the service, as a task of
+ * mode_service_spawn() does. When the service stops, the task's
+ * cancellable is cancelled and the stop waits for the task, for at most
+ * #ModeService:shutdown-timeout seconds.
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * poll_done (GObject *source, GAsyncResult *result, gpointer data)
+ * {
+ *   g_autoptr(GTask) task = data;
+ *   GError *error = NULL;
+ *
+ *   if (!my_client_poll_finish (MY_CLIENT (source), result, &error))
+ *     g_task_return_error (task, error);   // crashes the service
+ *   else
+ *     g_task_return_boolean (task, TRUE);  // the next tick may come
+ * }
+ *
+ * static void
+ * poll (ModeService *service, ModeTimer *timer, GCancellable *cancellable,
+ *       GTask *task, gpointer user_data)
+ * {
+ *   my_client_poll_async (user_data, cancellable, poll_done, g_object_ref (task));
+ * }
+ *
+ * mode_service_add_async_timer (service, "poll", 5.0, MODE_TIMER_EXEC_FIRST,
+ *                               poll, client, NULL);
+ * ]|
+ *
+ * Returns: (transfer none): the #ModeTimer, owned by the service
+ *
+ * Since: 0.1
+ */
+ModeTimer *
+mode_service_add_async_timer (ModeService        *self,
+                              const char         *name,
+                              gdouble             interval,
+                              ModeTimerFlags      flags,
+                              ModeTimerAsyncFunc  func,
+                              gpointer            user_data,
+                              GDestroyNotify      destroy)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (interval > 0, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  return service_add_timer (self, timer_new (self, name, interval, NULL, NULL, flags,
+                                             TRUE, func, user_data, destroy));
+}
+
+/**
+ * mode_service_class_add_async_timer_full:
+ * @klass: a #ModeServiceClass
+ * @name: (nullable): a name for the timer
+ * @interval: the interval in seconds, more than 0
+ * @flags: #ModeTimerFlags: %MODE_TIMER_EXEC_FIRST runs the first tick
+ *   at the start
+ * @func: (scope notified): the function that starts a tick's work
+ * @user_data: (closure): data for @func
+ * @destroy: (destroy user_data) (nullable): frees @user_data; classes
+ *   live as long as the program, so it is never called
+ *
+ * Adds an asynchronous timer to every service of the class and its
+ * subclasses, as mode_service_add_async_timer() does for one service. It
+ * replaces a base class's timer of the same name, as
+ * mode_service_class_add_timer_full() says.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_class_add_async_timer_full (ModeServiceClass   *klass,
+                                         const char         *name,
+                                         gdouble             interval,
+                                         ModeTimerFlags      flags,
+                                         ModeTimerAsyncFunc  func,
+                                         gpointer            user_data,
+                                         GDestroyNotify      destroy)
+{
+  g_return_if_fail (MODE_IS_SERVICE_CLASS (klass));
+  g_return_if_fail (interval > 0);
+  g_return_if_fail (func != NULL);
+
+  class_add_timer (klass, name, interval, NULL, NULL, flags, TRUE, func, user_data);
+}
+
+/**
+ * mode_service_add_cron_timer:
+ * @self: a #ModeService
+ * @name: (nullable): a name for the timer
+ * @cron: a cron expression, such as `"30 2 * * mon-fri"` (see #ModeCron)
+ * @tz: (nullable): the time zone of the schedule; %NULL for the local one
+ * @flags: #ModeTimerFlags: %MODE_TIMER_EXEC_FIRST runs a first tick at
+ *   the start, before the schedule's first time
+ * @func: (scope notified): the function that starts a tick's work
+ * @user_data: (closure): data for @func
+ * @destroy: (destroy user_data) (nullable): frees @user_data with the
+ *   timer, or at once when @cron is not valid
+ * @error: return location for a #GError
+ *
+ * Adds a timer that ticks on a cron schedule (Mode's `@Service.crontab`)
+ * in the time zone @tz: while the service runs, @func runs at each time
+ * of the schedule, as an asynchronous timer's function does (see
+ * mode_service_add_async_timer()): a tick lasts until its task is
+ * completed, a run still going at the next time of the schedule skips
+ * it (and counts in #ModeTimer:overlaps), and a failure crashes the
+ * service.
+ *
+ * The schedule is one of wall clock times: the next one is found with
+ * mode_cron_next_after() (a time that daylight saving skips is not run;
+ * one it repeats runs once) and waited for on the service's #ModeClock.
+ * A manual clock's time counts as microseconds since 1970-01-01 00:00
+ * UTC, so a test can set the date: advance the clock to it before the
+ * service starts. On the default clock the wall clock is looked at
+ * again at least every minute, so a clock that is set, or a suspend,
+ * delays a run by a minute at most.
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr(GTimeZone) berlin = g_time_zone_new_identifier ("Europe/Berlin");
+ * g_autoptr(GError) error = NULL;
+ *
+ * // at 02:30 on weekdays, Berlin time
+ * if (!mode_service_add_cron_timer (service, "backup", "30 2 * * mon-fri", berlin,
+ *                                   MODE_TIMER_NONE, backup, NULL, NULL, &error))
+ *   g_printerr ("%s\n", error->message);
+ * ]|
+ *
+ * Returns: (transfer none) (nullable): the #ModeTimer, owned by the
+ *   service, or %NULL with @error set to %MODE_ERROR_INVALID_ARGUMENT,
+ *   whose message names the bad field of @cron
+ *
+ * Since: 0.1
+ */
+ModeTimer *
+mode_service_add_cron_timer (ModeService         *self,
+                             const char          *name,
+                             const char          *cron,
+                             GTimeZone           *tz,
+                             ModeTimerFlags       flags,
+                             ModeTimerAsyncFunc   func,
+                             gpointer             user_data,
+                             GDestroyNotify       destroy,
+                             GError             **error)
+{
+  g_autoptr(ModeCron) schedule = NULL;
+
+  g_return_val_if_fail (MODE_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (cron != NULL, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  schedule = timer_parse_cron (mode_service_get_label (self), name, cron, error);
+  if (schedule == NULL)
+    {
+      if (destroy != NULL)
+        destroy (user_data);
+      return NULL;
+    }
+
+  return service_add_timer (self, timer_new (self, name, 0, schedule, tz, flags,
+                                             TRUE, func, user_data, destroy));
+}
+
+/**
+ * mode_service_class_add_cron_timer_full:
+ * @klass: a #ModeServiceClass
+ * @name: (nullable): a name for the timer
+ * @cron: a cron expression (see #ModeCron)
+ * @tz: (nullable): the time zone of the schedule; %NULL for the local one
+ * @flags: #ModeTimerFlags: %MODE_TIMER_EXEC_FIRST runs a first tick at
+ *   the start, before the schedule's first time
+ * @func: (scope notified): the function that starts a tick's work
+ * @user_data: (closure): data for @func
+ * @destroy: (destroy user_data) (nullable): frees @user_data; classes
+ *   live as long as the program, so it is called only when @cron is not
+ *   valid
+ * @error: return location for a #GError
+ *
+ * Adds a cron timer to every service of the class and its subclasses,
+ * as mode_service_add_cron_timer() does for one service. It replaces a
+ * base class's timer of the same name, as
+ * mode_service_class_add_timer_full() says.
+ *
+ * Returns: %TRUE, or %FALSE with @error set to
+ *   %MODE_ERROR_INVALID_ARGUMENT when @cron is not valid
+ *
+ * Since: 0.1
+ */
+gboolean
+mode_service_class_add_cron_timer_full (ModeServiceClass    *klass,
+                                        const char          *name,
+                                        const char          *cron,
+                                        GTimeZone           *tz,
+                                        ModeTimerFlags       flags,
+                                        ModeTimerAsyncFunc   func,
+                                        gpointer             user_data,
+                                        GDestroyNotify       destroy,
+                                        GError             **error)
+{
+  g_autoptr(ModeCron) schedule = NULL;
+
+  g_return_val_if_fail (MODE_IS_SERVICE_CLASS (klass), FALSE);
+  g_return_val_if_fail (cron != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  schedule = timer_parse_cron (G_OBJECT_CLASS_NAME (klass), name, cron, error);
+  if (schedule == NULL)
+    {
+      if (destroy != NULL)
+        destroy (user_data);
+      return FALSE;
+    }
+
+  class_add_timer (klass, name, 0, schedule, tz, flags, TRUE, func, user_data);
+  return TRUE;
 }
 
 /**

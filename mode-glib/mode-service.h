@@ -92,6 +92,30 @@ typedef void (*ModeTimerFunc) (ModeService *service,
                                gpointer     user_data);
 
 /**
+ * ModeTimerAsyncFunc:
+ * @service: the #ModeService the timer belongs to
+ * @timer: the #ModeTimer that ticked
+ * @cancellable: the cancellable of @task, cancelled when the service stops
+ * @task: the #GTask to complete when the tick's work is done
+ * @user_data: the data given with the function
+ *
+ * The function an asynchronous #ModeTimer calls on every tick
+ * (mode_service_add_async_timer(), mode_service_add_cron_timer()). It
+ * starts the tick's work and completes @task (g_task_return_boolean(),
+ * g_task_return_error()) when the work is done, now or later, as a
+ * #ModeTaskFunc does; to complete it later it keeps a reference. The
+ * timer's next tick waits for it. A task that fails with an error other
+ * than %G_IO_ERROR_CANCELLED crashes the service.
+ *
+ * Since: 0.1
+ */
+typedef void (*ModeTimerAsyncFunc) (ModeService  *service,
+                                    ModeTimer    *timer,
+                                    GCancellable *cancellable,
+                                    GTask        *task,
+                                    gpointer      user_data);
+
+/**
  * ModeCleanupFunc:
  * @service: the #ModeService that stops
  * @user_data: the data given with the function
@@ -382,6 +406,58 @@ void              mode_service_class_add_timer_full       (ModeServiceClass     
                                                            ModeTimerFunc         func,
                                                            gpointer              user_data,
                                                            GDestroyNotify        destroy);
+MODE_AVAILABLE_IN_ALL
+ModeTimer        *mode_service_add_timer_with_flags       (ModeService          *self,
+                                                           const char           *name,
+                                                           gdouble               interval,
+                                                           ModeTimerFlags        flags,
+                                                           ModeTimerFunc         func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_class_add_timer_with_flags_full (ModeServiceClass     *klass,
+                                                           const char           *name,
+                                                           gdouble               interval,
+                                                           ModeTimerFlags        flags,
+                                                           ModeTimerFunc         func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy);
+MODE_AVAILABLE_IN_ALL
+ModeTimer        *mode_service_add_async_timer            (ModeService          *self,
+                                                           const char           *name,
+                                                           gdouble               interval,
+                                                           ModeTimerFlags        flags,
+                                                           ModeTimerAsyncFunc    func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_class_add_async_timer_full (ModeServiceClass     *klass,
+                                                           const char           *name,
+                                                           gdouble               interval,
+                                                           ModeTimerFlags        flags,
+                                                           ModeTimerAsyncFunc    func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy);
+MODE_AVAILABLE_IN_ALL
+ModeTimer        *mode_service_add_cron_timer             (ModeService          *self,
+                                                           const char           *name,
+                                                           const char           *cron,
+                                                           GTimeZone            *tz,
+                                                           ModeTimerFlags        flags,
+                                                           ModeTimerAsyncFunc    func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy,
+                                                           GError              **error);
+MODE_AVAILABLE_IN_ALL
+gboolean          mode_service_class_add_cron_timer_full  (ModeServiceClass     *klass,
+                                                           const char           *name,
+                                                           const char           *cron,
+                                                           GTimeZone            *tz,
+                                                           ModeTimerFlags        flags,
+                                                           ModeTimerAsyncFunc    func,
+                                                           gpointer              user_data,
+                                                           GDestroyNotify        destroy,
+                                                           GError              **error);
 MODE_AVAILABLE_IN_ALL
 GPtrArray        *mode_service_get_timers                 (ModeService          *self);
 MODE_AVAILABLE_IN_ALL

@@ -9,6 +9,7 @@ mode_packages=(
   valac gjs python3-gi python3-pytest python3-gbulb
   gettext valgrind ca-certificates dpkg-dev
   libgraphviz-dev libsystemd-dev
+  tzdata
 )
 
 mode_install_deps () {

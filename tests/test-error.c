@@ -30,6 +30,7 @@ test_enum (void)
     { MODE_ERROR_BLOCKING, "blocking" },
     { MODE_ERROR_UNSUPPORTED, "unsupported" },
     { MODE_ERROR_FAILED, "failed" },
+    { MODE_ERROR_INVALID_ARGUMENT, "invalid-argument" },
   };
   GEnumClass *klass;
 

@@ -59,6 +59,495 @@ ticks_destroyed (gpointer user_data)
 
 /* }}} */
 
+/* Asynchronous timers {{{ */
+
+typedef struct
+{
+  guint64   calls;
+  gint64    last_due;
+  GTask    *held;          /* (owned) (nullable): a task left running */
+  gboolean  hold;          /* keep the tasks instead of completing them */
+  gboolean  drop;          /* drop the tasks without completing them */
+  GError   *fail_with;     /* (owned) (nullable): complete the next task with it */
+  guint     destroyed;
+} AsyncTicks;
+
+static void
+on_async_tick (ModeService  *service,
+               ModeTimer    *timer,
+               GCancellable *cancellable,
+               GTask        *task,
+               gpointer      user_data)
+{
+  AsyncTicks *ticks = user_data;
+
+  g_assert_true (MODE_IS_TIMER (timer));
+  g_assert_true (mode_timer_get_is_async (timer));
+  g_assert_true (G_IS_TASK (task));
+  g_assert_true (g_task_get_cancellable (task) == cancellable);
+  g_assert_false (g_cancellable_is_cancelled (cancellable));
+  ticks->calls++;
+  ticks->last_due = mode_timer_get_last_due (timer);
+
+  if (ticks->drop)
+    return;
+  if (ticks->hold)
+    {
+      g_assert_null (ticks->held);
+      ticks->held = g_object_ref (task);
+    }
+  else if (ticks->fail_with != NULL)
+    g_task_return_error (task, g_steal_pointer (&ticks->fail_with));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+async_ticks_destroyed (gpointer user_data)
+{
+  ((AsyncTicks *) user_data)->destroyed++;
+}
+
+static void
+async_ticks_clear (AsyncTicks *ticks)
+{
+  g_clear_object (&ticks->held);
+  g_clear_error (&ticks->fail_with);
+}
+
+static void
+test_async_ticks (TestFixture   *f,
+                  gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  AsyncTicks ticks = { 0, };
+  ModeTimer *timer;
+  gint64 epoch;
+
+  timer = mode_service_add_async_timer (service, "poll", 1.0, MODE_TIMER_NONE,
+                                        on_async_tick, &ticks, async_ticks_destroyed);
+  g_assert_true (mode_timer_get_is_async (timer));
+  g_assert_false (mode_timer_get_exec_first (timer));
+  g_assert_null (mode_timer_get_cron (timer));
+  g_assert_null (mode_timer_get_time_zone (timer));
+  test_advance (f->clock, USEC (10));
+  epoch = mode_clock_get_time (f->clock);
+  test_start_ok (service);
+
+  for (guint64 n = 1; n <= 5; n++)
+    {
+      test_advance (f->clock, USEC (1) - 1);
+      g_assert_cmpuint (ticks.calls, ==, n - 1);
+      test_advance (f->clock, 1);
+      g_assert_cmpuint (ticks.calls, ==, n);
+      g_assert_cmpint (ticks.last_due, ==, epoch + (gint64) n * USEC (1));
+      /* the task ended in the iterations that followed */
+      g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 0);
+    }
+  g_assert_cmpuint (mode_timer_get_iteration (timer), ==, 5);
+  g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 0);
+
+  test_stop_ok (service);
+  test_assert_finalized (service);
+  g_assert_cmpuint (ticks.destroyed, ==, 1);
+  async_ticks_clear (&ticks);
+}
+
+/* The next tick waits for the task: a task that ends past the next due
+ * time is an overlap, and the ticks it covered are skipped. */
+static void
+test_async_no_overlap (TestFixture   *f,
+                       gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  AsyncTicks ticks = { 0, };
+  ModeTimer *timer;
+  gint64 epoch;
+
+  timer = mode_service_add_async_timer (service, "slow", 1.0, MODE_TIMER_NONE,
+                                        on_async_tick, &ticks, NULL);
+  epoch = mode_clock_get_time (f->clock);
+  test_start_ok (service);
+
+  /* a task that ends before the next tick is due: no overlap */
+  ticks.hold = TRUE;
+  test_advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 1);
+  test_advance (f->clock, USEC (0.5));
+  g_task_return_boolean (ticks.held, TRUE);
+  g_clear_object (&ticks.held);
+  test_drain ();
+  g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 0);
+  test_advance (f->clock, USEC (0.5));
+  g_assert_cmpuint (ticks.calls, ==, 2);
+  g_assert_cmpint (ticks.last_due, ==, epoch + USEC (2));
+
+  /* one that runs from epoch + 2 s to epoch + 4.5 s */
+  for (guint i = 0; i < 5; i++)
+    test_advance (f->clock, USEC (0.5));
+  g_assert_cmpuint (ticks.calls, ==, 2);
+  g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 1);
+  g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 0);
+
+  ticks.hold = FALSE;
+  g_task_return_boolean (ticks.held, TRUE);
+  g_clear_object (&ticks.held);
+  test_drain ();
+  g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 1);
+  g_assert_true (test_log_contains ("*slow*overlapping*"));
+
+  /* the ticks of 3 s and 4 s were skipped: the next is at 5 s */
+  test_advance (f->clock, USEC (0.5) - 1);
+  g_assert_cmpuint (ticks.calls, ==, 2);
+  test_advance (f->clock, 1);
+  g_assert_cmpuint (ticks.calls, ==, 3);
+  g_assert_cmpint (ticks.last_due, ==, epoch + USEC (5));
+  g_assert_cmpint (mode_timer_get_last_drift (timer), ==, 0);
+  test_advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 4);
+  g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 1);
+
+  test_stop_ok (service);
+  test_assert_finalized (service);
+  async_ticks_clear (&ticks);
+}
+
+static void
+test_async_error_crashes (TestFixture   *f,
+                          gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  AsyncTicks ticks = { 0, };
+
+  mode_service_add_async_timer (service, "fails", 1.0, MODE_TIMER_NONE, on_async_tick, &ticks, NULL);
+  test_start_ok (service);
+
+  /* cancelled is no failure: the timer goes on */
+  ticks.fail_with = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+  test_advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 1);
+  g_assert_false (mode_service_get_crashed (service));
+  test_advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 2);
+
+  ticks.fail_with = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "poll timed out");
+  test_advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 3);
+  g_assert_true (mode_service_get_crashed (service));
+  g_assert_error (mode_service_get_crash_reason (service), G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_true (test_log_contains ("*fails failed: poll timed out*"));
+
+  /* and ticks no more */
+  test_advance (f->clock, USEC (10));
+  g_assert_cmpuint (ticks.calls, ==, 3);
+
+  test_op_stop (service, NULL);
+  test_assert_finalized (service);
+  async_ticks_clear (&ticks);
+}
+
+/* A function that loses its task: the tick failed. */
+static void
+test_async_dropped (TestFixture   *f,
+                    gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  AsyncTicks ticks = { 0, };
+
+  ticks.drop = TRUE;
+  mode_service_add_async_timer (service, "loses", 1.0, MODE_TIMER_NONE, on_async_tick, &ticks, NULL);
+  test_start_ok (service);
+
+  test_advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 1);
+  g_assert_true (mode_service_get_crashed (service));
+  g_assert_error (mode_service_get_crash_reason (service), MODE_ERROR, MODE_ERROR_FAILED);
+  g_assert_cmpuint (mode_service_get_n_tasks (service), ==, 0);
+
+  test_op_stop (service, NULL);
+  test_assert_finalized (service);
+  async_ticks_clear (&ticks);
+}
+
+/* The stop cancels the running tick and waits for it; a restart ticks
+ * again, whatever the old task does later. */
+static void
+test_async_stop_while_running (TestFixture   *f,
+                               gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+  g_autoptr(GError) error = NULL;
+  AsyncTicks ticks = { 0, };
+  ModeTimer *timer;
+  GTask *old;
+
+  timer = mode_service_add_async_timer (service, "held", 1.0, MODE_TIMER_NONE,
+                                        on_async_tick, &ticks, NULL);
+  test_start_ok (service);
+  ticks.hold = TRUE;
+  test_advance (f->clock, USEC (1));
+  g_assert_nonnull (ticks.held);
+
+  mode_service_stop_async (service, NULL, test_store_result, &slot);
+  test_drain ();
+  g_assert_true (g_cancellable_is_cancelled (g_task_get_cancellable (ticks.held)));
+  g_assert_null (slot);   /* waiting for the task */
+
+  g_task_return_new_error (ticks.held, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+  g_clear_object (&ticks.held);
+  result = test_await_result (&slot);
+  g_assert_true (mode_service_stop_finish (service, result, &error));
+  g_assert_no_error (error);
+  g_assert_false (mode_service_get_crashed (service));
+
+  /* a restart, with a task of the last run that the stop gave up on */
+  mode_service_set_shutdown_timeout (service, 0.5);
+  test_restart_ok (service);
+  test_advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 2);
+  old = g_steal_pointer (&ticks.held);
+  g_assert_nonnull (old);
+
+  g_clear_object (&result);
+  mode_service_restart_async (service, NULL, test_store_result, &slot);
+  test_advance (f->clock, USEC (0.5));
+  result = test_await_result (&slot);
+  g_assert_true (mode_service_restart_finish (service, result, &error));
+  g_assert_no_error (error);
+  g_assert_true (test_log_contains ("*held still running*"));
+
+  /* the new run ticks while the old task runs on, and its end changes
+   * nothing of the new run's schedule */
+  ticks.hold = FALSE;
+  test_advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 3);
+  g_task_return_boolean (old, TRUE);
+  g_object_unref (old);
+  test_drain ();
+  test_advance (f->clock, USEC (1));
+  g_assert_cmpuint (ticks.calls, ==, 4);
+  g_assert_cmpuint (mode_timer_get_overlaps (timer), ==, 0);
+
+  g_clear_object (&result);
+  test_stop_ok (service);
+  test_assert_finalized (service);
+  async_ticks_clear (&ticks);
+}
+
+/* }}} */
+
+/* exec-first {{{ */
+
+static void
+test_exec_first (TestFixture   *f,
+                 gconstpointer  data)
+{
+  ModeService *service = service_new (f->clock, "svc");
+  Ticks ticks = { 0, };
+  Ticks late = { 0, };
+  Ticks now_ticks = { 0, };
+  AsyncTicks async_ticks = { 0, };
+  ModeTimer *timer, *plain, *async_timer, *added;
+  guint notified = 0;
+  gint64 epoch;
+
+  timer = mode_service_add_timer_with_flags (service, "first", 1.0, MODE_TIMER_EXEC_FIRST,
+                                             on_tick, &ticks, NULL);
+  g_assert_true (mode_timer_get_exec_first (timer));
+  async_timer = mode_service_add_async_timer (service, "async-first", 1.0, MODE_TIMER_EXEC_FIRST,
+                                              on_async_tick, &async_ticks, NULL);
+  g_assert_true (mode_timer_get_exec_first (async_timer));
+
+  /* the property, set before the start */
+  plain = mode_service_add_timer (service, "plain", 2.0, on_tick, &late, NULL);
+  g_assert_false (mode_timer_get_exec_first (plain));
+  g_signal_connect (plain, "notify::exec-first", G_CALLBACK (test_count_notify), &notified);
+  mode_timer_set_exec_first (plain, TRUE);
+  mode_timer_set_exec_first (plain, TRUE);
+  g_assert_cmpuint (notified, ==, 1);
+  {
+    gboolean value = FALSE;
+
+    g_object_get (plain, "exec-first", &value, NULL);
+    g_assert_true (value);
+  }
+
+  test_advance (f->clock, USEC (3));
+  epoch = mode_clock_get_time (f->clock);
+  test_start_ok (service);
+  test_drain ();
+  g_assert_cmpuint (ticks.calls, ==, 1);
+  g_assert_cmpint (ticks.last_due, ==, epoch);
+  g_assert_cmpuint (async_ticks.calls, ==, 1);
+  g_assert_cmpuint (late.calls, ==, 1);
+
+  /* then on the schedule from the start */
+  test_advance (f->clock, USEC (1) - 1);
+  g_assert_cmpuint (ticks.calls, ==, 1);
+  test_advance (f->clock, 1);
+  g_assert_cmpuint (ticks.calls, ==, 2);
+  g_assert_cmpint (ticks.last_due, ==, epoch + USEC (1));
+  g_assert_cmpuint (async_ticks.calls, ==, 2);
+  g_assert_cmpuint (late.calls, ==, 1);
+  test_advance (f->clock, USEC (1));
+  g_assert_cmpuint (late.calls, ==, 2);
+  g_assert_cmpint (late.last_due, ==, epoch + USEC (2));
+  g_assert_cmpuint (mode_timer_get_drifting (timer), ==, 0);
+
+  /* one added to the running service runs at once */
+  added = mode_service_add_timer_with_flags (service, "added", 5.0, MODE_TIMER_EXEC_FIRST,
+                                             on_tick, &now_ticks, NULL);
+  test_drain ();
+  g_assert_cmpuint (now_ticks.calls, ==, 1);
+  test_stop_ok (service);
+  g_assert_cmpuint (now_ticks.calls, ==, 1);
+  g_assert_cmpuint (mode_timer_get_iteration (added), ==, 1);
+
+  /* every start runs the first tick again; turned off, it waits */
+  mode_timer_set_exec_first (plain, FALSE);
+  g_assert_cmpuint (ticks.calls, ==, 3);
+  test_restart_ok (service);
+  test_drain ();
+  g_assert_cmpuint (ticks.calls, ==, 4);
+  g_assert_cmpuint (late.calls, ==, 2);
+  g_assert_cmpuint (now_ticks.calls, ==, 2);
+
+  test_stop_ok (service);
+  test_assert_finalized (service);
+  async_ticks_clear (&async_ticks);
+}
+
+/* }}} */
+
+/* Class timers with flags, and class tasks and timers replaced by name {{{
+ *
+ * TestReplaceBase has a task "poll", a task without a name, a timer
+ * "tick" and an exec-first timer "first"; TestReplaceDerived adds a task
+ * "poll", a task without a name and an asynchronous timer "tick".
+ */
+
+#define TEST_TYPE_REPLACE_BASE (test_replace_base_get_type ())
+G_DECLARE_DERIVABLE_TYPE (TestReplaceBase, test_replace_base, TEST, REPLACE_BASE, ModeService)
+
+struct _TestReplaceBaseClass
+{
+  ModeServiceClass parent_class;
+};
+
+G_DEFINE_TYPE (TestReplaceBase, test_replace_base, MODE_TYPE_SERVICE)
+
+static void
+trace_task (ModeService *service,
+            GTask       *task,
+            gpointer     user_data)
+{
+  test_trace_add ("%s", (const char *) user_data);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+trace_tick (ModeService *service,
+            ModeTimer   *timer,
+            gpointer     user_data)
+{
+  test_trace_add ("%s", (const char *) user_data);
+}
+
+static void
+trace_async_tick (ModeService  *service,
+                  ModeTimer    *timer,
+                  GCancellable *cancellable,
+                  GTask        *task,
+                  gpointer      user_data)
+{
+  test_trace_add ("%s", (const char *) user_data);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+test_replace_base_class_init (TestReplaceBaseClass *klass)
+{
+  ModeServiceClass *service_class = MODE_SERVICE_CLASS (klass);
+
+  mode_service_class_add_task_full (service_class, "poll", trace_task, (gpointer) "base-poll", NULL);
+  mode_service_class_add_task_full (service_class, NULL, trace_task, (gpointer) "base-anon", NULL);
+  mode_service_class_add_timer_full (service_class, "tick", 1.0, trace_tick, (gpointer) "base-tick", NULL);
+  mode_service_class_add_timer_with_flags_full (service_class, "first", 10.0, MODE_TIMER_EXEC_FIRST,
+                                                trace_tick, (gpointer) "base-first", NULL);
+}
+
+static void
+test_replace_base_init (TestReplaceBase *self)
+{
+}
+
+#define TEST_TYPE_REPLACE_DERIVED (test_replace_derived_get_type ())
+G_DECLARE_FINAL_TYPE (TestReplaceDerived, test_replace_derived, TEST, REPLACE_DERIVED, TestReplaceBase)
+
+struct _TestReplaceDerived
+{
+  TestReplaceBase parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestReplaceDerived, test_replace_derived, TEST_TYPE_REPLACE_BASE)
+
+static void
+test_replace_derived_class_init (TestReplaceDerivedClass *klass)
+{
+  ModeServiceClass *service_class = MODE_SERVICE_CLASS (klass);
+
+  mode_service_class_add_task_full (service_class, "poll", trace_task, (gpointer) "derived-poll", NULL);
+  mode_service_class_add_task_full (service_class, NULL, trace_task, (gpointer) "derived-anon", NULL);
+  mode_service_class_add_async_timer_full (service_class, "tick", 1.0, MODE_TIMER_EXEC_FIRST,
+                                           trace_async_tick, (gpointer) "derived-tick", NULL);
+}
+
+static void
+test_replace_derived_init (TestReplaceDerived *self)
+{
+}
+
+static void
+test_class_replace (TestFixture   *f,
+                    gconstpointer  data)
+{
+  ModeService *base = g_object_new (TEST_TYPE_REPLACE_BASE, "clock", f->clock, "label", "base", NULL);
+  ModeService *derived = g_object_new (TEST_TYPE_REPLACE_DERIVED, "clock", f->clock, "label", "derived", NULL);
+  g_autoptr(GPtrArray) timers = NULL;
+  ModeTimer *tick;
+
+  /* the base class's own: its tasks, and its exec-first timer at the start */
+  test_start_ok (base);
+  test_drain ();
+  assert_trace ("base-poll base-anon base-first");
+  test_advance (f->clock, USEC (1));
+  assert_trace ("base-tick");
+  test_stop_ok (base);
+
+  /* the subclass's "poll" and "tick" replace the base class's, in their
+   * places; the tasks without a name add up */
+  test_start_ok (derived);
+  test_drain ();
+  assert_trace ("derived-poll base-anon derived-anon derived-tick base-first");
+  timers = mode_service_get_timers (derived);
+  g_assert_cmpuint (timers->len, ==, 2);
+  tick = g_ptr_array_index (timers, 0);
+  g_assert_cmpstr (mode_timer_get_name (tick), ==, "tick");
+  g_assert_true (mode_timer_get_is_async (tick));
+  g_assert_true (mode_timer_get_exec_first (tick));
+  g_assert_cmpstr (mode_timer_get_name (g_ptr_array_index (timers, 1)), ==, "first");
+  test_advance (f->clock, USEC (1));
+  assert_trace ("derived-tick");
+
+  test_stop_ok (derived);
+  test_assert_finalized (base);
+  test_assert_finalized (derived);
+}
+
+/* }}} */
+
 /* Tests {{{ */
 
 static void
@@ -815,6 +1304,13 @@ main (int   argc,
   ADD ("add-while-running", test_add_while_running);
   ADD ("overload-yields", test_overload_yields);
   ADD ("many-timers", test_many_timers);
+  ADD ("async/ticks", test_async_ticks);
+  ADD ("async/no-overlap", test_async_no_overlap);
+  ADD ("async/error-crashes", test_async_error_crashes);
+  ADD ("async/dropped", test_async_dropped);
+  ADD ("async/stop-while-running", test_async_stop_while_running);
+  ADD ("exec-first", test_exec_first);
+  ADD ("class-replace", test_class_replace);
   g_test_add_data_func ("/timer/default-clock", NULL, test_default_clock);
 
 #undef ADD

@@ -313,6 +313,23 @@ def _timer_func(func, what):
     return run
 
 
+def _async_timer_func(func, what):
+    """An asynchronous (or cron) timer function: an exception completes
+    the tick's task with its error, which crashes the service."""
+    def run(service, timer, cancellable, task, *user_data):
+        try:
+            func(service, timer, cancellable, task, *user_data)
+        except Exception as exc:
+            _log_exception(service, what, exc)
+            _return_error(task, _error_for(exc))
+        except BaseException as exc:
+            # re-raised for PyGObject to act on; the tick ends all the same
+            _return_error(task, _error_for(exc))
+            raise
+
+    return run
+
+
 def _cleanup_func(func):
     """A cleanup: an exception is logged; the stop goes on."""
     what = "cleanup " + _func_name(func)
@@ -607,15 +624,11 @@ def _class_task_func(method, what):
 
 
 def _class_timer_func(method, what):
-    def run(service, timer_, *_ignored):
-        try:
-            result = method(service)
-        except Exception as exc:
-            _log_exception(service, what, exc)
-            service.crash(_error_for(exc))
-            return
-        if inspect.isawaitable(result):
-            service.spawn(what, _as_coroutine(result))
+    """An asynchronous timer's function: a coroutine's tick lasts until it
+    ends (the next tick waits for it, as in Mode); an exception crashes
+    the service through the tick's task."""
+    def run(service, timer_, cancellable, task_, *_ignored):
+        _class_task_func(method, what)(service, task_)
 
     return run
 
@@ -632,8 +645,9 @@ def _register_class_work(cls):
         spec = getattr(func, "_mode_timer", None)
         if spec is not None:
             tname, interval, exec_first = spec
-            Mode.ServiceClass.add_timer_full(cls, tname, interval,
-                                             _class_timer_func(func, "timer " + tname))
+            flags = Mode.TimerFlags.EXEC_FIRST if exec_first else Mode.TimerFlags.NONE
+            Mode.ServiceClass.add_async_timer_full(cls, tname, interval, flags,
+                                                   _class_timer_func(func, "timer " + tname))
 
 
 class _ServiceMeta(type(Mode.Service)):
@@ -783,6 +797,24 @@ class Service(Mode.Service, metaclass=_ServiceMeta):
     def add_cleanup(self, func, *user_data):
         Mode.Service.add_cleanup(self, _cleanup_func(func), *user_data)
 
+    # Timers with flags, asynchronous and cron timers (and their
+    # ServiceClass forms below): an exception in a timer function crashes
+    # the service, as add_timer()'s does; in the function of an
+    # asynchronous (or cron) timer it completes the tick's task with its
+    # error, which crashes the service as a task's error does.
+
+    def add_timer_with_flags(self, name, interval, flags, func, *user_data):
+        return Mode.Service.add_timer_with_flags(self, name, interval, flags,
+                                                 _timer_func(func, "timer %s" % name), *user_data)
+
+    def add_async_timer(self, name, interval, flags, func, *user_data):
+        return Mode.Service.add_async_timer(self, name, interval, flags,
+                                            _async_timer_func(func, "timer %s" % name), *user_data)
+
+    def add_cron_timer(self, name, cron, tz, flags, func, *user_data):
+        return Mode.Service.add_cron_timer(self, name, cron, tz, flags,
+                                           _async_timer_func(func, "timer %s" % name), *user_data)
+
 
 def GObject_type_name(obj):
     return obj.__gtype__.name
@@ -819,8 +851,27 @@ def _add_timer_full(klass, name, interval, func, *user_data):
                                      _timer_func(func, "timer %s" % name), *user_data)
 
 
+def _add_timer_with_flags_full(klass, name, interval, flags, func, *user_data):
+    Mode.ServiceClass.add_timer_with_flags_full(klass, name, interval, flags,
+                                                _timer_func(func, "timer %s" % name), *user_data)
+
+
+def _add_async_timer_full(klass, name, interval, flags, func, *user_data):
+    Mode.ServiceClass.add_async_timer_full(klass, name, interval, flags,
+                                           _async_timer_func(func, "timer %s" % name), *user_data)
+
+
+def _add_cron_timer_full(klass, name, cron, tz, flags, func, *user_data):
+    return Mode.ServiceClass.add_cron_timer_full(klass, name, cron, tz, flags,
+                                                 _async_timer_func(func, "timer %s" % name),
+                                                 *user_data)
+
+
 ServiceClass.add_task_full = _add_task_full
 ServiceClass.add_timer_full = _add_timer_full
+ServiceClass.add_timer_with_flags_full = _add_timer_with_flags_full
+ServiceClass.add_async_timer_full = _add_async_timer_full
+ServiceClass.add_cron_timer_full = _add_cron_timer_full
 __all__.append("ServiceClass")
 
 
