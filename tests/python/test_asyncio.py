@@ -376,6 +376,45 @@ def test_decorated_timers_tick_on_the_clock():
     assert sorted(set(svc.fired)) == ["slow_tick", "tick"]
 
 
+class Scheduled(Mode.Service):
+    def __post_init__(self):
+        self.runs = []
+
+    @Mode.timer(3600.0, exec_first=True)
+    async def first(self):
+        await asyncio.sleep(0)
+        self.runs.append("first")
+
+    @Mode.crontab("*/5 * * * *", timezone="Europe/Berlin")
+    async def every_five_minutes(self):
+        self.runs.append("cron")
+
+
+def test_exec_first_and_crontab_decorators():
+    clock = Mode.Clock.new_manual()  # its time: microseconds since 1970 UTC
+    svc = Scheduled(clock=clock)
+
+    async def main():
+        await svc.start()
+        await until(lambda: svc.runs == ["first"])
+        clock.advance(5 * 60 * USEC)
+        await until(lambda: svc.runs.count("cron") == 1)
+        clock.advance(5 * 60 * USEC)
+        await until(lambda: svc.runs.count("cron") == 2)
+        await svc.stop()
+
+    run(main())
+    assert svc.runs.count("first") == 1
+
+
+def test_crontab_refuses_a_bad_expression():
+    with pytest.raises(GLib.Error, match="minute"):
+        class Bad(Mode.Service):
+            @Mode.crontab("61 * * * *")
+            def never(self):
+                pass
+
+
 class Spawner(Mode.Service):
     def __post_init__(self):
         self.done = []

@@ -603,7 +603,21 @@ def timer(interval, exec_first=False, *, name=None):
     return mark
 
 
-__all__ += ["task", "timer"]
+def crontab(cron, timezone=None, exec_first=False, *, name=None):
+    """Makes a method of a Mode.Service subclass a cron timer of every
+    instance (Mode's @Service.crontab): called at the times of the
+    five-field expression @cron ("*/5 * * * *") in @timezone (a
+    GLib.TimeZone or an identifier such as "Europe/Berlin"; local time
+    when None). An invalid expression raises GLib.Error when the class
+    is made."""
+    def mark(f):
+        f._mode_cron = (name or f.__name__, cron, timezone, bool(exec_first))
+        return f
+
+    return mark
+
+
+__all__ += ["task", "timer", "crontab"]
 
 
 def _class_task_func(method, what):
@@ -648,6 +662,16 @@ def _register_class_work(cls):
             flags = Mode.TimerFlags.EXEC_FIRST if exec_first else Mode.TimerFlags.NONE
             Mode.ServiceClass.add_async_timer_full(cls, tname, interval, flags,
                                                    _class_timer_func(func, "timer " + tname))
+        spec = getattr(func, "_mode_cron", None)
+        if spec is not None:
+            tname, cron, tz, exec_first = spec
+            if isinstance(tz, str):
+                tz = GLib.TimeZone.new_identifier(tz)
+                if tz is None:
+                    raise ValueError("@Mode.crontab(): unknown time zone %r" % spec[2])
+            flags = Mode.TimerFlags.EXEC_FIRST if exec_first else Mode.TimerFlags.NONE
+            Mode.ServiceClass.add_cron_timer_full(cls, tname, cron, tz, flags,
+                                                  _class_timer_func(func, "timer " + tname))
 
 
 class _ServiceMeta(type(Mode.Service)):
