@@ -98,6 +98,12 @@
  *   consume_next (queue);
  * }
  *
+ * static void
+ * store_result (GObject *source, GAsyncResult *result, gpointer user_data)
+ * {
+ *   *(GAsyncResult **) user_data = g_object_ref (result);
+ * }
+ *
  * static gpointer
  * produce (gpointer data)
  * {
@@ -112,14 +118,13 @@
  *       // full: wait for room, in this thread's own context
  *       if (!mode_queue_try_push (queue, line))
  *         {
- *           GAsyncResult *result = NULL;
+ *           g_autoptr(GAsyncResult) result = NULL;
  *
  *           mode_queue_push_async (queue, line, NULL, store_result, &result);
  *           while (result == NULL)
  *             g_main_context_iteration (context, TRUE);
  *           if (!mode_queue_push_finish (queue, result, NULL))
  *             break;  // the service stopped: line was freed
- *           g_object_unref (result);
  *         }
  *     }
  *   g_main_context_pop_thread_default (context);
@@ -145,11 +150,22 @@
  *     print("got", item)
  *     queue.pop_value_async(None, on_item)
  *
+ * def produce(n=0):
+ *     while n < 1000:
+ *         if not queue.try_push_value({"n": n}):
+ *             # full: wait for room, then go on
+ *             queue.push_value_async({"n": n}, None,
+ *                                    lambda q, r: q.push_value_finish(r) and produce(n + 1))
+ *             return
+ *         n += 1
+ *
  * queue.pop_value_async(None, on_item)
- * for i in range(1000):
- *     if not queue.try_push_value({"n": i}):
- *         queue.push_value_async({"n": i}, None, on_pushed)  # full: waits
+ * produce()
  * ]|
+ *
+ * PyGObject puts a Python int in a #GValue as a 32-bit %G_TYPE_INT:
+ * push a larger one as `GObject.Value(GObject.TYPE_INT64, n)`. Any
+ * other object goes as itself and comes out as the same object.
  */
 
 /**

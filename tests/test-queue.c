@@ -999,6 +999,45 @@ consume_done (gpointer data)
   return c->received == c->total && !c->waiting;
 }
 
+/* Waits until *@count reaches @total; fails only when it stops moving
+ * for TEST_TIMEOUT_SECONDS (a run under valgrind takes minutes). */
+typedef struct
+{
+  const guint *count;
+  guint        last;
+  gboolean     stuck;
+} Progress;
+
+static gboolean
+progress_check (gpointer data)
+{
+  Progress *p = data;
+
+  p->stuck = *p->count == p->last;
+  p->last = *p->count;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+wait_for_count (const guint *count,
+                guint        total,
+                const char  *what)
+{
+  Progress p = { count, *count, FALSE };
+  GSource *source = g_timeout_source_new_seconds (TEST_TIMEOUT_SECONDS);
+
+  g_source_set_callback (source, progress_check, &p, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  while (*count < total)
+    {
+      if (p.stuck)
+        g_error ("%s: stuck at %u of %u for %d s", what, *count, total, TEST_TIMEOUT_SECONDS);
+      test_iterate (TRUE);
+    }
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
 /* How many items the big runs push: MODE_TEST_QUEUE_ITEMS, 1,000,000 by
  * default (the valgrind setup asks for fewer). */
 static guint
@@ -1031,7 +1070,8 @@ test_threads (TestFixture   *f,
       threads[i] = g_thread_new ("producer", produce, &producers[i]);
     }
 
-  test_wait_until (consume_done, &c, "every item");
+  wait_for_count (&c.received, total, "every item");
+  test_wait_until (consume_done, &c, "the last pop");
   for (guint i = 0; i < N_PRODUCERS; i++)
     {
       g_thread_join (threads[i]);
@@ -1113,14 +1153,6 @@ pipe_consume (Pipe *p)
     mode_queue_pop_async (p->queue, NULL, pipe_got, p);
 }
 
-static gboolean
-pipe_done (gpointer data)
-{
-  Pipe *p = data;
-
-  return p->popped == p->total;
-}
-
 static void
 test_back_pressure (TestFixture   *f,
                     gconstpointer  data)
@@ -1131,7 +1163,7 @@ test_back_pressure (TestFixture   *f,
   p.total = n_items ();
   pipe_consume (&p);
   pipe_produce (&p);
-  test_wait_until (pipe_done, &p, "every item");
+  wait_for_count (&p.popped, p.total, "every item");
   g_assert_cmpuint (p.pushed, ==, p.total);
   g_assert_cmpuint (p.waited, >, 0);
   g_assert_cmpuint (mode_queue_get_length (p.queue), ==, 0);
