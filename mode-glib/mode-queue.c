@@ -870,8 +870,9 @@ mode_queue_init (ModeQueue *self)
  * @item_free: (nullable): frees the items the queue drops
  *
  * Creates a queue that no service owns. Bindings make queues with
- * g_object_new() (`Mode.Queue(capacity=16)` in Python) and push
- * #GValues.
+ * g_object_new() and push #GValues: `Mode.Queue(capacity=16)` in Python,
+ * `new Mode.Queue({capacity: 16})` in GJS,
+ * `(Mode.Queue) Object.new (typeof (Mode.Queue), "capacity", 16)` in Vala.
  *
  * Returns: (transfer full): a new #ModeQueue
  *
@@ -1100,7 +1101,7 @@ mode_queue_push_async (ModeQueue           *self,
 }
 
 /**
- * mode_queue_push_finish:
+ * mode_queue_push_finish: (skip)
  * @self: a #ModeQueue
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
@@ -1279,7 +1280,7 @@ try_pop_entry (ModeQueue  *self,
 }
 
 /**
- * mode_queue_pop_async:
+ * mode_queue_pop_async: (skip)
  * @self: a #ModeQueue
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called with the next item, or when the pop
