@@ -27,5 +27,6 @@
 #include "mode-service-proxy.h"
 #include "mode-worker.h"
 #include "mode-blocking-detector.h"
+#include "mode-queue.h"
 
 #undef MODE_INSIDE
