@@ -175,6 +175,32 @@ def test_event_wait():
     run(main())
 
 
+def test_queue_put_and_get():
+    svc = Mode.Service(label="Owner")
+    queue = Mode.Queue(capacity=2, service=svc)
+    got = []
+
+    async def producer():
+        for i in range(100):
+            await queue.put({"n": i})
+
+    async def consumer():
+        for _ in range(100):
+            got.append((await queue.get())["n"])
+
+    async def main():
+        await svc.start()
+        await asyncio.gather(producer(), consumer())
+        waiting = asyncio.ensure_future(queue.get())
+        await asyncio.sleep(0)
+        await svc.stop()
+        with pytest.raises(GLib.Error, match="Owner"):
+            await waiting
+
+    run(main())
+    assert got == list(range(100))
+
+
 # }}}
 
 # Coroutine hooks {{{

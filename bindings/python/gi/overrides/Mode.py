@@ -1032,6 +1032,23 @@ def _wrap_worker_hook(func, hook):
     return _mark(wrapper)
 
 
+class Queue(Mode.Queue):
+    """Mode.Queue with awaitable calls: await queue.put(item) (waits while
+    the queue is full or paused) and await queue.get(), Mode's and
+    asyncio's names, next to push_value() and pop_value()."""
+
+    def put(self, item, cancellable=None):
+        return self.push_value(item, cancellable=cancellable)
+
+    def get(self, cancellable=None):
+        return self.pop_value(cancellable=cancellable)
+
+
+_add_short_calls(Queue, Mode.Queue, (("push_value", 1), ("pop_value", 0)))
+Queue = override(Queue)
+__all__.append("Queue")
+
+
 class Worker(Mode.Worker):
     """Mode.Worker as Mode has it: Mode.Worker(*services, loglevel="info",
     debug=True, ...) (any property), and execute_from_commandline(); a
