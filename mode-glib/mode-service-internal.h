@@ -95,7 +95,10 @@ struct _ModeOp
   guint        running : 1; /* inside op_run() */
   guint        stop_requested : 1; /* restart: a stop came; it does not start */
   guint        late_deps : 1; /* stop: stopping dependencies added late */
+  guint        parallel_deps : 1; /* start: the dependencies were asked at once */
   GError      *error;       /* (owned) (nullable) */
+  GPtrArray   *order;       /* (owned) (nullable) (element-type ModeService): stop:
+                             * the dependencies to stop, from the last */
   ModeWaiter   first;
   GArray      *more;        /* (owned) (nullable) (element-type ModeWaiter) */
 };
@@ -129,6 +132,9 @@ typedef struct
   ModeService      *owner;          /* (unowned) (nullable): _mode_service_set_owner() */
   GPtrArray        *stop_waiters;   /* (owned) (nullable) (element-type StopWaiter) */
   ModeOp           *shutdown_op;    /* (unowned) (nullable): stop waiting for set_shutdown */
+  GPtrArray        *start_order;    /* (owned) (nullable) (element-type ModeService):
+                                     * a parallel start's dependencies, in the
+                                     * order their starts completed */
   guint             class_timers_made : 1;
 } ServiceExtras;
 
@@ -168,6 +174,7 @@ typedef struct
   guint             timers_running : 1;
   guint             last_start_valid : 1; /* no op began since the last start
                                            * ended (extras->last_start_error) */
+  guint             parallel_start : 1; /* MODE_DEPENDENCY_START_PARALLEL */
 } ModeServicePrivate;
 
 /* }}} */
@@ -215,6 +222,7 @@ enum {
   PROP_SUPERVISOR,
   PROP_MUNDANE_LEVEL,
   PROP_CLOCK,
+  PROP_START_DEPENDENCIES,
   N_PROPS
 };
 

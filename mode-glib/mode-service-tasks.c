@@ -79,6 +79,7 @@ _mode_service_extras_free (ServiceExtras *extras)
   g_assert (extras->deferred == NULL);
   g_assert (extras->shutdown_op == NULL);
   g_clear_pointer (&extras->stop_waiters, g_ptr_array_unref);
+  g_clear_pointer (&extras->start_order, g_ptr_array_unref);
   g_clear_error (&extras->last_start_error);
   g_clear_pointer (&extras->waking, g_ptr_array_unref);
   g_clear_pointer (&extras->task_defs, g_ptr_array_unref);

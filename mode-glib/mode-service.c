@@ -690,6 +690,55 @@ mode_service_set_mundane_level (ModeService *self,
 }
 
 /**
+ * mode_service_get_start_dependencies:
+ * @self: a #ModeService
+ *
+ * Gets how the service starts its dependencies.
+ *
+ * Returns: a #ModeDependencyStart
+ *
+ * Since: 0.1
+ */
+ModeDependencyStart
+mode_service_get_start_dependencies (ModeService *self)
+{
+  g_return_val_if_fail (MODE_IS_SERVICE (self), MODE_DEPENDENCY_START_IN_ORDER);
+
+  return GET_PRIV (self)->parallel_start ? MODE_DEPENDENCY_START_PARALLEL
+                                         : MODE_DEPENDENCY_START_IN_ORDER;
+}
+
+/**
+ * mode_service_set_start_dependencies:
+ * @self: a #ModeService
+ * @how: a #ModeDependencyStart
+ *
+ * Sets how the service starts its dependencies, from its next start on.
+ * See #ModeService:start-dependencies.
+ *
+ * Since: 0.1
+ */
+void
+mode_service_set_start_dependencies (ModeService         *self,
+                                     ModeDependencyStart  how)
+{
+  ModeServicePrivate *priv;
+  gboolean parallel;
+
+  g_return_if_fail (MODE_IS_SERVICE (self));
+  g_return_if_fail (how == MODE_DEPENDENCY_START_IN_ORDER ||
+                    how == MODE_DEPENDENCY_START_PARALLEL);
+
+  priv = GET_PRIV (self);
+  parallel = how == MODE_DEPENDENCY_START_PARALLEL;
+  if (priv->parallel_start != (guint) parallel)
+    {
+      priv->parallel_start = parallel;
+      notify_property (self, PROP_START_DEPENDENCIES);
+    }
+}
+
+/**
  * mode_service_get_clock:
  * @self: a #ModeService
  *
@@ -877,6 +926,10 @@ mode_service_get_property (GObject    *object,
       g_value_set_object (value, mode_service_get_clock (self));
       break;
 
+    case PROP_START_DEPENDENCIES:
+      g_value_set_enum (value, mode_service_get_start_dependencies (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -924,6 +977,10 @@ mode_service_set_property (GObject      *object,
 
     case PROP_CLOCK:
       priv->clock = g_value_dup_object (value);
+      break;
+
+    case PROP_START_DEPENDENCIES:
+      mode_service_set_start_dependencies (self, g_value_get_enum (value));
       break;
 
     default:
@@ -1170,6 +1227,38 @@ mode_service_class_init (ModeServiceClass *klass)
                          (G_PARAM_READWRITE |
                           G_PARAM_CONSTRUCT_ONLY |
                           G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ModeService:start-dependencies:
+   *
+   * How the service starts its dependencies.
+   *
+   * %MODE_DEPENDENCY_START_IN_ORDER (the default): one after the other,
+   * in the order they were added, each once the one before runs.
+   *
+   * %MODE_DEPENDENCY_START_PARALLEL: all at once, each still after its
+   * own dependencies (a dependency they share starts once, and each
+   * waits for it); the service's on_started hook runs once every one
+   * runs. When one fails to start, the start waits for the others to
+   * end theirs, stops the ones that started, in the reverse order of
+   * the completion of their starts, and fails with the first error (the
+   * service crashes, as for any failed start). The service's stop stops
+   * its dependencies in the reverse order of the completion of their
+   * starts, then the ones that did not start, from the last added.
+   *
+   * A tree whose services each take a while to start (open a
+   * connection, load a file) starts in the time of its deepest branch
+   * instead of the sum of all. It takes effect at the next start.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_START_DEPENDENCIES] =
+    g_param_spec_enum ("start-dependencies", NULL, NULL,
+                       MODE_TYPE_DEPENDENCY_START,
+                       MODE_DEPENDENCY_START_IN_ORDER,
+                       (G_PARAM_READWRITE |
+                        G_PARAM_EXPLICIT_NOTIFY |
+                        G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

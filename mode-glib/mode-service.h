@@ -44,6 +44,23 @@ typedef enum
 } ModeServiceState;
 
 /**
+ * ModeDependencyStart:
+ * @MODE_DEPENDENCY_START_IN_ORDER: the dependencies start one after the
+ *   other, in the order they were added; each waits for the one before
+ * @MODE_DEPENDENCY_START_PARALLEL: the dependencies start all at once,
+ *   each still after its own dependencies
+ *
+ * How a #ModeService starts its dependencies (#ModeService:start-dependencies).
+ *
+ * Since: 0.1
+ */
+typedef enum
+{
+  MODE_DEPENDENCY_START_IN_ORDER,
+  MODE_DEPENDENCY_START_PARALLEL,
+} ModeDependencyStart;
+
+/**
  * MODE_TYPE_SERVICE:
  *
  * The #GType of #ModeService.
@@ -349,6 +366,11 @@ MODE_AVAILABLE_IN_ALL
 void              mode_service_set_mundane_level          (ModeService          *self,
                                                            guint                 level);
 
+MODE_AVAILABLE_IN_ALL
+ModeDependencyStart mode_service_get_start_dependencies   (ModeService          *self);
+MODE_AVAILABLE_IN_ALL
+void              mode_service_set_start_dependencies     (ModeService          *self,
+                                                           ModeDependencyStart   how);
 MODE_AVAILABLE_IN_ALL
 ModeClock        *mode_service_get_clock                  (ModeService          *self);
 

@@ -753,6 +753,10 @@ world_new (guint32 seed)
       if (i == 0 && svc->kind == KIND_THREAD)
         svc->kind = KIND_ASYNC;
       svc->service = svc_new (w, svc);
+      /* a third start their dependencies in parallel (decided apart
+       * from the shape's numbers, so the shapes stay what they were) */
+      if (((seed * 2654435761u) ^ (i * 40503u)) % 3 == 0)
+        mode_service_set_start_dependencies (svc->service, MODE_DEPENDENCY_START_PARALLEL);
       svc->weak = svc->service;
       g_object_add_weak_pointer (G_OBJECT (svc->service), &svc->weak);
       g_signal_connect (svc->service, "notify::state", G_CALLBACK (svc_state_changed), svc);

@@ -951,6 +951,250 @@ test_deep_class (TestFixture   *f,
 
 /* }}} */
 
+/* Parallel start {{{ */
+
+static TestRec *
+parallel_parent (const char *label,
+                 TestRec   **children,
+                 guint       n_children)
+{
+  TestRec *parent = rec_new (label);
+
+  mode_service_set_start_dependencies (S (parent), MODE_DEPENDENCY_START_PARALLEL);
+  for (guint i = 0; i < n_children; i++)
+    mode_service_add_dependency (S (parent), S (children[i]));
+  return parent;
+}
+
+/* The dependencies start at once; on_started waits for all; the stop
+ * goes in the reverse order of the completion of their starts. */
+static void
+test_parallel_start (TestFixture   *f,
+                     gconstpointer  data)
+{
+  g_autoptr(TestRec) b = rec_new ("B");
+  g_autoptr(TestRec) c = rec_new ("C");
+  g_autoptr(TestRec) d = rec_new ("D");
+  TestRec *children[] = { b, c, d };
+  g_autoptr(TestRec) a = parallel_parent ("A", children, G_N_ELEMENTS (children));
+  Pending start = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (children); i++)
+    children[i]->behave[HOOK_START] = BEHAVE_HOLD;
+  mode_service_start_async (S (a), NULL, pending_store, &start);
+  test_drain ();
+  /* each start goes a step at a time: the three go side by side */
+  assert_trace ("A.on_first_start A.on_start B.on_first_start C.on_first_start "
+                "D.on_first_start B.on_start(held) C.on_start(held) D.on_start(held)");
+
+  rec_release (c, HOOK_START, NULL);
+  rec_release (d, HOOK_START, NULL);
+  test_drain ();
+  assert_trace ("C.on_started D.on_started");
+  g_assert_null (start.result);
+  g_assert_cmpint (mode_service_get_state (S (a)), ==, MODE_SERVICE_STATE_STARTING);
+
+  rec_release (b, HOOK_START, NULL);
+  g_assert_true (pending_finish (&start, S (a), mode_service_start_finish, NULL));
+  assert_trace ("B.on_started A.on_started");
+
+  test_stop_ok (a);
+  assert_trace ("A.on_stop B.on_stop B.on_shutdown D.on_stop D.on_shutdown "
+                "C.on_stop C.on_shutdown A.on_shutdown");
+  for (guint i = 0; i < G_N_ELEMENTS (children); i++)
+    g_assert_cmpuint (children[i]->overlaps, ==, 0);
+}
+
+/* One start fails: the start waits for the others, stops the ones that
+ * started (last completed first) and fails with the first error. As a
+ * runtime dependency, the failure is the caller's alone: nothing crashes. */
+static void
+test_parallel_start_fails (TestFixture   *f,
+                           gconstpointer  data)
+{
+  g_autoptr(TestRec) root = rec_new ("Root");
+  g_autoptr(TestRec) b = rec_new ("B");
+  g_autoptr(TestRec) c = rec_new ("C");
+  g_autoptr(TestRec) d = rec_new ("D");
+  g_autoptr(TestRec) e = rec_new ("E");
+  TestRec *children[] = { b, c, d, e };
+  g_autoptr(TestRec) a = parallel_parent ("A", children, G_N_ELEMENTS (children));
+  g_autoptr(GError) first = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "C broke");
+  g_autoptr(GError) second = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "E broke");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *trace = NULL;
+  Pending add = { 0 };
+
+  test_start_ok (root);
+  for (guint i = 0; i < G_N_ELEMENTS (children); i++)
+    children[i]->behave[HOOK_START] = BEHAVE_HOLD;
+  mode_service_add_runtime_dependency_async (S (root), S (a), NULL, pending_store, &add);
+  test_drain ();
+  g_free (test_trace_take ());
+
+  rec_release (d, HOOK_START, NULL);
+  test_drain ();
+  rec_release (c, HOOK_START, first);
+  test_drain ();
+  g_assert_null (add.result);
+  rec_release (b, HOOK_START, NULL);
+  test_drain ();
+  rec_release (e, HOOK_START, second);
+  pending_wait (&add);
+  {
+    g_autoptr(GAsyncResult) result = g_steal_pointer (&add.result);
+    g_assert_null (mode_service_add_runtime_dependency_finish (S (root), result, &error));
+  }
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "C broke");
+  test_drain ();
+  trace = test_trace_take ();
+  g_assert_true (g_str_has_prefix (trace, "D.on_started B.on_started "
+                                          "B.on_stop B.on_shutdown D.on_stop D.on_shutdown"));
+  g_assert_cmpint (mode_service_get_state (S (b)), ==, MODE_SERVICE_STATE_SHUTDOWN);
+  g_assert_cmpint (mode_service_get_state (S (d)), ==, MODE_SERVICE_STATE_SHUTDOWN);
+  for (guint i = 0; i < G_N_ELEMENTS (children); i++)
+    {
+      g_assert_false (mode_service_get_crashed (S (children[i])));
+      g_assert_cmpuint (children[i]->overlaps, ==, 0);
+    }
+  g_assert_false (mode_service_get_crashed (S (a)));
+  g_assert_cmpint (mode_service_get_state (S (root)), ==, MODE_SERVICE_STATE_RUNNING);
+  test_stop_ok (root);
+}
+
+/* Without a caller to take it, a failure crashes the tree, as in order:
+ * the start fails with the first error once every start ended. */
+static void
+test_parallel_start_crashes (TestFixture   *f,
+                             gconstpointer  data)
+{
+  g_autoptr(TestRec) b = rec_new ("B");
+  g_autoptr(TestRec) c = rec_new ("C");
+  TestRec *children[] = { b, c };
+  g_autoptr(TestRec) a = parallel_parent ("A", children, G_N_ELEMENTS (children));
+  g_autoptr(GError) broke = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "C broke");
+  g_autoptr(GError) error = NULL;
+  Pending start = { 0 };
+
+  b->behave[HOOK_START] = BEHAVE_HOLD;
+  c->behave[HOOK_START] = BEHAVE_HOLD;
+  mode_service_start_async (S (a), NULL, pending_store, &start);
+  test_drain ();
+  rec_release (c, HOOK_START, broke);
+  test_drain ();
+  g_assert_null (start.result); /* B's start has not ended */
+  g_assert_true (mode_service_get_crashed (S (a)));
+  rec_release (b, HOOK_START, NULL);
+  g_assert_false (pending_finish (&start, S (a), mode_service_start_finish, &error));
+  g_assert_cmpstr (error->message, ==, "C broke");
+  test_stop_ok (a);
+  g_assert_cmpuint (b->overlaps, ==, 0);
+}
+
+/* A dependency two of them share starts once; each waits for it. */
+static void
+test_parallel_start_shared (TestFixture   *f,
+                            gconstpointer  data)
+{
+  g_autoptr(TestRec) b = rec_new ("B");
+  g_autoptr(TestRec) c = rec_new ("C");
+  g_autoptr(TestRec) shared = rec_new ("S");
+  TestRec *children[] = { b, c };
+  g_autoptr(TestRec) a = parallel_parent ("A", children, G_N_ELEMENTS (children));
+  Pending start = { 0 };
+
+  mode_service_add_dependency (S (b), S (shared));
+  mode_service_add_dependency (S (c), S (shared));
+  shared->behave[HOOK_START] = BEHAVE_HOLD;
+  mode_service_start_async (S (a), NULL, pending_store, &start);
+  test_drain ();
+  assert_trace ("A.on_first_start A.on_start B.on_first_start C.on_first_start "
+                "B.on_start C.on_start S.on_first_start S.on_start(held)");
+
+  rec_release (shared, HOOK_START, NULL);
+  g_assert_true (pending_finish (&start, S (a), mode_service_start_finish, NULL));
+  assert_trace ("S.on_started B.on_started C.on_started A.on_started");
+  test_stop_ok (a);
+  g_assert_cmpint (mode_service_get_state (S (shared)), ==, MODE_SERVICE_STATE_SHUTDOWN);
+}
+
+/* A stop while the dependencies start: it waits for their starts, the
+ * start fails with STOPPED, everything ends stopped. */
+static void
+test_parallel_start_stopped (TestFixture   *f,
+                             gconstpointer  data)
+{
+  g_autoptr(TestRec) b = rec_new ("B");
+  g_autoptr(TestRec) c = rec_new ("C");
+  TestRec *children[] = { b, c };
+  g_autoptr(TestRec) a = parallel_parent ("A", children, G_N_ELEMENTS (children));
+  g_autoptr(GError) error = NULL;
+  Pending start = { 0 }, stop = { 0 };
+
+  b->behave[HOOK_START] = BEHAVE_HOLD;
+  c->behave[HOOK_START] = BEHAVE_HOLD;
+  mode_service_start_async (S (a), NULL, pending_store, &start);
+  test_drain ();
+  mode_service_stop_async (S (a), NULL, pending_store, &stop);
+  test_drain ();
+  g_free (test_trace_take ());
+
+  rec_release (c, HOOK_START, NULL);
+  rec_release (b, HOOK_START, NULL);
+  g_assert_false (pending_finish (&start, S (a), mode_service_start_finish, &error));
+  g_assert_error (error, MODE_ERROR, MODE_ERROR_STOPPED);
+  g_assert_true (pending_finish (&stop, S (a), mode_service_stop_finish, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (children); i++)
+    {
+      g_assert_cmpint (mode_service_get_state (S (children[i])), ==, MODE_SERVICE_STATE_SHUTDOWN);
+      g_assert_cmpuint (children[i]->overlaps, ==, 0);
+    }
+  g_assert_false (mode_service_get_crashed (S (a)));
+}
+
+/* The property: in order by default, notified once per change; a
+ * restart of a parallel parent starts its dependencies in parallel
+ * again. */
+static void
+test_parallel_start_property (TestFixture   *f,
+                              gconstpointer  data)
+{
+  g_autoptr(TestRec) b = rec_new ("B");
+  g_autoptr(TestRec) c = rec_new ("C");
+  TestRec *children[] = { b, c };
+  g_autoptr(TestRec) plain = rec_new ("P");
+  g_autoptr(TestRec) a = NULL;
+  guint notified = 0;
+  Pending restart = { 0 };
+
+  g_assert_cmpint (mode_service_get_start_dependencies (S (plain)), ==,
+                   MODE_DEPENDENCY_START_IN_ORDER);
+  g_signal_connect (plain, "notify::start-dependencies", G_CALLBACK (test_count_notify), &notified);
+  mode_service_set_start_dependencies (S (plain), MODE_DEPENDENCY_START_PARALLEL);
+  mode_service_set_start_dependencies (S (plain), MODE_DEPENDENCY_START_PARALLEL);
+  g_object_set (plain, "start-dependencies", MODE_DEPENDENCY_START_IN_ORDER, NULL);
+  g_assert_cmpuint (notified, ==, 2);
+
+  a = parallel_parent ("A", children, G_N_ELEMENTS (children));
+  test_start_ok (a);
+  g_free (test_trace_take ());
+  b->behave[HOOK_START] = BEHAVE_HOLD;
+  c->behave[HOOK_START] = BEHAVE_HOLD;
+  mode_service_restart_async (S (a), NULL, pending_store, &restart);
+  test_drain ();
+  g_assert_nonnull (b->held[HOOK_START]);
+  g_assert_nonnull (c->held[HOOK_START]);
+  rec_release (c, HOOK_START, NULL);
+  rec_release (b, HOOK_START, NULL);
+  g_assert_true (pending_finish (&restart, S (a), mode_service_restart_finish, NULL));
+  g_free (test_trace_take ());
+  test_stop_ok (a);
+  assert_trace ("A.on_stop B.on_stop B.on_shutdown C.on_stop C.on_shutdown A.on_shutdown");
+}
+
+/* }}} */
+
 int
 main (int   argc,
       char *argv[])
@@ -986,6 +1230,12 @@ main (int   argc,
   ADD ("describe/utf8", test_describe_utf8);
   ADD ("finish/source-tag", test_finish_checks_tag);
   ADD ("class/deep", test_deep_class);
+  ADD ("parallel/start", test_parallel_start);
+  ADD ("parallel/fails", test_parallel_start_fails);
+  ADD ("parallel/crashes", test_parallel_start_crashes);
+  ADD ("parallel/shared", test_parallel_start_shared);
+  ADD ("parallel/stopped", test_parallel_start_stopped);
+  ADD ("parallel/property", test_parallel_start_property);
 
 #undef ADD
 

@@ -641,3 +641,42 @@ def test_worker_option_defaults_and_on_execute_error():
 
 
 # }}}
+
+
+# Parallel start {{{
+
+
+class Slow(Mode.Service):
+    """Its start takes until the test says."""
+
+    def __init__(self, gate, log, **kwargs):
+        super().__init__(**kwargs)
+        self.gate, self.trace = gate, log
+
+    async def on_start(self):
+        self.trace.append("begin " + self.get_label())
+        await self.gate.wait()
+        self.trace.append("end " + self.get_label())
+
+
+def test_parallel_start_of_dependencies():
+    trace = []
+    gate = asyncio.Event()
+    app = Mode.Service(label="App", start_dependencies=Mode.DependencyStart.PARALLEL)
+    assert app.props.start_dependencies == Mode.DependencyStart.PARALLEL
+    for name in ("A", "B", "C"):
+        app.add_dependency(Slow(gate, trace, label=name))
+
+    async def main():
+        starting = asyncio.ensure_future(app.start())
+        await until(lambda: len(trace) == 3)
+        assert trace == ["begin A", "begin B", "begin C"]  # all at once
+        gate.set()
+        assert await starting is True
+        await app.stop()
+
+    run(main())
+    assert sorted(trace[3:]) == ["end A", "end B", "end C"]
+
+
+# }}}
