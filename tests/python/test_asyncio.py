@@ -123,6 +123,39 @@ def test_short_names_and_async_without_callback():
     run(main())
 
 
+def test_callback_forms_work_without_a_running_loop():
+    """No asyncio loop runs here: the callback forms and the context's
+    own iteration work as they always did."""
+    svc = Mode.Service(label="Plain")
+    results = []
+    ctx = GLib.MainContext.default()
+    svc.start_async(None, lambda s, r: results.append(s.start_finish(r)))
+    while not results:
+        ctx.iteration(True)
+    svc.sleep_async(0.001, None, lambda s, r: results.append(s.sleep_finish(r)))
+    while len(results) < 2:
+        ctx.iteration(True)
+    svc.stop_async(None, lambda s, r: results.append(s.stop_finish(r)))
+    while len(results) < 3:
+        ctx.iteration(True)
+    assert results == [True, True, True]
+
+
+def test_wait_any_and_wait_all():
+    svc = Mode.Service(label="Waiter")
+    first, second = Mode.Event(), Mode.Event()
+
+    async def main():
+        await svc.start()
+        LOOP.call_soon(second.set)
+        assert await svc.wait_any([first, second], 10.0) == (True, 1)
+        LOOP.call_soon(first.set)
+        assert await svc.wait_all([first, second], 10.0) is True
+        await svc.stop()
+
+    run(main())
+
+
 def test_callback_forms_still_work():
     svc = Mode.Service(label="Callbacks")
     results = []
@@ -535,6 +568,10 @@ class Web(Mode.ServiceThread):
         self.server = await asyncio.start_server(self.serve, "127.0.0.1", 0)
         self.port = self.server.sockets[0].getsockname()[1]
 
+    async def on_thread_started(self):
+        await asyncio.sleep(0)
+        self.thread_started_on = asyncio.get_running_loop()
+
     async def serve(self, reader, writer):
         line = await reader.readline()
         writer.write(b"echo " + line)
@@ -563,6 +600,8 @@ def test_service_thread_loop_serves_and_call_returns_values():
             return asyncio.get_running_loop()
 
         assert await web.call(in_thread) is web.thread_loop
+        await until(lambda: getattr(web, "thread_started_on", None) is not None)
+        assert web.thread_started_on is web.thread_loop
         with pytest.raises(GLib.Error, match="ZeroDivisionError"):
             await web.call(lambda: 1 / 0)
         await web.stop()
