@@ -266,8 +266,8 @@ mode_event_wait_async (ModeEvent           *self,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, mode_event_wait_async);
   g_task_set_name (task, "[mode] event wait");
+  g_task_set_source_tag (task, mode_event_wait_async);
 
   if (g_task_return_error_if_cancelled (task))
     return;

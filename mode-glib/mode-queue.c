@@ -510,8 +510,8 @@ wait_new (ModeQueue           *self,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Waiter *waiter = g_new0 (Waiter, 1);
 
-  g_task_set_source_tag (task, source_tag);
   g_task_set_name (task, name);
+  g_task_set_source_tag (task, source_tag);
   waiter->link.data = task;
   waiter->is_push = is_push;
   g_task_set_task_data (task, waiter, waiter_free);

@@ -139,8 +139,8 @@ call_new (ModeService         *self,
   call->request = request;
   call->refs = 2;  /* the operation's, the delivery's */
   call->task = g_task_new (self, cancellable, call_delivered, call);
-  g_task_set_source_tag (call->task, source_tag);
   g_task_set_name (call->task, name);
+  g_task_set_source_tag (call->task, source_tag);
   /* the answer says whether the call was cancelled: an operation that
    * ended before the cancellation was seen reports how it ended */
   g_task_set_check_cancellable (call->task, FALSE);
@@ -765,8 +765,8 @@ mode_service_wait_until_stopped_async (ModeService         *self,
   waiter = g_new0 (StopWaiter, 1);
   waiter->refs = 1;
   waiter->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (waiter->task, mode_service_wait_until_stopped_async);
   g_task_set_name (waiter->task, "[mode] wait_until_stopped");
+  g_task_set_source_tag (waiter->task, mode_service_wait_until_stopped_async);
 
   if (g_cancellable_is_cancelled (cancellable))
     {

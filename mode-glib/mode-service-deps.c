@@ -320,8 +320,8 @@ mode_service_add_runtime_dependency_async (ModeService         *self,
   call->service = g_object_ref (service);
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, mode_service_add_runtime_dependency_async);
   g_task_set_name (task, "[mode] add_runtime_dependency");
+  g_task_set_source_tag (task, mode_service_add_runtime_dependency_async);
   g_task_set_task_data (task, call, dependency_call_free);
 
   _mode_service_run_in_context (self, add_runtime_dependency_in_context, task, g_object_unref);
@@ -453,8 +453,8 @@ mode_service_remove_dependency_async (ModeService         *self,
   call->service = g_object_ref (service);
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, mode_service_remove_dependency_async);
   g_task_set_name (task, "[mode] remove_dependency");
+  g_task_set_source_tag (task, mode_service_remove_dependency_async);
   g_task_set_task_data (task, call, dependency_call_free);
 
   _mode_service_run_in_context (self, remove_dependency_in_context, task, g_object_unref);

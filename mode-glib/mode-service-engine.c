@@ -623,9 +623,9 @@ op_call_hook_now (ModeOp *op,
   call->hook = hook;
 
   task = g_task_new (self, cancellable, hook_task_done, call);
+  g_task_set_name (task, _mode_service_hooks[hook].name);
   g_task_set_source_tag (task, op_call_hook_now);
   g_task_set_check_cancellable (task, FALSE);
-  g_task_set_name (task, _mode_service_hooks[hook].name);
   call->task = task;
   g_task_set_task_data (task, call, hook_task_dropped);
 

@@ -385,8 +385,8 @@ sleep_dispatch (ModeService         *self,
   SleepCall *call = g_new0 (SleepCall, 1);
 
   call->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (call->task, source_tag);
   g_task_set_name (call->task, name);
+  g_task_set_source_tag (call->task, source_tag);
   call->event = event != NULL ? g_object_ref (event) : NULL;
   call->seconds = seconds;
 
@@ -410,8 +410,8 @@ many_dispatch (ModeService         *self,
   SleepCall *call = g_new0 (SleepCall, 1);
 
   call->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (call->task, source_tag);
   g_task_set_name (call->task, name);
+  g_task_set_source_tag (call->task, source_tag);
   call->events = g_ptr_array_new_full (n_events, g_object_unref);
   for (guint i = 0; i < n_events; i++)
     g_ptr_array_add (call->events, g_object_ref (events[i]));
@@ -659,7 +659,8 @@ mode_service_sleep_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_sleep_async), FALSE);
+  /* the task's own tag: cheaper than through GAsyncResult, and sleeps are many */
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == mode_service_sleep_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -717,7 +718,8 @@ mode_service_wait_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_wait_async), FALSE);
+  /* the task's own tag: cheaper than through GAsyncResult, and sleeps are many */
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == mode_service_wait_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

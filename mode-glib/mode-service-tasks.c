@@ -375,8 +375,8 @@ task_entry_new (ModeService    *self,
   g_queue_push_tail_link (&extras->tasks, &entry->link);
 
   task = g_task_new (self, service_get_cancellable (self), task_entry_done, entry);
-  g_task_set_source_tag (task, mode_service_spawn);
   g_task_set_name (task, entry->name);
+  g_task_set_source_tag (task, mode_service_spawn);
   entry->task = task;
   g_task_set_task_data (task, entry, task_entry_dropped);
 
