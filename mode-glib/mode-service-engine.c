@@ -751,61 +751,40 @@ start_dependency_request (ModeOp *op)
   return MODE_OP_START;
 }
 
-/* A parallel start asks every dependency at once (each still starts
- * after its own dependencies: that is its own start's business). */
-static void
-start_dependencies_at_once (ModeOp *op)
+
+/* Step 4: the dependencies, one after the other or all at once; FALSE
+ * when the start must end. */
+static gboolean
+start_dependencies_step (ModeOp *op)
 {
   ModeServicePrivate *priv = GET_PRIV (op->self);
-  ServiceExtras *extras = service_get_extras (op->self);
-  ModeOpKind request = start_dependency_request (op);
 
-  if (extras->start_order == NULL)
-    extras->start_order = g_ptr_array_new_with_free_func (g_object_unref);
-  else if (op->index == 0)
-    g_ptr_array_set_size (extras->start_order, 0); /* a new run */
-  op->parallel_deps = TRUE;
-  op->pending++; /* none completes the step before all were asked */
-  while (priv->children != NULL && op->index < priv->children->len)
+  /* a parallel start that failed (not a stop: the stop sees to them)
+   * stops what it started */
+  if (op->parallel_deps && op->error != NULL && !priv->stopped)
+    {
+      op->parallel_deps = FALSE;
+      op->step = START_UNWIND;
+      return TRUE;
+    }
+  if (start_interrupted (op))
+    return FALSE;
+  if (priv->children == NULL || op->index >= priv->children->len)
+    {
+      op->parallel_deps = FALSE;
+      return TRUE;
+    }
+
+  op->step--; /* come back for the next one, or once they all ended */
+  if (priv->parallel_start)
+    _mode_op_start_dependencies_at_once (op, start_dependency_request (op), op_child_done);
+  else
     {
       ModeService *child = g_ptr_array_index (priv->children, op->index++);
 
       op->pending++;
-      service_request (child, request, op_child_done, op);
+      service_request (child, start_dependency_request (op), op_child_done, op);
     }
-  op->pending--;
-}
-
-/* A dependency the unwinding stopped: its error is logged, not taken. */
-static void
-start_unwind_done (ModeService  *child,
-                   const GError *error,
-                   gpointer      data)
-{
-  ModeOp *op = data;
-
-  if (error != NULL)
-    service_log (op->self, G_LOG_LEVEL_MESSAGE, "Error while stopping child %s: %s",
-                 mode_service_get_label (child), error->message);
-  _mode_op_continue (op);
-}
-
-/* Stops the last dependency whose parallel start completed; returns
- * FALSE when none is left. */
-static gboolean
-start_unwind_next (ModeOp *op)
-{
-  ModeServicePrivate *priv = GET_PRIV (op->self);
-  GPtrArray *order = priv->extras != NULL ? priv->extras->start_order : NULL;
-  ModeService *child;
-
-  if (order == NULL || order->len == 0)
-    return FALSE;
-
-  child = g_ptr_array_steal_index (order, order->len - 1);
-  op->pending++;
-  service_request (child, OP_STOP, start_unwind_done, op);
-  g_object_unref (child);
   return TRUE;
 }
 
@@ -848,31 +827,7 @@ start_step (ModeOp *op)
       break;
 
     case START_DEPENDENCIES:
-      /* a failure, not a stop: the stop would see to them */
-      if (op->parallel_deps && op->error != NULL && !priv->stopped)
-        {
-          op->parallel_deps = FALSE;
-          op->step = START_UNWIND;
-          break;
-        }
-      if (start_interrupted (op))
-        return FALSE;
-      if (priv->children != NULL && op->index < priv->children->len)
-        {
-          op->step--; /* come back for the next one, or once they all ended */
-          if (priv->parallel_start)
-            start_dependencies_at_once (op);
-          else
-            {
-              ModeService *child = g_ptr_array_index (priv->children, op->index++);
-
-              op->pending++;
-              service_request (child, start_dependency_request (op), op_child_done, op);
-            }
-        }
-      else
-        op->parallel_deps = FALSE;
-      break;
+      return start_dependencies_step (op);
 
     case START_ON_STARTED:
       if (start_interrupted (op))
@@ -888,7 +843,7 @@ start_step (ModeOp *op)
       return FALSE;
 
     case START_UNWIND:
-      if (!start_unwind_next (op))
+      if (!_mode_op_start_unwind_next (op))
         return FALSE; /* the start fails with its first error */
       op->step--;
       break;
@@ -985,39 +940,6 @@ stop_begin_step (ModeOp *op)
     g_cancellable_cancel (priv->start_cancellable);
 }
 
-/* The order in which a service whose dependencies started in parallel
- * stops them, from the last: the ones that did not start (from the
- * last added), then the others in the reverse order of the completion
- * of their starts. NULL when that is the order of the dependencies. */
-static GPtrArray *
-stop_order (ModeService *self)
-{
-  ModeServicePrivate *priv = GET_PRIV (self);
-  GPtrArray *started = priv->extras != NULL ? priv->extras->start_order : NULL;
-  GPtrArray *order;
-
-  if (!priv->parallel_start || started == NULL || started->len == 0 || priv->children == NULL)
-    return NULL;
-
-  order = g_ptr_array_new_full (priv->children->len, g_object_unref);
-  for (guint i = 0; i < priv->children->len; i++)
-    {
-      ModeService *child = g_ptr_array_index (priv->children, i);
-
-      if (!g_ptr_array_find (started, child, NULL))
-        g_ptr_array_add (order, g_object_ref (child));
-    }
-  for (guint i = 0; i < started->len; i++)
-    {
-      ModeService *child = g_ptr_array_index (started, i);
-
-      /* one taken out of the tree since is not this stop's */
-      if (g_ptr_array_find (priv->children, child, NULL) &&
-          !g_ptr_array_find (order, child, NULL))
-        g_ptr_array_add (order, g_object_ref (child));
-    }
-  return order;
-}
 
 /* Asks the next dependency (from the last) to stop; returns FALSE when
  * none is left. */
@@ -1111,6 +1033,26 @@ stop_late_work (ModeOp *op)
   return FALSE;
 }
 
+/* Step 3: the dependencies, from the last; and the ones added
+ * meanwhile (stopping one that stopped costs nothing). */
+static void
+stop_dependencies_step (ModeOp *op)
+{
+  ModeServicePrivate *priv = GET_PRIV (op->self);
+
+  if (stop_next_dependency (op))
+    op->step--;
+  else if (op->deps_serial != priv->deps_serial)
+    {
+      g_clear_pointer (&op->order, g_ptr_array_unref);
+      op->deps_serial = priv->deps_serial;
+      op->index = priv->children->len;
+      op->step--;
+    }
+  else
+    g_clear_pointer (&op->order, g_ptr_array_unref);
+}
+
 static gboolean
 stop_step (ModeOp *op)
 {
@@ -1128,7 +1070,7 @@ stop_step (ModeOp *op)
        * before any (a crashed service's) has nothing for them */
       if (priv->run_hooked)
         op_call_hook (op, HOOK_STOP);
-      op->order = stop_order (self);
+      op->order = _mode_service_stop_order (self);
       if (op->order != NULL)
         op->index = op->order->len;
       else if (priv->children != NULL)
@@ -1137,19 +1079,7 @@ stop_step (ModeOp *op)
       break;
 
     case STOP_DEPENDENCIES:
-      if (stop_next_dependency (op))
-        op->step--;
-      else if (op->deps_serial != priv->deps_serial)
-        {
-          /* dependencies were added meanwhile: they stop too (stopping
-           * one that stopped costs nothing) */
-          g_clear_pointer (&op->order, g_ptr_array_unref);
-          op->deps_serial = priv->deps_serial;
-          op->index = priv->children->len;
-          op->step--;
-        }
-      else
-        g_clear_pointer (&op->order, g_ptr_array_unref);
+      stop_dependencies_step (op);
       break;
 
     case STOP_WAIT_SHUTDOWN:

@@ -440,6 +440,16 @@ gboolean    _mode_service_graph_attributes (GObject             *object,
 
 /* }}} */
 
+/* Parallel start (mode-service-parallel.c) {{{ */
+
+void       _mode_op_start_dependencies_at_once (ModeOp     *op,
+                                                ModeOpKind  request,
+                                                ModeOpDone  child_done);
+gboolean   _mode_op_start_unwind_next          (ModeOp     *op);
+GPtrArray *_mode_service_stop_order            (ModeService *self);
+
+/* }}} */
+
 /* Dependencies (mode-service-deps.c) {{{ */
 
 void _mode_service_add_init_dependencies (ModeService *self);
