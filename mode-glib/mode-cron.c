@@ -473,6 +473,81 @@ day_matches (ModeCron *self,
   return self->day_and ? dom && dow : dom || dow;
 }
 
+/* A civil (wall clock) time, field by field, as the search moves it. */
+typedef struct
+{
+  gint64 y;
+  int    mo, d, h, mi;
+} Civil;
+
+/* Carries the fields that the search pushed past their end into the
+ * next larger one. */
+static void
+civil_normalize (Civil *t)
+{
+  if (t->mi > 59)
+    {
+      t->mi = 0;
+      t->h++;
+    }
+  if (t->h > 23)
+    {
+      t->h = t->mi = 0;
+      t->d++;
+    }
+  if (t->mo <= 12 && t->d > (int) days_in_month (t->y, t->mo))
+    {
+      t->d = 1;
+      t->h = t->mi = 0;
+      t->mo++;
+    }
+  if (t->mo > 12)
+    {
+      t->mo = t->d = 1;
+      t->h = t->mi = 0;
+      t->y++;
+    }
+}
+
+/* Does @t match every field of @self? When it does not, moves it to the
+ * first time the first field that does not match allows, and returns
+ * FALSE: the search looks again from there. */
+static gboolean
+civil_matches (ModeCron *self,
+               Civil    *t)
+{
+  int bit;
+
+  if ((self->months & (1u << t->mo)) == 0)
+    {
+      bit = next_bit (self->months, t->mo);
+      t->mo = bit < 0 ? 13 : bit;
+      t->d = 1;
+      t->h = t->mi = 0;
+      return FALSE;
+    }
+  if (!day_matches (self, days_from_civil (t->y, t->mo, t->d), t->d))
+    {
+      t->d++;
+      t->h = t->mi = 0;
+      return FALSE;
+    }
+  if ((self->hours & (1u << t->h)) == 0)
+    {
+      bit = next_bit (self->hours, t->h);
+      t->h = bit < 0 ? 24 : bit;
+      t->mi = 0;
+      return FALSE;
+    }
+  if ((self->minutes & (G_GUINT64_CONSTANT (1) << t->mi)) == 0)
+    {
+      bit = next_bit (self->minutes, t->mi);
+      t->mi = bit < 0 ? 60 : bit;
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * mode_cron_next_after:
  * @self: a #ModeCron
@@ -498,10 +573,9 @@ mode_cron_next_after (ModeCron  *self,
 {
   GTimeZone *tz;
   gint64 after_unix;
-  gint64 y;
-  int mo, d, h, mi;
   gint64 limit;
   int year, month, day;
+  Civil t;
 
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (after != NULL, NULL);
@@ -509,98 +583,34 @@ mode_cron_next_after (ModeCron  *self,
   tz = g_date_time_get_timezone (after);
   after_unix = g_date_time_to_unix (after);
   g_date_time_get_ymd (after, &year, &month, &day);
-  y = year;
-  mo = month;
-  d = day;
-  h = g_date_time_get_hour (after);
-  mi = g_date_time_get_minute (after) + 1;
+  t.y = year;
+  t.mo = month;
+  t.d = day;
+  t.h = g_date_time_get_hour (after);
+  t.mi = g_date_time_get_minute (after) + 1;
   /* the calendar repeats its days of week and leap days every 28 years
    * (within a century): a schedule that comes in none of those never does */
-  limit = y + 28;
+  limit = t.y + 28;
 
   for (;;)
     {
-      int bit;
+      gint64 instant;
 
-      /* normalize the civil time that the steps below push forward */
-      if (mi > 59)
-        {
-          mi = 0;
-          h++;
-        }
-      if (h > 23)
-        {
-          h = 0;
-          mi = 0;
-          d++;
-        }
-      if (mo <= 12 && d > (int) days_in_month (y, mo))
-        {
-          d = 1;
-          h = 0;
-          mi = 0;
-          mo++;
-        }
-      if (mo > 12)
-        {
-          mo = 1;
-          d = 1;
-          h = 0;
-          mi = 0;
-          y++;
-        }
-      if (y > limit)
+      civil_normalize (&t);
+      if (t.y > limit)
         return NULL;
+      if (!civil_matches (self, &t))
+        continue;
 
-      if ((self->months & (1u << mo)) == 0)
+      instant = resolve_local (tz, days_from_civil (t.y, t.mo, t.d) * 86400 +
+                                   t.h * 3600 + t.mi * 60, after_unix);
+      if (instant != G_MININT64)
         {
-          bit = next_bit (self->months, mo);
-          if (bit < 0)
-            mo = 13;
-          else
-            mo = bit;
-          d = 1;
-          h = 0;
-          mi = 0;
-          continue;
+          g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (instant);
+
+          return g_date_time_to_timezone (utc, tz);
         }
-
-      if (!day_matches (self, days_from_civil (y, mo, d), d))
-        {
-          d++;
-          h = 0;
-          mi = 0;
-          continue;
-        }
-
-      if ((self->hours & (1u << h)) == 0)
-        {
-          bit = next_bit (self->hours, h);
-          h = bit < 0 ? 24 : bit;
-          mi = 0;
-          continue;
-        }
-
-      if ((self->minutes & (G_GUINT64_CONSTANT (1) << mi)) == 0)
-        {
-          bit = next_bit (self->minutes, mi);
-          mi = bit < 0 ? 60 : bit;
-          continue;
-        }
-
-      {
-        gint64 local = days_from_civil (y, mo, d) * 86400 + h * 3600 + mi * 60;
-        gint64 instant = resolve_local (tz, local, after_unix);
-
-        if (instant != G_MININT64)
-          {
-            g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (instant);
-
-            return g_date_time_to_timezone (utc, tz);
-          }
-      }
-
-      mi++;
+      t.mi++;
     }
 }
 
