@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/resource.h>
 
@@ -40,7 +41,7 @@ run_op (ModeService *service,
   result_ready = FALSE;
   op (service, NULL, op_done, finish);
   while (!result_ready)
-    g_main_context_iteration (NULL, TRUE);
+    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
   if (result_error != NULL)
     g_error ("%s", result_error->message);
 }
@@ -707,6 +708,280 @@ bench_thread_call (guint n)
   return 0;
 }
 
+/* thread_call_loaded {{{
+ *
+ * thread_call while BUSY threads of the benchmark keep that many
+ * processors busy. Two service threads run side by side, one as made
+ * (the default spin-time) and one with spin-time 0, each called from a
+ * context of its own, as from two programs; the calls alternate between
+ * them in short batches, so that both see the same load (a burst of other
+ * work lasting milliseconds falls on both), and the line gives both: the
+ * default's under the thread_call field names, spin-time 0's under
+ * spin0_*, and the ratios of the first to the second. Each batch begins
+ * with a call that is not counted: the figures are those of calls that
+ * follow calls, as in thread_call, not of the first call to a thread
+ * that slept while the other side had its turn. Calls are timed in
+ * nanoseconds. */
+
+#define LOADED_BATCH 25
+
+static gint busy_over;
+
+static gpointer
+busy_main (gpointer data)
+{
+  volatile guint64 x = GPOINTER_TO_UINT (data);
+
+  /* plain arithmetic: no system call, no memory traffic */
+  while (!g_atomic_int_get (&busy_over))
+    for (guint i = 0; i < 10000; i++)
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+  return NULL;
+}
+
+static gint64
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+static gdouble
+loadavg_1m (void)
+{
+  g_autofree char *contents = NULL;
+
+  if (!g_file_get_contents ("/proc/loadavg", &contents, NULL, NULL))
+    return -1;
+  return g_ascii_strtod (contents, NULL);
+}
+
+typedef struct
+{
+  GMainContext      *context;  /* (owned): the calls are made from it */
+  ModeServiceThread *thread;   /* (owned) */
+  GArray            *samples;  /* (owned) (element-type gint64): ns */
+  gint64             total;    /* ns */
+} CallSide;
+
+static void
+call_side_init (CallSide *side,
+                gdouble   spin_time,
+                guint     n)
+{
+  side->context = g_main_context_new ();
+  g_main_context_push_thread_default (side->context);
+  side->thread = mode_service_thread_new ();
+  /* no keepalive traffic in the figures */
+  mode_service_thread_set_keepalive_timeout (side->thread, 0);
+  if (spin_time >= 0)
+    mode_service_thread_set_spin_time (side->thread, spin_time);
+  g_main_context_pop_thread_default (side->context);
+  side->samples = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  side->total = 0;
+}
+
+static gdouble
+call_side_op (CallSide *side,
+              void (*op) (ModeService *, GCancellable *, GAsyncReadyCallback, gpointer),
+              gboolean (*finish) (ModeService *, GAsyncResult *, GError **))
+{
+  gint64 t = g_get_monotonic_time ();
+
+  g_main_context_push_thread_default (side->context);
+  run_op (MODE_SERVICE (side->thread), op, finish);
+  g_main_context_pop_thread_default (side->context);
+  return ms_since (t);
+}
+
+static void
+call_side_clear (CallSide *side)
+{
+  g_object_unref (side->thread);
+  while (g_main_context_iteration (side->context, FALSE))
+    ;
+  g_main_context_unref (side->context);
+  g_array_unref (side->samples);
+}
+
+/* One call, from @context, waited for there */
+static void
+call_once (ModeServiceThread *thread,
+           GMainContext      *context)
+{
+  result_ready = FALSE;
+  mode_service_thread_call_async (thread, trivial_call, NULL, NULL, NULL, call_done, NULL);
+  while (!result_ready)
+    g_main_context_iteration (context, TRUE);
+}
+
+/* A batch of @n timed calls, after one that is not counted */
+static void
+call_side_batch (CallSide *side,
+                 guint     n)
+{
+  gint64 c;
+
+  g_main_context_push_thread_default (side->context);
+  call_once (side->thread, side->context);
+
+  c = now_ns ();
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 end, elapsed;
+
+      call_once (side->thread, side->context);
+      end = now_ns ();
+      elapsed = end - c;
+      g_array_append_val (side->samples, elapsed);
+      side->total += elapsed;
+      c = end;
+    }
+  g_main_context_pop_thread_default (side->context);
+}
+
+static int
+bench_thread_call_loaded (guint n,
+                          guint busy)
+{
+  g_autoptr(GPtrArray) busy_threads = g_ptr_array_new ();
+  CallSide sides[2];   /* the default, spin-time 0 */
+  gdouble start_ms, stop_ms, load;
+  gdouble p50, p99, p50_0, p99_0;
+
+  call_side_init (&sides[0], -1, n);
+  call_side_init (&sides[1], 0, n);
+  start_ms = call_side_op (&sides[0], mode_service_start_async, mode_service_start_finish);
+  call_side_op (&sides[1], mode_service_start_async, mode_service_start_finish);
+
+  g_atomic_int_set (&busy_over, FALSE);
+  for (guint i = 0; i < busy; i++)
+    g_ptr_array_add (busy_threads, g_thread_new ("busy", busy_main, GUINT_TO_POINTER (i + 1)));
+  g_usleep (20000);
+
+  /* batches in turn, the first of each pair alternating too */
+  for (guint done = 0, round = 0; done < n; round++)
+    {
+      guint batch = MIN (LOADED_BATCH, n - done);
+
+      call_side_batch (&sides[round % 2], batch);
+      call_side_batch (&sides[(round + 1) % 2], batch);
+      done += batch;
+    }
+  load = loadavg_1m ();
+
+  g_atomic_int_set (&busy_over, TRUE);
+  for (guint i = 0; i < busy_threads->len; i++)
+    g_thread_join (g_ptr_array_index (busy_threads, i));
+
+  stop_ms = call_side_op (&sides[0], mode_service_stop_async, mode_service_stop_finish);
+  call_side_op (&sides[1], mode_service_stop_async, mode_service_stop_finish);
+
+  g_array_sort (sides[0].samples, compare_gint64);
+  g_array_sort (sides[1].samples, compare_gint64);
+  p50 = percentile (sides[0].samples, 50) / 1e3;
+  p99 = percentile (sides[0].samples, 99) / 1e3;
+  p50_0 = percentile (sides[1].samples, 50) / 1e3;
+  p99_0 = percentile (sides[1].samples, 99) / 1e3;
+
+  g_print ("{\"impl\": \"mode-glib\", \"bench\": \"thread_call_loaded\", \"calls\": %u, \"busy\": %u, "
+           "\"mean_us\": %.3f, \"p50_us\": %.1f, \"p99_us\": %.1f, \"max_us\": %.1f, "
+           "\"calls_per_s\": %.1f, \"thread_start_ms\": %.3f, \"thread_stop_ms\": %.3f, "
+           "\"spin0_mean_us\": %.3f, \"spin0_p50_us\": %.1f, \"spin0_p99_us\": %.1f, "
+           "\"spin0_max_us\": %.1f, \"spin0_calls_per_s\": %.1f, "
+           "\"p50_ratio\": %.3f, \"p99_ratio\": %.3f, \"loadavg_1m\": %.2f}\n",
+           n, busy, mean (sides[0].samples) / 1e3, p50, p99,
+           percentile (sides[0].samples, 100) / 1e3,
+           n / (MAX (sides[0].total, 1) / 1e9), start_ms, stop_ms,
+           mean (sides[1].samples) / 1e3, p50_0, p99_0,
+           percentile (sides[1].samples, 100) / 1e3,
+           n / (MAX (sides[1].total, 1) / 1e9),
+           p50_0 > 0 ? p50 / p50_0 : 0.0, p99_0 > 0 ? p99 / p99_0 : 0.0, load);
+
+  call_side_clear (&sides[0]);
+  call_side_clear (&sides[1]);
+  return 0;
+}
+
+/* }}} */
+
+/* idle {{{
+ *
+ * T started service threads (default settings: the keepalive on) and S
+ * started plain services, left alone for SECONDS while the main context
+ * runs: how often the process wakes up, from the context switches
+ * getrusage() counts for all its threads (a thread that sleeps and is
+ * woken switches once). The benchmark's own end-of-run timer is one
+ * wake-up, not counted. */
+
+static int
+bench_idle (guint   threads,
+            guint   services,
+            gdouble seconds)
+{
+  ModeService *root = mode_service_new ();
+  struct rusage before, after;
+  gboolean over = FALSE;
+  GSource *timeout;
+  gint64 t0, t1;
+  glong switches;
+  gdouble cpu_ms, elapsed;
+
+  for (guint i = 0; i < threads; i++)
+    {
+      ModeServiceThread *child = mode_service_thread_new ();
+      mode_service_add_dependency (root, MODE_SERVICE (child));
+      g_object_unref (child);
+    }
+  for (guint i = 0; i < services; i++)
+    {
+      ModeService *child = mode_service_new ();
+      mode_service_add_dependency (root, child);
+      g_object_unref (child);
+    }
+  START (root);
+
+  /* what the start left to do is done */
+  timeout = g_timeout_source_new (200);
+  g_source_set_callback (timeout, quit_after, &over, NULL);
+  g_source_attach (timeout, NULL);
+  while (!over)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_unref (timeout);
+
+  over = FALSE;
+  timeout = g_timeout_source_new ((guint) (seconds * 1000));
+  g_source_set_callback (timeout, quit_after, &over, NULL);
+  g_source_attach (timeout, NULL);
+  t0 = g_get_monotonic_time ();
+  getrusage (RUSAGE_SELF, &before);
+  while (!over)
+    g_main_context_iteration (NULL, TRUE);
+  getrusage (RUSAGE_SELF, &after);
+  t1 = g_get_monotonic_time ();
+  g_source_unref (timeout);
+
+  STOP (root);
+  g_object_unref (root);
+
+  elapsed = (t1 - t0) / 1e6;
+  switches = (after.ru_nvcsw - before.ru_nvcsw) + (after.ru_nivcsw - before.ru_nivcsw);
+  switches = MAX (switches - 1, 0);  /* the end-of-run timer's */
+  cpu_ms = ((after.ru_utime.tv_sec - before.ru_utime.tv_sec) +
+            (after.ru_stime.tv_sec - before.ru_stime.tv_sec)) * 1e3 +
+           ((after.ru_utime.tv_usec - before.ru_utime.tv_usec) +
+            (after.ru_stime.tv_usec - before.ru_stime.tv_usec)) / 1e3;
+
+  g_print ("{\"impl\": \"mode-glib\", \"bench\": \"idle\", \"threads\": %u, \"services\": %u, "
+           "\"seconds\": %.3f, \"wakeups_per_s\": %.3f, \"wakeups_per_thread_s\": %.3f, "
+           "\"cpu_ms_per_s\": %.4f}\n",
+           threads, services, elapsed, switches / elapsed,
+           threads > 0 ? switches / elapsed / threads : 0.0, cpu_ms / elapsed);
+  return 0;
+}
+
 /* }}} */
 
 /* glib_floor {{{
@@ -952,7 +1227,8 @@ usage (void)
 {
   g_printerr ("usage: mode-bench start_stop_flat N | start_stop_tree B D | restart R C |\n"
               "                  futures S L | timers N SECONDS | memory N |\n"
-              "                  crash_supervisor S C Q | thread_call N | graph_dot N B\n");
+              "                  crash_supervisor S C Q | thread_call N |\n"
+              "                  thread_call_loaded N BUSY | idle T S SECONDS | graph_dot N B\n");
   return 2;
 }
 
@@ -990,6 +1266,11 @@ main (int   argc,
 
   if (g_str_equal (bench, "thread_call"))
     return bench_thread_call (arg_uint (argv, argc, 2, 10000));
+  if (g_str_equal (bench, "thread_call_loaded"))
+    return bench_thread_call_loaded (arg_uint (argv, argc, 2, 10000), arg_uint (argv, argc, 3, 0));
+  if (g_str_equal (bench, "idle"))
+    return bench_idle (arg_uint (argv, argc, 2, 10), arg_uint (argv, argc, 3, 100),
+                       argc > 4 ? g_ascii_strtod (argv[4], NULL) : 5.0);
   if (g_str_equal (bench, "glib_floor"))
     return bench_glib_floor (arg_uint (argv, argc, 2, 100000), arg_uint (argv, argc, 3, 10000),
                              arg_uint (argv, argc, 4, 10000));

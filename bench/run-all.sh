@@ -18,6 +18,11 @@ export LC_ALL="${LC_ALL:-C.UTF-8}"
 
 run () { "$bench" "$@" 2>/dev/null; }
 
+# The machine's load (other work than the benchmark's), to stderr: the
+# figures depend on it. thread_call_loaded lines carry it too.
+echo "# load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+trap 'echo "# load average at the end: $(cut -d" " -f1-3 /proc/loadavg)" >&2' EXIT
+
 # median FIELD ARGS...: runs ARGS $runs times, prints the median run by FIELD.
 median () {
   local field="$1"; shift
@@ -40,6 +45,13 @@ median short_us_per_task futures 100000 10000
 median dev_p99_us timers 100 3
 median dev_p99_us timers 1000 3
 median p50_us thread_call 10000
+# the same calls while 0, 1 and 2 threads of the benchmark keep processors
+# busy, each line with spin-time 0's figures of the same run beside the
+# default's; and a program at rest
+median p50_us thread_call_loaded 10000 0
+median p50_us thread_call_loaded 10000 1
+median p50_us thread_call_loaded 10000 2
+median wakeups_per_s idle 10 100 5
 median bytes_per_svc_started memory 50000
 median seq_lat_mean_us crash_supervisor 100 5000 1000
 median start_us_per_svc start_stop_flat 100000

@@ -8,7 +8,13 @@
  * both sides are awake.
  */
 
+#define _GNU_SOURCE
+
 #include "config.h"
+
+#ifdef __linux__
+# include <sched.h>
+#endif
 
 #include "mode-error.h"
 #include "mode-i18n.h"
@@ -87,13 +93,44 @@ thread_call_run (ModeServiceThread *self,
  *
  * Handing a call to a sleeping thread and its answer back to a sleeping
  * caller takes two wake-ups, which cost tens of microseconds on many
- * machines, more than the call itself. So for #ModeServiceThread:spin-time
- * after it ran some calls, the thread's context polls without sleeping
- * (a source whose prepare asks for a zero timeout), and the parent
- * context, while a call made from it has not run yet, waits for the
- * thread in a source's prepare, in short slices: a call or an answer
- * that comes in that time is taken at once. A machine with one processor
- * never spins; there the other side could not run while one spins. */
+ * machines, more than the call itself. So for at most
+ * #ModeServiceThread:spin-time after it ran some calls, the thread's
+ * context polls without sleeping (a source whose prepare asks for a zero
+ * timeout), and the parent context, while a call made from it has not
+ * run yet, waits for the thread in a source's prepare, in short slices:
+ * a call or an answer that comes in that time is taken at once.
+ *
+ * Polling only pays while the other side runs: one that waits for a
+ * processor, or runs on the very one the poller holds, answers only
+ * after the poller gave up, and every poll then makes the round trip
+ * longer than two wake-ups would (30 times, with one of two processors
+ * busy with other work). So a side polls only while the other side is
+ * known to run:
+ *
+ * - on another processor than the poller's (each side says, at every
+ *   iteration of its context, which processor it is on);
+ * - and showing signs of life: its heartbeat (bumped at every iteration
+ *   of its context) moved in the last SPIN_STALL_USEC, or the thread is
+ *   running calls; a parent whose call had to wake the thread waits for
+ *   it to show up (its wake-up, tens of microseconds on an idle virtual
+ *   machine, is what polling saves there).
+ *
+ * A poll that ended without the other side coming (it was found on the
+ * poller's processor, stopped showing signs of life, or spin-time
+ * passed) is a miss; after n misses in a row a side does not poll for
+ * its next 2^(n-1) - 1 waits (none after one miss, 1023 at most), and
+ * one poll that finds the other side ends that. Where polling helps,
+ * polls find the other side and go on; where it does not, a side polls
+ * about once in a thousand waits, for a few microseconds. A machine with
+ * one processor never spins. */
+
+/* How long the other side may seem idle while one polls: a few of its
+ * iterations, and more than the odd interrupt or page fault (at 10 µs,
+ * one wait in a hundred missed the parent on an idle machine) */
+#define SPIN_STALL_USEC 25
+/* After n misses in a row, 2^(n-1) - 1 waits without polling: a single
+ * miss costs nothing more, the eleventh and later 1023 waits */
+#define SPIN_MAX_MISSES 11
 
 /* How long to spin, in µs, for @seconds on this machine */
 static gint
@@ -109,6 +146,144 @@ spin_usec_for (gdouble seconds)
   return (gint) (seconds * G_USEC_PER_SEC);
 }
 
+/* The processor this thread runs on, or -1 where it cannot be told (a
+ * few nanoseconds with glibc's restartable sequences) */
+static inline gint
+current_processor (void)
+{
+#ifdef __linux__
+  return sched_getcpu ();
+#else
+  return -1;
+#endif
+}
+
+/* What one side tells the other of itself, on cache lines of its own:
+ * the other side reads it at every iteration of its own while it polls. */
+typedef struct
+{
+  char pad_before[64];
+  gint beat;       /* atomic: bumped at every iteration of its context */
+  gint processor;  /* atomic: the one it last ran on, -1 if unknown */
+  gint in_calls;   /* atomic, the thread's: it runs calls */
+  char pad_after[64];
+} SpinSide;
+
+/* A side's view of the other's heartbeat, while it polls */
+typedef struct
+{
+  gint   beat;      /* the other side's beat, last seen */
+  gint64 moved;     /* monotonic µs it was seen to move */
+  gint64 patience;  /* µs: how long it may not move from @moved */
+  gint64 stall;     /* µs: @patience once it moved */
+} SpinWatch;
+
+typedef struct
+{
+  gint misses;  /* polls in a row that found nothing */
+  gint skip;    /* waits to come without polling */
+} SpinBackoff;
+
+/* A side is at an iteration of its context; returns its processor */
+static gint
+spin_side_beat (SpinSide *self)
+{
+  gint processor = current_processor ();
+
+  g_atomic_int_inc (&self->beat);
+  if (g_atomic_int_get (&self->processor) != processor)
+    g_atomic_int_set (&self->processor, processor);
+  return processor;
+}
+
+static void
+spin_watch_begin (SpinWatch *watch,
+                  SpinSide  *other,
+                  gint64     now,
+                  gint64     patience,
+                  gint64     stall)
+{
+  watch->beat = g_atomic_int_get (&other->beat);
+  watch->moved = now;
+  watch->patience = patience;
+  watch->stall = stall;
+}
+
+/* Whether @other, seen through @watch, is known to run now, while this
+ * side runs on @processor */
+static gboolean
+spin_other_runs (SpinSide  *other,
+                 SpinWatch *watch,
+                 gint       processor,
+                 gint64     now)
+{
+  gint beat;
+
+  /* it cannot run while this side holds its processor */
+  if (processor >= 0 && g_atomic_int_get (&other->processor) == processor)
+    return FALSE;
+
+  beat = g_atomic_int_get (&other->beat);
+  if (beat != watch->beat || g_atomic_int_get (&other->in_calls))
+    {
+      watch->beat = beat;
+      watch->moved = now;
+      watch->patience = watch->stall;
+      return TRUE;
+    }
+  return now - watch->moved <= watch->patience;
+}
+
+/* Whether this wait may poll */
+static gboolean
+spin_backoff_allows (SpinBackoff *backoff)
+{
+  if (backoff->skip > 0)
+    {
+      backoff->skip--;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+spin_backoff_found (SpinBackoff *backoff)
+{
+  backoff->misses = 0;
+}
+
+static void
+spin_backoff_missed (SpinBackoff *backoff)
+{
+  backoff->misses = MIN (backoff->misses + 1, SPIN_MAX_MISSES);
+  backoff->skip = (1 << (backoff->misses - 1)) - 1;
+}
+
+/* In the parent context: while calls made from it (from any thread whose
+ * thread-default context it is, since their answers come there) have not
+ * run yet, it waits for the thread to run them, for spin-time at most
+ * from the moment it saw them outstanding, or saw the thread run one. It
+ * never dispatches: the answers come as the #GTask's own sources. It
+ * lives as long as the service, and holds what both sides tell each
+ * other. */
+struct _ReplySpin
+{
+  GSource     source;
+  gint        sent;       /* atomic: calls made from the parent context */
+  gint        ran;        /* atomic: the ones of them the thread ran, or failed */
+  gint        spin_usec;  /* atomic: spin-time for this machine */
+
+  /* where the parent context is dispatched */
+  gint64      since;      /* calls were seen waiting then, 0 when none are */
+  gint        seen_ran;   /* @ran then */
+  gboolean    polling;    /* this wait polls */
+  SpinWatch   watch;      /* the thread, while it polls */
+  SpinBackoff backoff;
+
+  SpinSide    parent;     /* written where the parent context is dispatched */
+  SpinSide    thread;     /* written in the thread */
+};
+
 /* The thread's call queue. A caller sets @pending and wakes the
  * thread's context only when the thread does not spin: the caller never
  * takes that context's lock, which the thread holds for much of an
@@ -117,8 +292,11 @@ typedef struct
 {
   GSource       source;
   GMainContext *context;     /* the thread's (unowned: the service's) */
+  ReplySpin    *peer;        /* the service's (unowned) */
   gint64        spin;        /* µs, 0 for never */
   gint64        spin_until;  /* thread only: monotonic µs, 0 when not spinning */
+  SpinWatch     watch;       /* thread only: the parent, while it spins */
+  SpinBackoff   backoff;     /* thread only */
   gint          pending;     /* atomic: calls were queued since the last run */
   gint          spinning;    /* atomic: the thread does not sleep */
 } DrainSource;
@@ -128,25 +306,33 @@ drain_prepare (GSource *source,
                gint    *timeout)
 {
   DrainSource *drain = (DrainSource *) source;
+  gint processor = spin_side_beat (&drain->peer->thread);
+  gint64 now;
 
   if (g_atomic_int_get (&drain->pending))
     return TRUE;
 
-  if (drain->spin_until != 0)
-    {
-      if (g_get_monotonic_time () < drain->spin_until)
-        {
-          *timeout = 0;
-          return FALSE;
-        }
+  if (drain->spin_until == 0)
+    return FALSE;
 
-      /* about to sleep: callers must wake the context from now on, and
-       * one that did not (it saw @spinning) has set @pending already */
-      drain->spin_until = 0;
-      g_atomic_int_set (&drain->spinning, FALSE);
-      return g_atomic_int_get (&drain->pending);
+  now = g_get_monotonic_time ();
+  if (now < drain->spin_until &&
+      spin_other_runs (&drain->peer->parent, &drain->watch, processor, now))
+    {
+      *timeout = 0;
+      return FALSE;
     }
 
+  /* about to sleep: callers must wake the context from now on, and
+   * one that did not (it saw @spinning) has set @pending already */
+  drain->spin_until = 0;
+  g_atomic_int_set (&drain->spinning, FALSE);
+  if (g_atomic_int_get (&drain->pending))
+    {
+      spin_backoff_found (&drain->backoff);
+      return TRUE;
+    }
+  spin_backoff_missed (&drain->backoff);
   return FALSE;
 }
 
@@ -170,25 +356,24 @@ static GSourceFuncs drain_funcs = {
   .dispatch = drain_dispatch,
 };
 
-/* In the parent context: while calls made from it (from any thread whose
- * thread-default context it is, since their answers come there) have not
- * run yet, it waits for the thread to run them, for spin-time at most
- * from the moment it saw them outstanding. It never dispatches: the
- * answers come as the #GTask's own sources. */
-struct _ReplySpin
-{
-  GSource source;
-  gint    sent;       /* atomic: calls made from the parent context */
-  gint    ran;        /* atomic: the ones of them the thread ran, or failed */
-  gint    spin_usec;  /* atomic: spin-time for this machine */
-  gint64  since;      /* where the context is dispatched: calls were seen
-                       * waiting then, 0 when none are */
-  gint    seen_ran;   /* where the context is dispatched: @ran then */
-};
-
 /* the longest wait in one prepare: the context's other sources run
  * between two */
 #define SPIN_SLICE_USEC 20
+
+/* A wait of the parent ended: the thread ran calls (@found), or the
+ * parent gives up */
+static void
+reply_spin_end (ReplySpin *spin,
+                gboolean   found)
+{
+  if (!spin->polling)
+    return;
+  spin->polling = FALSE;
+  if (found)
+    spin_backoff_found (&spin->backoff);
+  else
+    spin_backoff_missed (&spin->backoff);
+}
 
 /* GLib calls prepare without the context's lock: the thread, which posts
  * the answer into this context (taking that lock), is waited for here,
@@ -199,11 +384,13 @@ reply_spin_prepare (GSource *source,
                     gint    *timeout)
 {
   ReplySpin *spin = (ReplySpin *) source;
+  gint processor = spin_side_beat (&spin->parent);
   gint ran = g_atomic_int_get (&spin->ran);
-  gint64 now, until;
+  gint64 now, until, end;
 
   if (g_atomic_int_get (&spin->sent) == ran)
     {
+      reply_spin_end (spin, TRUE);
       spin->since = 0;
       return FALSE;
     }
@@ -213,16 +400,34 @@ reply_spin_prepare (GSource *source,
   now = g_get_monotonic_time ();
   if (spin->since == 0 || ran != spin->seen_ran)
     {
+      reply_spin_end (spin, TRUE);
       spin->since = now;
       spin->seen_ran = ran;
+      spin->polling = g_atomic_int_get (&spin->spin_usec) > 0 &&
+                      spin_backoff_allows (&spin->backoff);
+      /* a thread that sleeps was woken by the call: it has spin-time to
+       * show up */
+      spin_watch_begin (&spin->watch, &spin->thread, now,
+                        g_atomic_int_get (&spin->spin_usec), SPIN_STALL_USEC);
     }
-  until = spin->since + g_atomic_int_get (&spin->spin_usec);
-  if (now >= until)
+  if (!spin->polling)
     return FALSE;  /* sleeps: an answer wakes the context */
 
-  until = MIN (until, now + SPIN_SLICE_USEC);
-  while (g_atomic_int_get (&spin->ran) == ran && now < until)
-    now = g_get_monotonic_time ();
+  end = spin->since + g_atomic_int_get (&spin->spin_usec);
+  until = MIN (end, now + SPIN_SLICE_USEC);
+  while (g_atomic_int_get (&spin->ran) == ran)
+    {
+      if (now >= end || !spin_other_runs (&spin->thread, &spin->watch, processor, now))
+        {
+          reply_spin_end (spin, FALSE);
+          return FALSE;  /* sleeps: an answer wakes the context */
+        }
+      if (now >= until)
+        break;
+      /* it runs: a thread that waits for its next call sees it */
+      g_atomic_int_inc (&spin->parent.beat);
+      now = g_get_monotonic_time ();
+    }
 
   *timeout = 0;
   return FALSE;
@@ -247,15 +452,29 @@ static GSourceFuncs reply_spin_funcs = {
   .dispatch = reply_spin_dispatch,
 };
 
-/* In the thread, after it ran calls: spin for more. */
+/* In the thread, after it ran calls: spin for more, while the parent
+ * runs. */
 static void
 drain_ran (DrainSource *drain)
 {
-  if (drain->spin > 0)
+  gint64 now;
+
+  /* calls came while it spun */
+  if (drain->spin_until != 0)
+    spin_backoff_found (&drain->backoff);
+
+  if (drain->spin <= 0 || !spin_backoff_allows (&drain->backoff))
     {
-      drain->spin_until = g_get_monotonic_time () + drain->spin;
-      g_atomic_int_set (&drain->spinning, TRUE);
+      /* as in drain_prepare(), which looks at @pending next */
+      drain->spin_until = 0;
+      g_atomic_int_set (&drain->spinning, FALSE);
+      return;
     }
+
+  now = g_get_monotonic_time ();
+  drain->spin_until = now + drain->spin;
+  spin_watch_begin (&drain->watch, &drain->peer->parent, now, SPIN_STALL_USEC, SPIN_STALL_USEC);
+  g_atomic_int_set (&drain->spinning, TRUE);
 }
 
 /* }}} */
@@ -278,8 +497,10 @@ drain_calls (gpointer data)
   g_atomic_int_set (&drain->pending, FALSE);
   g_mutex_unlock (&priv->lock);
 
+  g_atomic_int_set (&drain->peer->thread.in_calls, TRUE);
   while ((call = g_queue_pop_head (&calls)) != NULL)
     thread_call_run (self, call);
+  g_atomic_int_set (&drain->peer->thread.in_calls, FALSE);
 
   drain_ran (drain);
 
@@ -512,6 +733,7 @@ _mode_thread_serve (ModeServiceThread *self)
   GSource *drain = g_source_new (&drain_funcs, sizeof (DrainSource));
 
   ((DrainSource *) drain)->context = priv->thread_context;
+  ((DrainSource *) drain)->peer = priv->reply_spin;
   ((DrainSource *) drain)->spin = g_atomic_int_get (&priv->reply_spin->spin_usec);
   g_source_set_priority (drain, G_PRIORITY_DEFAULT);
   g_source_set_callback (drain, drain_calls, self, NULL);
@@ -539,6 +761,8 @@ _mode_thread_reply_spin_attach (ModeServiceThread *self)
   g_source_set_priority (&priv->reply_spin->source, G_PRIORITY_DEFAULT);
   g_source_set_static_name (&priv->reply_spin->source, "[mode] service thread answers");
   g_atomic_int_set (&priv->reply_spin->spin_usec, spin_usec_for (priv->spin_time));
+  priv->reply_spin->parent.processor = -1;
+  priv->reply_spin->thread.processor = -1;
   g_source_attach (&priv->reply_spin->source, priv->parent_context);
 }
 

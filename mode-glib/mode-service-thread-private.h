@@ -52,13 +52,15 @@ typedef struct
   GArray       *next_waiters;    /* (owned) (element-type ModeWaiter): a restart after the stop */
   ModeOpKind    next_kind;       /* RESTART, or ENSURE when only a parent's restart asked */
   GSource      *keepalive_check; /* (owned) (nullable) */
+  gint64        keepalive_usec;  /* the timeout, taken at the launch */
   GQueue        deferred;        /* (element-type Call): calls that wait for the thread's end */
   gint64        stalled_since;   /* 0 while the thread answers */
+  guint         stalled_mark;    /* @keepalive_mark when the stall was reported */
   ReplySpin    *reply_spin;      /* (owned): attached to @parent_context */
 
   /* Used in the thread only, while it runs. */
   GMainLoop    *loop;            /* (owned) (nullable) */
-  GSource      *keepalive_ping;  /* (owned) (nullable) */
+  GSource      *keepalive_watch; /* (owned) (nullable) */
   GError       *stop_error;      /* (owned) (nullable) */
 
   /* Shared, under @lock. */
@@ -66,9 +68,18 @@ typedef struct
   GQueue        calls;           /* (element-type ThreadCall) */
   GSource      *drain;           /* (owned) (nullable): runs @calls, while serving */
   guint         drain_woken : 1; /* @drain was made ready and has not run yet */
-  gint64        last_ping;       /* monotonic time the thread last answered */
   guint         accepting : 1;   /* calls are queued, not refused */
   guint         serving : 1;     /* the thread runs the calls */
+
+  /* Written by the parent before the launch, then read by the thread. */
+  gint64        keepalive_base;  /* monotonic time of the launch */
+
+  /* Written by the thread at every iteration of its context (and by the
+   * parent before the launch): on a cache line of its own, away from
+   * @lock and the calls, which the parent takes for every call. */
+  char          keepalive_pad_before[64];
+  guint         keepalive_mark;  /* atomic: see mode-service-thread.c */
+  char          keepalive_pad_after[64];
 } ModeServiceThreadPrivate;
 
 extern gint _mode_service_thread_private_offset;

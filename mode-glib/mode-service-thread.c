@@ -54,18 +54,20 @@
  * queued in order: those made before the service runs in its thread
  * wait for it, those made once it began to stop fail with
  * %MODE_ERROR_STOPPED. While calls come, the thread and the caller's
- * context poll for each other for a moment instead of sleeping
- * (#ModeServiceThread:spin-time), so that a round trip takes a few
- * microseconds rather than two thread wake-ups.
+ * context poll for each other for a moment instead of sleeping, as long
+ * as the other side is known to run (#ModeServiceThread:spin-time), so
+ * that a round trip takes a few microseconds rather than two thread
+ * wake-ups; an idle service thread sleeps, and so does its parent.
  *
  * While its thread runs, the service holds a reference to itself: a
  * service thread that was started must be stopped, or it runs on after
  * its last user let it go.
  *
  * A keepalive notices a thread that stops coming back to its main loop:
- * when it has not answered for #ModeServiceThread:keepalive-timeout
+ * when it has been away from it for #ModeServiceThread:keepalive-timeout
  * seconds, a warning naming the service is logged, and a message when it
- * answers again.
+ * answers again. A thread that sleeps in its main loop answers, and is
+ * never woken for it.
  *
  * Bindings: Python subclasses work as C ones, their hooks and thread
  * functions running in the service's thread with the interpreter lock.
@@ -75,10 +77,6 @@
  *
  * Since: 0.1
  */
-
-/* seconds: a round trip on an idle machine is a few microseconds when
- * both sides are awake */
-#define DEFAULT_SPIN_TIME 0.00005
 
 G_DEFINE_TYPE_WITH_PRIVATE (ModeServiceThread, mode_service_thread, MODE_TYPE_SERVICE)
 
@@ -142,80 +140,219 @@ _mode_service_thread_stopped_error (ModeServiceThread *self)
 
 /* }}} */
 
-/* Keepalive {{{ */
+/* Keepalive {{{
+ *
+ * The thread is never woken for it. A source of the thread's context,
+ * prepared first and checked first in every iteration, marks when the
+ * thread goes to poll and when it comes back from poll to dispatch: a
+ * thread that sleeps in poll answers, however long it sleeps; one that
+ * has been away from its main loop for keepalive-timeout seconds, in a
+ * dispatch that does not return, does not. The parent context looks at
+ * the mark: at the moment the thread it saw busy would have been busy for
+ * the whole timeout, or, while the thread sleeps, once a timeout on a
+ * timer rounded to whole seconds, so that the checks of all the services
+ * of a program come in the same wake-up. */
 
-static gint64
-keepalive_interval (ModeServiceThreadPrivate *priv)
+/* @keepalive_mark: the time (in ms from @keepalive_base, modulo 2^31)
+ * the thread last came back from poll, shifted left by one; the low bit
+ * is set while it is in poll (or about to be). 0 is "busy since its
+ * launch". */
+#define MARK_POLLING 1u
+
+typedef struct
 {
-  /* a quarter of the timeout, between 10 ms and 1 s */
-  gint64 usec = (gint64) (priv->keepalive_timeout * G_USEC_PER_SEC / 4);
+  GSource  source;
+  guint   *mark;   /* the service's @keepalive_mark */
+  gint64   base;   /* the service's @keepalive_base */
+  guint    last;   /* what this source last stored in @mark */
+} KeepaliveWatch;
 
-  return CLAMP (usec, 10 * 1000, G_USEC_PER_SEC);
+/* In the thread, first of the iteration's prepares: going to poll. */
+static gboolean
+keepalive_watch_prepare (GSource *source,
+                         gint    *timeout)
+{
+  KeepaliveWatch *watch = (KeepaliveWatch *) source;
+
+  if (!(watch->last & MARK_POLLING))
+    {
+      watch->last |= MARK_POLLING;
+      g_atomic_int_set (watch->mark, watch->last);
+    }
+  return FALSE;
 }
 
-/* In the thread: it answers. */
+/* In the thread, first of the iteration's checks: back from poll, about
+ * to dispatch. */
 static gboolean
-keepalive_ping (gpointer data)
+keepalive_watch_check (GSource *source)
 {
-  ModeServiceThreadPrivate *priv = GET_PRIV (MODE_SERVICE_THREAD (data));
+  KeepaliveWatch *watch = (KeepaliveWatch *) source;
+  guint ms = (guint) ((g_get_monotonic_time () - watch->base) / 1000);
 
-  g_mutex_lock (&priv->lock);
-  priv->last_ping = g_get_monotonic_time ();
-  g_mutex_unlock (&priv->lock);
+  watch->last = ms << 1;
+  g_atomic_int_set (watch->mark, watch->last);
+  return FALSE;
+}
 
+static gboolean
+keepalive_watch_dispatch (GSource     *source,
+                          GSourceFunc  callback,
+                          gpointer     data)
+{
   return G_SOURCE_CONTINUE;
 }
 
-/* In the parent: has the thread answered lately? */
+static GSourceFuncs keepalive_watch_funcs = {
+  .prepare = keepalive_watch_prepare,
+  .check = keepalive_watch_check,
+  .dispatch = keepalive_watch_dispatch,
+};
+
+/* In the thread, as it begins */
+static void
+keepalive_watch_attach (ModeServiceThread *self)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+  KeepaliveWatch *watch;
+
+  if (priv->keepalive_usec <= 0)
+    return;
+
+  watch = (KeepaliveWatch *) g_source_new (&keepalive_watch_funcs, sizeof (KeepaliveWatch));
+  watch->mark = &priv->keepalive_mark;
+  watch->base = priv->keepalive_base;
+  watch->last = 0;
+  /* before any other source, which may be ready and end the prepares */
+  g_source_set_priority (&watch->source, G_MININT);
+  g_source_set_static_name (&watch->source, "[mode] thread keepalive");
+  g_source_attach (&watch->source, priv->thread_context);
+  priv->keepalive_watch = &watch->source;
+}
+
+static void
+keepalive_watch_destroy (ModeServiceThread *self)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  if (priv->keepalive_watch != NULL)
+    {
+      g_source_destroy (priv->keepalive_watch);
+      g_clear_pointer (&priv->keepalive_watch, g_source_unref);
+    }
+}
+
+/* the interval of the checks while a thread is reported stalled: a
+ * quarter of the timeout, between 10 ms and 1 s */
+static gint64
+keepalive_interval (ModeServiceThreadPrivate *priv)
+{
+  return CLAMP (priv->keepalive_usec / 4, 10 * 1000, G_USEC_PER_SEC);
+}
+
+/* For a thread that sleeps: a timeout from @now, rounded up to a whole
+ * second of the monotonic clock when the timeout is a second or more */
+static gint64
+keepalive_next_idle (ModeServiceThreadPrivate *priv,
+                     gint64                    now)
+{
+  gint64 next = now + priv->keepalive_usec;
+
+  if (priv->keepalive_usec >= G_USEC_PER_SEC)
+    next = (next + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC * G_USEC_PER_SEC;
+  return next;
+}
+
+/* In the parent: has the thread been away from its main loop for the
+ * whole timeout? */
 static gboolean
 keepalive_check (gpointer data)
 {
   ModeServiceThread *self = data;
   ModeServiceThreadPrivate *priv = GET_PRIV (self);
   gint64 now = g_get_monotonic_time ();
-  gint64 last;
+  guint mark = (guint) g_atomic_int_get (&priv->keepalive_mark);
+  gint64 busy = 0, since = 0, next;
 
-  g_mutex_lock (&priv->lock);
-  last = priv->last_ping;
-  g_mutex_unlock (&priv->lock);
-
-  if (now - last > (gint64) (priv->keepalive_timeout * G_USEC_PER_SEC))
+  if (!(mark & MARK_POLLING))
     {
-      if (priv->stalled_since == 0)
-        {
-          priv->stalled_since = last;
-          _mode_service_log (MODE_SERVICE (self), G_LOG_LEVEL_WARNING,
-                             "Thread keepalive is not responding: no answer for %.1f s",
-                             (now - last) / (gdouble) G_USEC_PER_SEC);
-        }
+      guint now_ms = (guint) ((now - priv->keepalive_base) / 1000);
+
+      busy = (gint64) ((now_ms - (mark >> 1)) & (G_MAXUINT >> 1)) * 1000;
+      since = now - busy;
     }
-  else if (priv->stalled_since != 0)
+
+  /* a stall reported ended: the thread answers, or it came back and is
+   * away again since */
+  if (priv->stalled_since != 0 &&
+      (busy < priv->keepalive_usec || mark != priv->stalled_mark))
     {
       _mode_service_log (MODE_SERVICE (self), G_LOG_LEVEL_MESSAGE,
                          "Thread keepalive responds again after %.1f s",
-                         (last - priv->stalled_since) / (gdouble) G_USEC_PER_SEC);
+                         ((busy > 0 ? since : now) - priv->stalled_since) / (gdouble) G_USEC_PER_SEC);
       priv->stalled_since = 0;
     }
 
+  if (busy >= priv->keepalive_usec)
+    {
+      if (priv->stalled_since == 0)
+        {
+          priv->stalled_since = since;
+          priv->stalled_mark = mark;
+          _mode_service_log (MODE_SERVICE (self), G_LOG_LEVEL_WARNING,
+                             "Thread keepalive is not responding: no answer for %.1f s",
+                             busy / (gdouble) G_USEC_PER_SEC);
+        }
+      next = now + keepalive_interval (priv);
+    }
+  else if (busy > 0)
+    next = since + priv->keepalive_usec;  /* when it would be stalled */
+  else
+    next = keepalive_next_idle (priv, now);
+
+  g_source_set_ready_time (priv->keepalive_check, next);
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+keepalive_check_dispatch (GSource     *source,
+                          GSourceFunc  callback,
+                          gpointer     data)
+{
+  return callback (data);
+}
+
+static GSourceFuncs keepalive_check_funcs = {
+  .dispatch = keepalive_check_dispatch,
+};
+
+/* In the parent, before the thread is launched */
+static void
+keepalive_reset (ModeServiceThread *self)
+{
+  ModeServiceThreadPrivate *priv = GET_PRIV (self);
+
+  priv->keepalive_usec = (gint64) (priv->keepalive_timeout * G_USEC_PER_SEC);
+  priv->keepalive_base = g_get_monotonic_time ();
+  g_atomic_int_set (&priv->keepalive_mark, 0);
+  priv->stalled_since = 0;
+}
+
+/* In the parent, once the thread was launched */
 static void
 keepalive_start (ModeServiceThread *self)
 {
   ModeServiceThreadPrivate *priv = GET_PRIV (self);
 
-  if (priv->keepalive_timeout <= 0 || priv->keepalive_check != NULL)
+  if (priv->keepalive_usec <= 0 || priv->keepalive_check != NULL)
     return;
 
-  g_mutex_lock (&priv->lock);
-  priv->last_ping = g_get_monotonic_time ();
-  g_mutex_unlock (&priv->lock);
-  priv->stalled_since = 0;
-
-  priv->keepalive_check = g_timeout_source_new (keepalive_interval (priv) / 1000);
+  priv->keepalive_check = g_source_new (&keepalive_check_funcs, sizeof (GSource));
   g_source_set_callback (priv->keepalive_check, keepalive_check, self, NULL);
   g_source_set_static_name (priv->keepalive_check, "[mode] thread keepalive check");
+  /* the thread is busy from its launch until its first poll: the first
+   * check is as for a sleeping thread, on the coarse timer */
+  g_source_set_ready_time (priv->keepalive_check, keepalive_next_idle (priv, priv->keepalive_base));
   g_source_attach (priv->keepalive_check, priv->parent_context);
 }
 
@@ -401,23 +538,11 @@ thread_main (gpointer data)
   GSource *drain;
 
   g_main_context_push_thread_default (priv->thread_context);
-
-  if (priv->keepalive_timeout > 0)
-    {
-      priv->keepalive_ping = g_timeout_source_new (keepalive_interval (priv) / 1000);
-      g_source_set_callback (priv->keepalive_ping, keepalive_ping, self, NULL);
-      g_source_set_static_name (priv->keepalive_ping, "[mode] thread keepalive");
-      g_source_attach (priv->keepalive_ping, priv->thread_context);
-    }
+  keepalive_watch_attach (self);
 
   _mode_service_engine_request (MODE_SERVICE (self), priv->launch_kind, thread_started, NULL);
   g_main_loop_run (priv->loop);
-
-  if (priv->keepalive_ping != NULL)
-    {
-      g_source_destroy (priv->keepalive_ping);
-      g_clear_pointer (&priv->keepalive_ping, g_source_unref);
-    }
+  keepalive_watch_destroy (self);
 
   /* Calls that did not run will not: they fail. */
   g_mutex_lock (&priv->lock);
@@ -485,6 +610,7 @@ launch (ModeServiceThread *self,
   priv->state = THREAD_LAUNCHING;
 
   name = g_strdup (mode_service_get_shortlabel (MODE_SERVICE (self)));
+  keepalive_reset (self);
   priv->thread = g_thread_try_new (name, thread_main, g_object_ref (self), &error);
   if (priv->thread == NULL)
     {
@@ -1259,7 +1385,21 @@ mode_service_thread_class_init (ModeServiceThreadClass *klass)
    *
    * Seconds after which a thread that has not come back to its main
    * loop is reported with a warning naming the service; 0 turns the
-   * keepalive off. The thread is asked a few times in that time.
+   * keepalive off.
+   *
+   * The thread is never woken for it: it marks, at every iteration of
+   * its main loop, when it goes to poll and when it comes back to
+   * dispatch, and one that sleeps in poll answers however long it
+   * sleeps. The parent context looks at the mark when a thread it saw
+   * busy would have been busy for the whole timeout, and otherwise once
+   * a timeout, on a timer rounded up to whole seconds (for timeouts of a
+   * second or more) so that the checks of all the service threads of a
+   * program come in one wake-up: an idle service thread costs its parent
+   * context a wake-up every 3 to 4 s at most with the default timeout,
+   * and itself none. A stall is reported between the timeout and a
+   * second more after it began (exactly the timeout, for timeouts under a
+   * second), then looked at a few times a timeout (at most once a second)
+   * until the thread answers again.
    *
    * Since: 0.1
    */
@@ -1272,17 +1412,32 @@ mode_service_thread_class_init (ModeServiceThreadClass *klass)
   /**
    * ModeServiceThread:spin-time:
    *
-   * Seconds for which the thread, after it ran calls, and the parent
-   * context, while a call made from it has not run yet, poll for the
-   * other side instead of sleeping, so that a call and its answer do not
-   * wait for a thread to wake up: a round trip then takes a few
-   * microseconds rather than tens. The parent context waits in slices of
-   * 20 µs at most, between which its other sources run; a call that
-   * completes its task later, after its function returned, is waited for
-   * as usual. 0 never polls. A machine with a single processor never
-   * polls, whatever this says. Calls made from contexts other than
+   * The longest time, in seconds, for which the thread, after it ran
+   * calls, and the parent context, while a call made from it has not run
+   * yet, poll for the other side instead of sleeping, so that a call and
+   * its answer do not wait for a thread to wake up: a round trip then
+   * takes a few microseconds rather than tens.
+   *
+   * A side polls only while the other side is known to run: on another
+   * processor than its own, and back in its main loop within the last
+   * 25 µs (or, for the thread, running calls, or waking up for the call
+   * the parent waits for). Polling for a side that cannot run (one that
+   * waits for a processor, or for the very one the poller holds) makes
+   * the round trip longer than sleeping, many times over on a busy
+   * machine. Polls that found nothing, two or more in a row, make that
+   * side sleep at once for its next 1, 3, 7... up to 1023 waits, and a
+   * poll that finds the other side ends that: where polling helps, both
+   * sides poll; where it does not, they sleep as with 0, polling in about
+   * one wait in a thousand, for microseconds.
+   *
+   * The parent context waits in slices of 20 µs at most, between which
+   * its other sources run; a call that completes its task later, after
+   * its function returned, is waited for as usual. 0 never polls. A
+   * machine with a single processor never polls, whatever this says.
+   * Calls made from contexts other than
    * #ModeServiceThread:parent-context are answered without the caller's
-   * side polling.
+   * side polling, and the thread polls for more calls only while the
+   * parent context runs.
    *
    * Since: 0.1
    */

@@ -4,7 +4,11 @@
  * SPDX-License-Identifier: BSD-3-Clause
  */
 
+#define _GNU_SOURCE
+
 #include <dirent.h>
+#include <time.h>
+#include <sys/resource.h>
 
 #include "test-util.h"
 
@@ -1293,6 +1297,40 @@ keepalive_recovered (gpointer data)
   return test_log_contains ("*Sleeper*Thread keepalive responds again*");
 }
 
+/* Runs the thread-default context, blocking, for @ms milliseconds. */
+static void
+wait_ms (guint ms)
+{
+  g_autoptr(GSource) later = g_timeout_source_new (ms);
+  gint over = FALSE;
+
+  g_source_set_callback (later, test_set_flag, &over, NULL);
+  g_source_attach (later, g_main_context_get_thread_default ());
+  test_wait_until (test_flag_is_set, &over, "a wait");
+}
+
+/* Blocks the thread with @block until the keepalive warned, then lets
+ * it go and waits for the recovery. */
+static void
+stall_thread (ModeServiceThread *thread,
+              Block             *block)
+{
+  test_log_clear ();
+  g_mutex_lock (&block->lock);
+  block->release = FALSE;
+  g_mutex_unlock (&block->lock);
+
+  /* the thread blocks until the warning was logged: nothing is timed */
+  mode_service_thread_cast (thread, block_thread, block, NULL);
+  test_wait_until (keepalive_warned, NULL, "the keepalive warning");
+
+  g_mutex_lock (&block->lock);
+  block->release = TRUE;
+  g_cond_broadcast (&block->cond);
+  g_mutex_unlock (&block->lock);
+  test_wait_until (keepalive_recovered, NULL, "the keepalive recovery");
+}
+
 static void
 test_keepalive (TestFixture   *f,
                 gconstpointer  data)
@@ -1310,21 +1348,161 @@ test_keepalive (TestFixture   *f,
   mode_service_thread_set_keepalive_timeout (thread, 0.05);
   g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
 
-  /* the thread blocks until the warning was logged: nothing is timed */
-  mode_service_thread_cast (thread, block_thread, &block, NULL);
-  test_wait_until (keepalive_warned, NULL, "the keepalive warning");
+  /* a thread that sleeps in its main loop answers, however long */
+  wait_ms (200);
+  g_assert_false (test_log_contains ("*keepalive*"));
 
-  g_mutex_lock (&block.lock);
-  block.release = TRUE;
-  g_cond_broadcast (&block.cond);
-  g_mutex_unlock (&block.lock);
-  test_wait_until (keepalive_recovered, NULL, "the keepalive recovery");
+  stall_thread (thread, &block);
+
+  /* once it answers again, it is not reported while it sleeps */
+  test_log_clear ();
+  wait_ms (200);
+  g_assert_false (test_log_contains ("*keepalive*"));
+
+  /* and a second stall is reported as the first */
+  stall_thread (thread, &block);
 
   g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
   g_mutex_clear (&block.lock);
   g_cond_clear (&block.cond);
   test_trace_clear ();
 }
+
+/* Idle service threads and their parents sleep {{{ */
+
+typedef struct
+{
+  glong  switches;  /* the thread's context switches so far */
+  gint64 cpu_ns;    /* the thread's processor time so far */
+} ThreadUsage;
+
+static void
+read_thread_usage (ModeServiceThread *self,
+                   GTask             *task,
+                   gpointer           user_data)
+{
+  ThreadUsage *usage = user_data;
+#ifdef RUSAGE_THREAD
+  struct rusage ru;
+  struct timespec ts;
+
+  getrusage (RUSAGE_THREAD, &ru);
+  usage->switches = ru.ru_nvcsw + ru.ru_nivcsw;
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  usage->cpu_ns = ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+#endif
+  g_task_return_boolean (task, TRUE);
+}
+
+static ThreadUsage
+thread_usage (ModeServiceThread *thread)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  ThreadUsage usage = { 0, };
+
+  mode_service_thread_call_async (thread, read_thread_usage, &usage, NULL,
+                                  NULL, test_store_result, &result);
+  test_wait_result (result);
+  g_assert_true (g_task_propagate_boolean (G_TASK (result), NULL));
+  return usage;
+}
+
+/* A thread left alone is not woken, neither by its keepalive (here one
+ * that used to ask it every 12.5 ms) nor by polling for calls (here for
+ * up to a second, the longest spin-time) while its parent sleeps. */
+static void
+test_idle_thread_sleeps (TestFixture   *f,
+                         gconstpointer  data)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Idle");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+  ThreadUsage before, after;
+
+#ifndef RUSAGE_THREAD
+  g_test_skip ("no RUSAGE_THREAD here");
+  return;
+#endif
+
+  mode_service_thread_set_keepalive_timeout (thread, 0.05);
+  mode_service_thread_set_spin_time (thread, 1.0);
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+
+  before = thread_usage (thread);
+  wait_ms (300);
+  after = thread_usage (thread);
+
+  /* it went to sleep after the first call and woke for the second
+   * (a preemption or two aside) */
+  g_assert_cmpint (after.switches - before.switches, <=, 6);
+  /* it did not poll through the wait: microseconds, not 300 ms */
+  g_assert_cmpint (after.cpu_ns - before.cpu_ns, <, 100 * 1000 * 1000);
+
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  test_trace_clear ();
+}
+
+/* How long @context would sleep in its next poll, in ms (-1: until
+ * woken); the iteration then runs as usual, without polling. */
+static gint
+context_next_timeout (GMainContext *context)
+{
+  GPollFD fds[64];
+  gint priority, timeout, n;
+
+  g_main_context_prepare (context, &priority);
+  n = g_main_context_query (context, priority, &timeout, fds, G_N_ELEMENTS (fds));
+  g_assert_cmpint (n, <=, G_N_ELEMENTS (fds));
+  for (gint i = 0; i < n; i++)
+    fds[i].revents = 0;
+  if (g_main_context_check (context, priority, fds, n))
+    g_main_context_dispatch (context);
+  return timeout;
+}
+
+/* The parent context of an idle service thread, its keepalive on (the
+ * default), has nothing to do for seconds: the keepalive checks a
+ * thread that sleeps once a timeout (3 s), on whole seconds. */
+static void
+test_idle_parent_sleeps (TestFixture   *f,
+                         gconstpointer  data)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Quiet");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+  gint timeout;
+
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+  thread_usage (thread);
+  /* what the call left (the thread polling a moment for more) is over */
+  wait_ms (20);
+  test_drain ();
+
+  timeout = context_next_timeout (f->context);
+  g_assert_true (timeout == -1 || timeout >= 1000);
+
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  test_trace_clear ();
+}
+
+/* With the keepalive off, nothing at all. */
+static void
+test_idle_parent_sleeps_no_keepalive (TestFixture   *f,
+                                      gconstpointer  data)
+{
+  g_autoptr(TestThread) svc = test_thread_new ("Silent");
+  ModeServiceThread *thread = MODE_SERVICE_THREAD (svc);
+
+  mode_service_thread_set_keepalive_timeout (thread, 0);
+  g_assert_true (start_sync (MODE_SERVICE (svc), NULL));
+  thread_usage (thread);
+  wait_ms (20);
+  test_drain ();
+  g_assert_cmpint (context_next_timeout (f->context), ==, -1);
+
+  g_assert_true (stop_sync (MODE_SERVICE (svc), NULL));
+  test_trace_clear ();
+}
+
+/* }}} */
 
 /* }}} */
 
@@ -1445,6 +1623,9 @@ main (int    argc,
   ADD ("no-leaks", test_no_leaks);
   ADD ("no-leaks-new-services", test_no_leaks_new_services);
   ADD ("keepalive", test_keepalive);
+  ADD ("idle-thread-sleeps", test_idle_thread_sleeps);
+  ADD ("idle-parent-sleeps", test_idle_parent_sleeps);
+  ADD ("idle-parent-sleeps-no-keepalive", test_idle_parent_sleeps_no_keepalive);
 
   return g_test_run ();
 }
