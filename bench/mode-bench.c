@@ -220,6 +220,116 @@ bench_start_stop_tree (guint branching,
 
 /* }}} */
 
+/* slow_start_tree {{{ */
+
+/* A service whose on_start takes a while (it opens a connection, say):
+ * its task completes hook_ms later. */
+G_DECLARE_FINAL_TYPE (SlowService, slow_service, SLOW, SERVICE, ModeService)
+
+struct _SlowService
+{
+  ModeService parent_instance;
+};
+
+static guint slow_hook_ms;
+
+G_DEFINE_FINAL_TYPE (SlowService, slow_service, MODE_TYPE_SERVICE)
+
+static gboolean
+slow_hook_done (gpointer data)
+{
+  g_task_return_boolean (data, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+slow_on_start_async (ModeService  *self,
+                     GCancellable *cancellable,
+                     GTask        *task)
+{
+  GSource *source = g_timeout_source_new (slow_hook_ms);
+
+  g_source_set_callback (source, slow_hook_done, g_object_ref (task), g_object_unref);
+  g_source_set_static_name (source, "[mode-bench] slow on_start");
+  g_source_attach (source, mode_service_get_main_context (self));
+  g_source_unref (source);
+}
+
+static void
+slow_service_class_init (SlowServiceClass *klass)
+{
+  MODE_SERVICE_CLASS (klass)->on_start_async = slow_on_start_async;
+}
+
+static void
+slow_service_init (SlowService *self)
+{
+}
+
+/* A tree of @depth levels (the root's included) under @parent. */
+static guint
+build_slow_tree (ModeService          *parent,
+                 guint                 branching,
+                 guint                 depth,
+                 ModeDependencyStart   how)
+{
+  guint count = 0;
+
+  mode_service_set_start_dependencies (parent, how);
+  if (depth <= 1)
+    return 0;
+  for (guint i = 0; i < branching; i++)
+    {
+      ModeService *child = g_object_new (slow_service_get_type (), NULL);
+
+      mode_service_add_dependency (parent, child);
+      count += 1 + build_slow_tree (child, branching, depth - 1, how);
+      g_object_unref (child);
+    }
+  return count;
+}
+
+static gdouble
+slow_start_ms (guint               branching,
+               guint               depth,
+               ModeDependencyStart how,
+               guint              *services)
+{
+  ModeService *root = g_object_new (slow_service_get_type (), NULL);
+  gdouble ms;
+  gint64 t;
+
+  *services = 1 + build_slow_tree (root, branching, depth, how);
+  t = g_get_monotonic_time ();
+  START (root);
+  ms = ms_since (t);
+  STOP (root);
+  g_object_unref (root);
+  return ms;
+}
+
+static int
+bench_slow_start_tree (guint depth,
+                       guint branching,
+                       guint hook_ms)
+{
+  guint services;
+  gdouble in_order_ms, parallel_ms;
+
+  slow_hook_ms = hook_ms;
+  in_order_ms = slow_start_ms (branching, depth, MODE_DEPENDENCY_START_IN_ORDER, &services);
+  parallel_ms = slow_start_ms (branching, depth, MODE_DEPENDENCY_START_PARALLEL, &services);
+
+  g_print ("{\"impl\": \"mode-glib\", \"bench\": \"slow_start_tree\", \"depth\": %u, "
+           "\"branching\": %u, \"services\": %u, \"hook_ms\": %u, "
+           "\"in_order_start_ms\": %.3f, \"parallel_start_ms\": %.3f, "
+           "\"critical_path_ms\": %u}\n",
+           depth, branching, services, hook_ms, in_order_ms, parallel_ms, depth * hook_ms);
+  return 0;
+}
+
+/* }}} */
+
 /* restart {{{ */
 
 static int
@@ -1228,7 +1338,8 @@ usage (void)
   g_printerr ("usage: mode-bench start_stop_flat N | start_stop_tree B D | restart R C |\n"
               "                  futures S L | timers N SECONDS | memory N |\n"
               "                  crash_supervisor S C Q | thread_call N |\n"
-              "                  thread_call_loaded N BUSY | idle T S SECONDS | graph_dot N B\n");
+              "                  thread_call_loaded N BUSY | idle T S SECONDS |\n"
+              "                  slow_start_tree D B MS | graph_dot N B\n");
   return 2;
 }
 
@@ -1263,6 +1374,10 @@ main (int   argc,
   if (g_str_equal (bench, "crash_supervisor"))
     return bench_crash_supervisor (arg_uint (argv, argc, 2, 100), arg_uint (argv, argc, 3, 5000),
                                    arg_uint (argv, argc, 4, 1000));
+
+  if (g_str_equal (bench, "slow_start_tree"))
+    return bench_slow_start_tree (arg_uint (argv, argc, 2, 3), arg_uint (argv, argc, 3, 3),
+                                  arg_uint (argv, argc, 4, 10));
 
   if (g_str_equal (bench, "thread_call"))
     return bench_thread_call (arg_uint (argv, argc, 2, 10000));

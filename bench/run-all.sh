@@ -52,6 +52,8 @@ median p50_us thread_call_loaded 10000 0
 median p50_us thread_call_loaded 10000 1
 median p50_us thread_call_loaded 10000 2
 median wakeups_per_s idle 10 100 5
+# a tree whose every on_start takes 10 ms, started in order, then in parallel
+median parallel_start_ms slow_start_tree 3 3 10
 median bytes_per_svc_started memory 50000
 median seq_lat_mean_us crash_supervisor 100 5000 1000
 median start_us_per_svc start_stop_flat 100000

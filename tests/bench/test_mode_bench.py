@@ -33,6 +33,14 @@ FIELDS = {
                          "batch_us_per_restart", "crash_call_us", "seq_crashes",
                          "seq_restarts_per_s", "seq_lat_mean_us", "seq_lat_p50_us",
                          "seq_lat_p99_us", "seq_lat_max_us"},
+    "thread_call_loaded": {"calls", "mean_us", "p50_us", "p99_us", "max_us", "calls_per_s",
+                           "thread_start_ms", "thread_stop_ms", "busy", "spin0_mean_us",
+                           "spin0_p50_us", "spin0_p99_us", "spin0_max_us", "spin0_calls_per_s",
+                           "p50_ratio", "p99_ratio", "loadavg_1m"},
+    "idle": {"threads", "services", "seconds", "wakeups_per_s", "wakeups_per_thread_s",
+             "cpu_ms_per_s"},
+    "slow_start_tree": {"depth", "branching", "services", "hook_ms", "in_order_start_ms",
+                        "parallel_start_ms", "critical_path_ms"},
     # beyond the contract
     "graph_dot": {"nodes", "fanout", "as_graph_ms", "to_dot_ms", "dot_bytes",
                   "as_graph_us_per_node", "to_dot_us_per_node"},
@@ -99,6 +107,30 @@ def test_memory():
 def test_crash_supervisor():
     line = run("crash_supervisor", 10, 100, 20)
     assert line["batch_crashes"] == 100 and line["seq_crashes"] == 20
+
+
+def test_thread_call_loaded():
+    line = run("thread_call_loaded", 100, 1)
+    assert line["calls"] == 100 and line["busy"] == 1
+    assert line["p50_us"] <= line["p99_us"] <= line["max_us"]
+    assert line["spin0_p50_us"] <= line["spin0_p99_us"] <= line["spin0_max_us"]
+
+
+def test_idle():
+    line = run("idle", 2, 10, 0.5)
+    assert line["threads"] == 2 and line["services"] == 10
+    assert line["wakeups_per_s"] >= 0
+
+
+def test_slow_start_tree():
+    line = run("slow_start_tree", 3, 2, 5)
+    assert line["services"] == 1 + 2 + 4
+    assert line["critical_path_ms"] == 15
+    # in order, the hooks run one after the other: 7 of them at least
+    assert line["in_order_start_ms"] >= 7 * 5
+    # in parallel, the levels: 3 of them at least (no bound above: a
+    # busy machine may delay a timeout)
+    assert line["parallel_start_ms"] >= 3 * 5
 
 
 def test_graph_dot():
