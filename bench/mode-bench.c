@@ -673,35 +673,30 @@ on_started (ModeService *service,
   restarted_count++;
 }
 
-static int
-bench_crash_supervisor (guint services,
-                        guint crashes,
-                        guint sequential)
+typedef struct
 {
-  ModeSupervisor *supervisor = mode_supervisor_new (MODE_SUPERVISOR_ONE_FOR_ONE);
-  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func (g_object_unref);
+  guint    services, crashes, sequential;
+  gboolean logged;   /* under a worker: its log writer writes the crashes */
+  int      status;
+} CrashBench;
+
+/* The crashes, on a started supervisor; prints the line. */
+static void
+crash_rounds (CrashBench     *b,
+              ModeSupervisor *supervisor,
+              GPtrArray      *children)
+{
   g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GError) reason = g_error_new_literal (MODE_ERROR, MODE_ERROR_FAILED, "crash");
   gint64 t, crash_call_total = 0;
   gdouble batch_ms, seq_ms;
   guint batch_crashes = 0;
 
-  mode_supervisor_set_max_restarts (supervisor, G_MAXUINT);
-  for (guint i = 0; i < services; i++)
-    {
-      ModeService *child = mode_service_new ();
-
-      g_signal_connect (child, "started", G_CALLBACK (on_started), NULL);
-      mode_supervisor_add (supervisor, child);
-      g_ptr_array_add (children, child);
-    }
-  START (MODE_SERVICE (supervisor));
-
   /* rounds of crashing them all, until all restarted */
   t = g_get_monotonic_time ();
-  while (batch_crashes < crashes)
+  while (batch_crashes < b->crashes)
     {
-      guint round = MIN (services, crashes - batch_crashes);
+      guint round = MIN (b->services, b->crashes - batch_crashes);
 
       restarted_count = 0;
       for (guint i = 0; i < round; i++)
@@ -717,9 +712,9 @@ bench_crash_supervisor (guint services,
   batch_ms = ms_since (t);
 
   t = g_get_monotonic_time ();
-  for (guint i = 0; i < sequential; i++)
+  for (guint i = 0; i < b->sequential; i++)
     {
-      ModeService *child = g_ptr_array_index (children, i % services);
+      ModeService *child = g_ptr_array_index (children, i % b->services);
       gint64 c = g_get_monotonic_time ();
       gint64 elapsed;
 
@@ -731,23 +726,93 @@ bench_crash_supervisor (guint services,
       g_array_append_val (latencies, elapsed);
     }
   seq_ms = ms_since (t);
-
-  STOP (MODE_SERVICE (supervisor));
   g_array_sort (latencies, compare_gint64);
 
-  g_print ("{\"impl\": \"mode-glib\", \"bench\": \"crash_supervisor\", \"services\": %u, "
+  g_print ("{\"impl\": \"mode-glib\", \"bench\": \"%s\", \"services\": %u, "
            "\"batch_crashes\": %u, \"batch_ms\": %.3f, \"batch_restarts_per_s\": %.1f, "
            "\"batch_us_per_restart\": %.4f, \"crash_call_us\": %.4f, \"seq_crashes\": %u, "
            "\"seq_restarts_per_s\": %.1f, \"seq_lat_mean_us\": %.3f, \"seq_lat_p50_us\": %" G_GINT64_FORMAT ", "
            "\"seq_lat_p99_us\": %" G_GINT64_FORMAT ", \"seq_lat_max_us\": %" G_GINT64_FORMAT "}\n",
-           services, batch_crashes, batch_ms, batch_crashes / (batch_ms / 1000.0),
+           b->logged ? "crash_supervisor_logged" : "crash_supervisor",
+           b->services, batch_crashes, batch_ms, batch_crashes / (batch_ms / 1000.0),
            batch_ms * 1000 / MAX (batch_crashes, 1),
            crash_call_total / (gdouble) MAX (batch_crashes, 1),
-           sequential, sequential / (seq_ms / 1000.0), mean (latencies),
+           b->sequential, b->sequential / (seq_ms / 1000.0), mean (latencies),
            percentile (latencies, 50), percentile (latencies, 99), percentile (latencies, 100));
+}
+
+typedef struct
+{
+  CrashBench     *bench;
+  ModeWorker     *worker;
+  ModeSupervisor *supervisor;
+  GPtrArray      *children;
+} LoggedRun;
+
+static gboolean
+logged_rounds (gpointer data)
+{
+  LoggedRun *run = data;
+
+  crash_rounds (run->bench, run->supervisor, run->children);
+  mode_service_stop_async (MODE_SERVICE (run->worker), NULL, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+logged_worker_started (ModeService *worker,
+                       gpointer     data)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_callback (source, logged_rounds, data, NULL);
+  g_source_set_static_name (source, "[mode-bench] crash rounds");
+  g_source_attach (source, mode_service_get_main_context (worker));
+  g_source_unref (source);
+}
+
+static int
+bench_crash_supervisor (guint    services,
+                        guint    crashes,
+                        guint    sequential,
+                        gboolean logged)
+{
+  ModeSupervisor *supervisor = mode_supervisor_new (MODE_SUPERVISOR_ONE_FOR_ONE);
+  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func (g_object_unref);
+  CrashBench b = { services, crashes, sequential, logged, 0 };
+
+  mode_supervisor_set_max_restarts (supervisor, G_MAXUINT);
+  for (guint i = 0; i < services; i++)
+    {
+      ModeService *child = mode_service_new ();
+
+      g_signal_connect (child, "started", G_CALLBACK (on_started), NULL);
+      mode_supervisor_add (supervisor, child);
+      g_ptr_array_add (children, child);
+    }
+
+  if (logged)
+    {
+      /* as a deployed program runs: a worker, its log writer on stderr,
+       * every crash and restart line written */
+      ModeWorker *worker = mode_worker_new ();
+      LoggedRun run = { &b, worker, supervisor, children };
+
+      mode_worker_set_loglevel (worker, "info");
+      mode_worker_add_service (worker, MODE_SERVICE (supervisor));
+      g_signal_connect (worker, "started", G_CALLBACK (logged_worker_started), &run);
+      b.status = mode_worker_run (worker);
+      g_object_unref (worker);
+    }
+  else
+    {
+      START (MODE_SERVICE (supervisor));
+      crash_rounds (&b, supervisor, children);
+      STOP (MODE_SERVICE (supervisor));
+    }
 
   g_object_unref (supervisor);
-  return 0;
+  return b.status;
 }
 
 /* }}} */
@@ -1337,7 +1402,8 @@ usage (void)
 {
   g_printerr ("usage: mode-bench start_stop_flat N | start_stop_tree B D | restart R C |\n"
               "                  futures S L | timers N SECONDS | memory N |\n"
-              "                  crash_supervisor S C Q | thread_call N |\n"
+              "                  crash_supervisor S C Q | crash_supervisor_logged S C Q |\n"
+              "                  thread_call N |\n"
               "                  thread_call_loaded N BUSY | idle T S SECONDS |\n"
               "                  slow_start_tree D B MS | graph_dot N B\n");
   return 2;
@@ -1373,7 +1439,10 @@ main (int   argc,
     return bench_memory (arg_uint (argv, argc, 2, 50000));
   if (g_str_equal (bench, "crash_supervisor"))
     return bench_crash_supervisor (arg_uint (argv, argc, 2, 100), arg_uint (argv, argc, 3, 5000),
-                                   arg_uint (argv, argc, 4, 1000));
+                                   arg_uint (argv, argc, 4, 1000), FALSE);
+  if (g_str_equal (bench, "crash_supervisor_logged"))
+    return bench_crash_supervisor (arg_uint (argv, argc, 2, 100), arg_uint (argv, argc, 3, 5000),
+                                   arg_uint (argv, argc, 4, 1000), TRUE);
 
   if (g_str_equal (bench, "slow_start_tree"))
     return bench_slow_start_tree (arg_uint (argv, argc, 2, 3), arg_uint (argv, argc, 3, 3),
