@@ -793,12 +793,12 @@ bench_crash_supervisor (guint    services,
 
   if (logged)
     {
-      /* as a deployed program runs: a worker, its log writer on stderr,
-       * every crash and restart line written */
+      /* as a deployed program runs: a worker at its default level, its
+       * log writer on stderr writing every crash line */
       ModeWorker *worker = mode_worker_new ();
       LoggedRun run = { &b, worker, supervisor, children };
 
-      mode_worker_set_loglevel (worker, "info");
+      mode_worker_set_quiet (worker, TRUE); /* stdout holds the one JSON line */
       mode_worker_add_service (worker, MODE_SERVICE (supervisor));
       g_signal_connect (worker, "started", G_CALLBACK (logged_worker_started), &run);
       b.status = mode_worker_run (worker);

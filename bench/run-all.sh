@@ -56,6 +56,8 @@ median wakeups_per_s idle 10 100 5
 median parallel_start_ms slow_start_tree 3 3 10
 median bytes_per_svc_started memory 50000
 median seq_lat_mean_us crash_supervisor 100 5000 1000
+# the same under a worker, its log writer writing every crash line
+median seq_lat_mean_us crash_supervisor_logged 100 5000 1000
 median start_us_per_svc start_stop_flat 100000
 run start_stop_flat 1000000
 run memory 1000000

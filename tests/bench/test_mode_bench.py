@@ -33,6 +33,10 @@ FIELDS = {
                          "batch_us_per_restart", "crash_call_us", "seq_crashes",
                          "seq_restarts_per_s", "seq_lat_mean_us", "seq_lat_p50_us",
                          "seq_lat_p99_us", "seq_lat_max_us"},
+    "crash_supervisor_logged": {"services", "batch_crashes", "batch_ms", "batch_restarts_per_s",
+                                "batch_us_per_restart", "crash_call_us", "seq_crashes",
+                                "seq_restarts_per_s", "seq_lat_mean_us", "seq_lat_p50_us",
+                                "seq_lat_p99_us", "seq_lat_max_us"},
     "thread_call_loaded": {"calls", "mean_us", "p50_us", "p99_us", "max_us", "calls_per_s",
                            "thread_start_ms", "thread_stop_ms", "busy", "spin0_mean_us",
                            "spin0_p50_us", "spin0_p99_us", "spin0_max_us", "spin0_calls_per_s",
@@ -106,6 +110,12 @@ def test_memory():
 
 def test_crash_supervisor():
     line = run("crash_supervisor", 10, 100, 20)
+    assert line["batch_crashes"] == 100 and line["seq_crashes"] == 20
+
+
+def test_crash_supervisor_logged():
+    # under a worker: its log lines go to stderr, stdout holds the JSON line alone
+    line = run("crash_supervisor_logged", 10, 100, 20)
     assert line["batch_crashes"] == 100 and line["seq_crashes"] == 20
 
 
