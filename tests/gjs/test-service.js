@@ -11,6 +11,9 @@ Gio._promisify(Mode.Service.prototype, 'start_async', 'start_finish');
 Gio._promisify(Mode.Service.prototype, 'stop_async', 'stop_finish');
 Gio._promisify(Mode.Service.prototype, 'restart_async', 'restart_finish');
 Gio._promisify(Mode.Service.prototype, 'remove_dependency_async', 'remove_dependency_finish');
+Gio._promisify(Mode.Service.prototype, 'wait_any_async', 'wait_any_finish');
+Gio._promisify(Mode.Queue.prototype, 'push_value_async', 'push_value_finish');
+Gio._promisify(Mode.Queue.prototype, 'pop_value_async', 'pop_value_finish');
 
 const events = [];
 
@@ -254,6 +257,41 @@ const tests = [
             GLib.MainContext.default().iteration(true);
         if (s.crashed)
             throw new Error('crashed');
+        await s.stop_async(null);
+    }],
+    ['a queue carries JS values in order, with back-pressure, and its stop ends a wait', async () => {
+        const s = new Mode.Service({label: 'Owner'});
+        await s.start_async(null);
+        const q = new Mode.Queue({capacity: 2, service: s});
+        const got = [];
+        const producer = (async () => {
+            for (let i = 0; i < 50; i++)
+                await q.push_value_async(`item ${i}`, null);
+        })();
+        for (let i = 0; i < 50; i++)
+            got.push(await q.pop_value_async(null));
+        await producer;
+        if (got.join() !== Array.from({length: 50}, (_, i) => `item ${i}`).join())
+            throw new Error(`got ${got}`);
+        const waiting = q.pop_value_async(null).then(() => 'popped', e => e.message);
+        await s.stop_async(null);
+        const outcome = await waiting;
+        if (!outcome.includes('Owner'))
+            throw new Error(`the wait ended with: ${outcome}`);
+    }],
+    ['wait_any says which event was set', async () => {
+        const s = new Mode.Service({label: 'Waiter'});
+        await s.start_async(null);
+        const a = new Mode.Event();
+        const b = new Mode.Event();
+        GLib.idle_add(GLib.PRIORITY_DEFAULT, () => {
+            b.set();
+            return GLib.SOURCE_REMOVE;
+        });
+        // GJS leaves out the boolean of a call that throws: the index alone
+        const index = await s.wait_any_async([a, b], 10.0, null);
+        if (index !== 1)
+            throw new Error(`wait_any gave ${index}`);
         await s.stop_async(null);
     }],
 ];
