@@ -288,10 +288,10 @@ const tests = [
             b.set();
             return GLib.SOURCE_REMOVE;
         });
-        // GJS leaves out the boolean of a call that throws: the index alone
-        const index = await s.wait_any_async([a, b], 10.0, null);
+        // GJS leaves out the boolean of a call that throws: [index]
+        const [index] = await s.wait_any_async([a, b], 10.0, null);
         if (index !== 1)
-            throw new Error(`wait_any gave ${index}`);
+            throw new Error(`wait_any gave ${JSON.stringify(index)} (${typeof index})`);
         await s.stop_async(null);
     }],
 ];
