@@ -39,6 +39,9 @@ void           _mode_scheduler_add      (ModeScheduler *self,
                                          gint64         due);
 void           _mode_scheduler_remove   (ModeScheduler *self,
                                          ModeDeadline  *deadline);
+void           _mode_scheduler_remove_many (ModeScheduler  *self,
+                                            ModeDeadline  **deadlines,
+                                            guint           n);
 
 static inline gboolean
 _mode_deadline_is_scheduled (const ModeDeadline *deadline)

@@ -399,3 +399,62 @@ _mode_scheduler_remove (ModeScheduler *self,
   if (deadline->position != 0)
     heap_remove_at (self, deadline->position - 1);
 }
+
+/* Puts the entry at @i down while a child comes before it. */
+static void
+heap_sift_down (ModeScheduler *self,
+                guint          i)
+{
+  HeapEntry entry = self->heap[i];
+
+  for (;;)
+    {
+      guint child = 2 * i + 1;
+
+      if (child >= self->heap_len)
+        break;
+      if (child + 1 < self->heap_len &&
+          entry_before (&self->heap[child + 1], &self->heap[child]))
+        child++;
+      if (!entry_before (&self->heap[child], &entry))
+        break;
+      self->heap[i] = self->heap[child];
+      i = child;
+    }
+  self->heap[i] = entry;
+}
+
+/* Takes many deadlines out at once (a stop wakes all its sleepers): the
+ * heap is rebuilt in one pass, where taking them out one by one would
+ * move each hole down the heap, writing the position of every deadline
+ * on the way (memory all over the place). */
+void
+_mode_scheduler_remove_many (ModeScheduler  *self,
+                             ModeDeadline  **deadlines,
+                             guint           n)
+{
+  guint kept = 0;
+
+  if (n < 16 || n < self->heap_len / 8)
+    {
+      for (guint i = 0; i < n; i++)
+        _mode_scheduler_remove (self, deadlines[i]);
+      return;
+    }
+
+  for (guint i = 0; i < n; i++)
+    if (deadlines[i]->position != 0)
+      {
+        self->heap[deadlines[i]->position - 1].deadline = NULL;
+        deadlines[i]->position = 0;
+      }
+  for (guint i = 0; i < self->heap_len; i++)
+    if (self->heap[i].deadline != NULL)
+      self->heap[kept++] = self->heap[i];
+  self->heap_len = kept;
+
+  for (guint i = kept / 2; i-- > 0; )
+    heap_sift_down (self, i);
+  for (guint i = 0; i < kept; i++)
+    self->heap[i].deadline->position = i + 1;
+}

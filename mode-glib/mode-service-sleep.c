@@ -186,6 +186,16 @@ _mode_service_wake_sleepers (ModeService *self)
       g_source_unref (source);
     }
 
+  /* their deadlines all at once first: the detaching finds them gone */
+  {
+    g_autofree ModeDeadline **deadlines = g_new (ModeDeadline *, extras->sleepers.length);
+    guint n = 0;
+
+    for (l = extras->sleepers.head; l != NULL; l = l->next)
+      deadlines[n++] = &((Sleeper *) g_task_get_task_data (l->data))->deadline;
+    _mode_scheduler_remove_many (_mode_service_get_scheduler (self), deadlines, n);
+  }
+
   while ((l = extras->sleepers.head) != NULL)
     {
       GTask *task = l->data;

@@ -914,6 +914,68 @@ test_spawn_in_thread (TestFixture       *f,
 /* Sleep and wait {{{ */
 
 static void
+count_sleep (GObject      *object,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  guint *counts = data;  /* [0]: woken by the stop, [1]: slept their time */
+
+  counts[mode_service_sleep_finish (MODE_SERVICE (object), result, NULL) ? 1 : 0]++;
+}
+
+static void
+record_sleep (GObject      *object,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  GArray *woken = data;
+  guint index = woken->len;
+
+  g_assert_true (mode_service_sleep_finish (MODE_SERVICE (object), result, NULL));
+  g_array_append_val (woken, index);
+}
+
+/* A stop wakes its many sleepers at once (their deadlines leave the
+ * clock's schedule in one go): the sleeps of another service on the
+ * same clock keep their times and their order. */
+static void
+test_stop_wakes_many_sleepers (TestFixture   *f,
+                               gconstpointer  data)
+{
+  ModeService *many = test_service_new (f->clock, "many");
+  ModeService *other = test_service_new (f->clock, "other");
+  g_autoptr(GArray) woken = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint counts[2] = { 0, 0 };
+
+  test_start_ok (many);
+  test_start_ok (other);
+  for (guint i = 0; i < 200; i++)
+    mode_service_sleep_async (many, 1.0 + (i % 7), NULL, count_sleep, counts);
+  /* interleaved with theirs on the schedule: 0.5, 1.5, ... 4.5 s */
+  for (guint i = 0; i < 5; i++)
+    mode_service_sleep_async (other, 0.5 + i, NULL, record_sleep, woken);
+  test_drain ();
+
+  test_stop_ok (many);
+  test_drain ();
+  g_assert_cmpuint (counts[0], ==, 200);
+  g_assert_cmpuint (counts[1], ==, 0);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_assert_cmpuint (woken->len, ==, i);
+      test_advance (f->clock, USEC (i == 0 ? 0.5 : 1.0));
+      g_assert_cmpuint (woken->len, ==, i + 1);
+    }
+  for (guint i = 0; i < woken->len; i++)
+    g_assert_cmpuint (g_array_index (woken, guint, i), ==, i);
+
+  test_stop_ok (other);
+  g_object_unref (many);
+  g_object_unref (other);
+}
+
+static void
 test_sleep (TestFixture       *f,
             gconstpointer  data)
 {
@@ -1419,6 +1481,7 @@ main (int   argc,
   ADD ("stop-wakes-sleeps-then-cancels", test_stop_wakes_sleeps_then_cancels);
   ADD ("spawn-in-thread", test_spawn_in_thread);
   ADD ("sleep", test_sleep);
+  ADD ("sleep/stop-wakes-many", test_stop_wakes_many_sleepers);
   ADD ("sleep-from-thread", test_sleep_from_thread);
   ADD ("wait", test_wait);
   ADD ("cleanups", test_cleanups);
