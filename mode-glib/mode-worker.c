@@ -981,6 +981,24 @@ mode_worker_add_service (ModeWorker  *self,
   mode_service_add_dependency (MODE_SERVICE (self), service);
 }
 
+/* What the string properties take: a level name the worker knows, a
+ * file name that is not empty (or NULL for the default). */
+static gboolean
+loglevel_is_valid (const char *loglevel)
+{
+  gboolean ok = TRUE;
+
+  if (loglevel != NULL)
+    _mode_log_level_from_name (loglevel, &ok);
+  return ok;
+}
+
+static gboolean
+logfile_is_valid (const char *logfile)
+{
+  return logfile == NULL || logfile[0] != '\0';
+}
+
 #define DEFINE_STRING_PROPERTY(name, NAME)                                   \
   const char *                                                               \
   mode_worker_get_##name (ModeWorker *self)                                  \
@@ -996,6 +1014,7 @@ mode_worker_add_service (ModeWorker  *self,
     ModeWorkerPrivate *priv;                                                 \
                                                                              \
     g_return_if_fail (MODE_IS_WORKER (self));                                \
+    g_return_if_fail (name##_is_valid (name));                               \
                                                                              \
     priv = GET_PRIV (self);                                                  \
     if (g_strcmp0 (priv->name, name) == 0)                                   \
@@ -1043,8 +1062,10 @@ mode_worker_add_service (ModeWorker  *self,
  * mode_worker_set_loglevel:
  * @self: a #ModeWorker
  * @loglevel: (nullable): debug, info, message, warning or critical
+ *   (also notice for message, warn for warning, error for critical)
  *
- * Sets the #ModeWorker:loglevel.
+ * Sets the #ModeWorker:loglevel. Another name is a programmer error:
+ * the level is left as it was.
  *
  * Since: 0.1
  */
@@ -1065,7 +1086,7 @@ DEFINE_STRING_PROPERTY (loglevel, LOGLEVEL)
  * @self: a #ModeWorker
  * @logfile: (nullable) (type filename): the log file, or %NULL for stderr
  *
- * Sets the #ModeWorker:logfile.
+ * Sets the #ModeWorker:logfile; an empty name is a programmer error.
  *
  * Since: 0.1
  */

@@ -1279,6 +1279,28 @@ test_class_size (void)
 
 /* }}} */
 
+/* A level the worker does not know, or an empty file name, set as a
+ * property (from a binding, say): a critical, the value left as it was. */
+static void
+test_properties_refused (void)
+{
+  g_autoptr(ModeWorker) worker = mode_worker_new ();
+
+  mode_worker_set_loglevel (worker, "warn");
+  g_assert_cmpstr (mode_worker_get_loglevel (worker), ==, "warn");
+  g_test_expect_message ("Mode", G_LOG_LEVEL_CRITICAL, "*loglevel_is_valid*");
+  g_object_set (worker, "loglevel", "loud", NULL);
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (mode_worker_get_loglevel (worker), ==, "warn");
+  mode_worker_set_loglevel (worker, NULL);
+  g_assert_null (mode_worker_get_loglevel (worker));
+
+  g_test_expect_message ("Mode", G_LOG_LEVEL_CRITICAL, "*logfile_is_valid*");
+  mode_worker_set_logfile (worker, "");
+  g_test_assert_expected_messages ();
+  g_assert_null (mode_worker_get_logfile (worker));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1317,6 +1339,7 @@ main (int   argc,
   g_test_add_func ("/worker/hooks/setup-logging/own", test_hooks_own_logging);
   g_test_add_func ("/worker/hooks/setup-logging/not-overridden", test_hooks_no_logging);
   g_test_add_func ("/worker/hooks/class-size", test_class_size);
+  g_test_add_func ("/worker/properties/refused", test_properties_refused);
   g_test_add_func ("/worker/options/program", test_program_options);
   g_test_add_func ("/worker/options/program/absent", test_program_options_absent);
   g_test_add_func ("/worker/options/program/help", test_program_options_help);
