@@ -150,6 +150,30 @@ dependency_call_free (gpointer data)
   g_free (call);
 }
 
+/* Begins a call on the dependencies: @func runs with its task in the
+ * service's context. */
+static void
+dependency_call_begin (ModeService         *self,
+                       ModeService         *service,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data,
+                       const char          *name,
+                       gpointer             source_tag,
+                       GSourceFunc          func)
+{
+  DependencyCall *call = g_new0 (DependencyCall, 1);
+  GTask *task;
+
+  call->service = g_object_ref (service);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_name (task, name);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, call, dependency_call_free);
+
+  _mode_service_run_in_context (self, func, task, g_object_unref);
+}
+
 /* Claims the answer of a dependency call: FALSE when it was given. */
 static gboolean
 dependency_call_claim (GTask *task)
@@ -309,22 +333,14 @@ mode_service_add_runtime_dependency_async (ModeService         *self,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data)
 {
-  DependencyCall *call;
-  GTask *task;
-
   g_return_if_fail (MODE_IS_SERVICE (self));
   g_return_if_fail (MODE_IS_SERVICE (service));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  call = g_new0 (DependencyCall, 1);
-  call->service = g_object_ref (service);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_name (task, "[mode] add_runtime_dependency");
-  g_task_set_source_tag (task, mode_service_add_runtime_dependency_async);
-  g_task_set_task_data (task, call, dependency_call_free);
-
-  _mode_service_run_in_context (self, add_runtime_dependency_in_context, task, g_object_unref);
+  dependency_call_begin (self, service, cancellable, callback, user_data,
+                         "[mode] add_runtime_dependency",
+                         mode_service_add_runtime_dependency_async,
+                         add_runtime_dependency_in_context);
 }
 
 /**
@@ -442,22 +458,14 @@ mode_service_remove_dependency_async (ModeService         *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  DependencyCall *call;
-  GTask *task;
-
   g_return_if_fail (MODE_IS_SERVICE (self));
   g_return_if_fail (MODE_IS_SERVICE (service));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  call = g_new0 (DependencyCall, 1);
-  call->service = g_object_ref (service);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_name (task, "[mode] remove_dependency");
-  g_task_set_source_tag (task, mode_service_remove_dependency_async);
-  g_task_set_task_data (task, call, dependency_call_free);
-
-  _mode_service_run_in_context (self, remove_dependency_in_context, task, g_object_unref);
+  dependency_call_begin (self, service, cancellable, callback, user_data,
+                         "[mode] remove_dependency",
+                         mode_service_remove_dependency_async,
+                         remove_dependency_in_context);
 }
 
 /**

@@ -156,6 +156,27 @@ def test_wait_any_and_wait_all():
     run(main())
 
 
+def test_calls_in_flight_twice_join():
+    """Two starts awaited at once join (as two calls of the engine do);
+    so do two stops, and a start awaited while the stop runs ends with
+    the stop's outcome."""
+    svc = SlowStart()
+
+    async def main():
+        first = asyncio.ensure_future(svc.start())
+        second = asyncio.ensure_future(svc.start())
+        await svc.entered.wait()
+        stops = asyncio.gather(svc.stop(), svc.stop())
+        assert await stops == [True, True]
+        for start in (first, second):
+            with pytest.raises(GLib.Error):
+                await start
+
+    run(main())
+    assert svc.events.count("cancelled") == 1
+    assert svc.props.state == Mode.ServiceState.SHUTDOWN
+
+
 def test_callback_forms_still_work():
     svc = Mode.Service(label="Callbacks")
     results = []

@@ -395,28 +395,48 @@ def _hook_prefix(service, hook):
     return "Service %s: %s failed: " % (service.get_label(), hook)
 
 
+def _complete_task(service, task, call, what, prefix="", on_value=None,
+                   coroutine_value=True):
+    """Runs call() as the body of the GTask @task: an exception fails the
+    task with its error (logged once, @prefix before its text); an
+    awaitable runs as a coroutine on the thread's loop; a value completes
+    the task with TRUE, or goes to on_value() when given (and so does a
+    coroutine's when @coroutine_value)."""
+    try:
+        result = call()
+    except Exception as exc:
+        # the traceback from the function: this frame and call()'s left out
+        _log_exception(service, what, exc, skip=2)
+        _return_error(task, _error_for(exc, prefix))
+        return
+    if inspect.isawaitable(result):
+        _mode_asyncio.run_coroutine(task, _as_coroutine(result),
+                                    _coroutine_error_for(service, what, prefix),
+                                    on_value if coroutine_value else None)
+    elif on_value is not None:
+        on_value(result)
+    else:
+        task.return_boolean(True)
+
+
 def _wrap_coroutine_hook(func, hook, with_cancellable):
     """An asynchronous hook written as a coroutine function: func(self,
     cancellable) (GI's name, do_on_start) or func(self) (Mode's name,
     on_start). A plain function in Mode's form is run the same way."""
     @functools.wraps(func)
     def wrapper(self, cancellable, task):
-        try:
-            result = func(self, cancellable) if with_cancellable else func(self)
-        except Exception as exc:
-            _log_exception(self, hook, exc)
-            _return_error(task, _error_for(exc, _hook_prefix(self, hook)))
-            return
-        if not inspect.isawaitable(result):
+        prefix = _hook_prefix(self, hook)
+
+        def returned(result):
             if result is False:
                 task.return_error(GLib.Error.new_literal(
-                    Mode.error_quark(), _hook_prefix(self, hook) + "returned False",
-                    Mode.Error.FAILED))
+                    Mode.error_quark(), prefix + "returned False", Mode.Error.FAILED))
             else:
                 task.return_boolean(True)
-            return
-        _mode_asyncio.run_coroutine(task, _as_coroutine(result),
-                                    _coroutine_error_for(self, hook, _hook_prefix(self, hook)))
+
+        _complete_task(self, task,
+                       lambda: func(self, cancellable) if with_cancellable else func(self),
+                       hook, prefix, returned, coroutine_value=False)
 
     return _mark(wrapper)
 
@@ -622,17 +642,7 @@ __all__ += ["task", "timer", "crontab"]
 
 def _class_task_func(method, what):
     def run(service, task_, *_ignored):
-        try:
-            result = method(service)
-        except Exception as exc:
-            _log_exception(service, what, exc)
-            _return_error(task_, _error_for(exc))
-            return
-        if inspect.isawaitable(result):
-            _mode_asyncio.run_coroutine(task_, _as_coroutine(result),
-                                        _coroutine_error_for(service, what))
-        else:
-            task_.return_boolean(True)
+        _complete_task(service, task_, lambda: method(service), what)
 
     return run
 
@@ -776,7 +786,7 @@ class Service(Mode.Service, metaclass=_ServiceMeta):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if (not kwargs.get("label") and not type(self).__module__.startswith("gi.")
-                and self.get_label() == GObject_type_name(self)):
+                and self.get_label() == self.__gtype__.name):
             self.set_label(type(self).__name__)
         post_init = getattr(self, "__post_init__", None)
         if post_init is not None:
@@ -838,10 +848,6 @@ class Service(Mode.Service, metaclass=_ServiceMeta):
     def add_cron_timer(self, name, cron, tz, flags, func, *user_data):
         return Mode.Service.add_cron_timer(self, name, cron, tz, flags,
                                            _async_timer_func(func, "timer %s" % name), *user_data)
-
-
-def GObject_type_name(obj):
-    return obj.__gtype__.name
 
 
 _add_short_calls(Service, Mode.Service, (
@@ -963,21 +969,11 @@ class ServiceThread(Mode.ServiceThread):
         value = []
 
         def run(service, task_, *_ignored):
-            try:
-                result = func(*args)
-            except Exception as exc:
-                _log_exception(service, what, exc)
-                _return_error(task_, _error_for(exc))
-                return
-            if inspect.isawaitable(result):
-                def done(v):
-                    value.append(v)
-                    task_.return_boolean(True)
-                _mode_asyncio.run_coroutine(task_, _as_coroutine(result),
-                                            _coroutine_error_for(service, what), done)
-            else:
+            def done(result):
                 value.append(result)
                 task_.return_boolean(True)
+
+            _complete_task(service, task_, lambda: func(*args), what, on_value=done)
 
         def finish(result):
             Mode.ServiceThread.call_finish(self, result)
