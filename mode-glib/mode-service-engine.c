@@ -1070,7 +1070,8 @@ stop_step (ModeOp *op)
        * before any (a crashed service's) has nothing for them */
       if (priv->run_hooked)
         op_call_hook (op, HOOK_STOP);
-      op->order = _mode_service_stop_order (self);
+      /* the call only for the rare parallel parent: stops are many */
+      op->order = priv->parallel_start ? _mode_service_stop_order (self) : NULL;
       if (op->order != NULL)
         op->index = op->order->len;
       else if (priv->children != NULL)
