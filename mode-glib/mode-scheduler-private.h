@@ -27,6 +27,8 @@ struct _ModeDeadline
   guint            position;  /* in the heap, from 1; 0: not scheduled */
   ModeDeadlineFunc func;
   gpointer         data;
+  gconstpointer    group;     /* (nullable): taken out with the others of its
+                               * group by _mode_scheduler_remove_group() */
 };
 
 ModeScheduler *_mode_scheduler_ref      (ModeClock     *clock,
@@ -39,9 +41,16 @@ void           _mode_scheduler_add      (ModeScheduler *self,
                                          gint64         due);
 void           _mode_scheduler_remove   (ModeScheduler *self,
                                          ModeDeadline  *deadline);
-void           _mode_scheduler_remove_many (ModeScheduler  *self,
-                                            ModeDeadline  **deadlines,
-                                            guint           n);
+gboolean       _mode_scheduler_remove_group (ModeScheduler *self,
+                                             gconstpointer  group,
+                                             guint          n);
+
+/* After _mode_scheduler_remove_group(): @deadline is not scheduled. */
+static inline void
+_mode_deadline_forget (ModeDeadline *deadline)
+{
+  deadline->position = 0;
+}
 
 static inline gboolean
 _mode_deadline_is_scheduled (const ModeDeadline *deadline)

@@ -27,9 +27,10 @@
  * spread over a thousand places in memory. */
 typedef struct
 {
-  gint64        due;
-  guint64       order;
-  ModeDeadline *deadline;
+  gint64         due;
+  guint64        order;
+  ModeDeadline  *deadline;
+  gconstpointer  group;   /* the deadline's: see _mode_scheduler_remove_group() */
 } HeapEntry;
 
 struct _ModeScheduler
@@ -136,11 +137,24 @@ heap_remove_at (ModeScheduler *self,
   heap_sift_up (self, i, &last);
 }
 
+static inline void
+heap_remove_deadline (ModeScheduler *self,
+                      ModeDeadline  *deadline)
+{
+  if (deadline->position == 0)
+    return;
+
+  /* one taken out with its group must have been forgotten since */
+  g_assert (deadline->position <= self->heap_len &&
+            self->heap[deadline->position - 1].deadline == deadline);
+  heap_remove_at (self, deadline->position - 1);
+}
+
 static void
 heap_insert (ModeScheduler *self,
              ModeDeadline  *deadline)
 {
-  HeapEntry entry = { deadline->due, deadline->order, deadline };
+  HeapEntry entry = { deadline->due, deadline->order, deadline, deadline->group };
 
   if (self->heap_len == self->heap_size)
     {
@@ -384,8 +398,7 @@ _mode_scheduler_add (ModeScheduler *self,
                      ModeDeadline  *deadline,
                      gint64         due)
 {
-  if (deadline->position != 0)
-    heap_remove_at (self, deadline->position - 1);
+  heap_remove_deadline (self, deadline);
 
   deadline->due = due;
   deadline->order = self->added++;
@@ -396,16 +409,17 @@ void
 _mode_scheduler_remove (ModeScheduler *self,
                         ModeDeadline  *deadline)
 {
-  if (deadline->position != 0)
-    heap_remove_at (self, deadline->position - 1);
+  heap_remove_deadline (self, deadline);
 }
 
-/* Puts the entry at @i down while a child comes before it. */
+/* Puts the entry at @i down while a child comes before it; only the
+ * deadlines that move learn their new position. */
 static void
 heap_sift_down (ModeScheduler *self,
                 guint          i)
 {
   HeapEntry entry = self->heap[i];
+  guint start = i;
 
   for (;;)
     {
@@ -418,43 +432,46 @@ heap_sift_down (ModeScheduler *self,
         child++;
       if (!entry_before (&self->heap[child], &entry))
         break;
-      self->heap[i] = self->heap[child];
+      heap_set (self, i, &self->heap[child]);
       i = child;
     }
-  self->heap[i] = entry;
+  if (i != start)
+    heap_set (self, i, &entry);
 }
 
-/* Takes many deadlines out at once (a stop wakes all its sleepers): the
- * heap is rebuilt in one pass, where taking them out one by one would
- * move each hole down the heap, writing the position of every deadline
- * on the way (memory all over the place). */
-void
-_mode_scheduler_remove_many (ModeScheduler  *self,
-                             ModeDeadline  **deadlines,
-                             guint           n)
+/* Takes every deadline of @group out at once, when @n, how many there
+ * are, is enough of the heap for one pass over it to beat taking them
+ * out one by one (each moving a hole down the heap, writing the position
+ * of every deadline on the way: memory all over the place). The heap
+ * entries carry the group: the deadlines taken out are not touched, and
+ * keep a stale position until their owner forgets it
+ * (_mode_deadline_forget()), which it must before it uses them with the
+ * scheduler again. Returns FALSE, having done nothing, when the caller
+ * should take them out one by one. */
+gboolean
+_mode_scheduler_remove_group (ModeScheduler *self,
+                              gconstpointer  group,
+                              guint          n)
 {
   guint kept = 0;
 
-  if (n < 16 || n < self->heap_len / 8)
-    {
-      for (guint i = 0; i < n; i++)
-        _mode_scheduler_remove (self, deadlines[i]);
-      return;
-    }
+  g_assert (group != NULL);
 
-  for (guint i = 0; i < n; i++)
-    if (deadlines[i]->position != 0)
-      {
-        self->heap[deadlines[i]->position - 1].deadline = NULL;
-        deadlines[i]->position = 0;
-      }
+  if (n < 16 || n < self->heap_len / 8)
+    return FALSE;
+
   for (guint i = 0; i < self->heap_len; i++)
-    if (self->heap[i].deadline != NULL)
-      self->heap[kept++] = self->heap[i];
+    {
+      if (self->heap[i].group == group)
+        continue;
+      if (kept != i)
+        heap_set (self, kept, &self->heap[i]);
+      kept++;
+    }
   self->heap_len = kept;
 
   for (guint i = kept / 2; i-- > 0; )
     heap_sift_down (self, i);
-  for (guint i = 0; i < kept; i++)
-    self->heap[i].deadline->position = i + 1;
+
+  return TRUE;
 }

@@ -968,7 +968,7 @@ stop_cancel_step (ModeOp *op)
 {
   ModeServicePrivate *priv = GET_PRIV (op->self);
 
-  if (priv->extras != NULL && priv->extras->waking != NULL)
+  if (priv->extras != NULL && priv->extras->woken.length > 0)
     {
       op->pending++;
       priv->extras->waking_op = op;

@@ -119,8 +119,9 @@ typedef struct
   GPtrArray        *timers;         /* (owned) (nullable) (element-type ModeTimer) */
   GArray           *cleanups;       /* (owned) (nullable) (element-type Cleanup) */
   GQueue            sleepers;       /* (element-type GTask): sleep and wait calls */
-  GPtrArray        *waking;         /* (owned) (nullable) (element-type GTask): woken
-                                     * sleepers, completed by an idle to come */
+  GQueue            woken;          /* (element-type GTask) (owned): woken sleepers,
+                                     * completed by an idle to come */
+  guint             wake_epoch;     /* sleepers begun before the latest are woken */
   ModeOp           *waking_op;      /* (unowned) (nullable): a stop waiting for them */
   GHashTable       *flags;          /* (owned) (nullable): char * -> FlagState */
   ModeOp           *join_op;        /* (unowned) (nullable): stop waiting for the tasks */
@@ -313,12 +314,12 @@ typedef struct
   GList           link;        /* in ServiceExtras.tasks, data = the entry */
   ModeService    *self;        /* (owned): the entry may outlive its GTask */
   GTask          *task;        /* (unowned): its task, while watched */
-  char           *name;        /* (owned) */
   gint64          started_at;  /* on the service's clock */
   ModeDestroy     destroy;     /* the function's data, freed where it was given */
   gboolean        abandoned;   /* the stop gave up on it: not in the list */
   ModeTimer      *timer;       /* (owned) (nullable): an asynchronous timer's tick */
   guint64         timer_run;   /* the timer's run that the tick belongs to */
+  char            name[];      /* in the entry's own allocation */
 } TaskEntry;
 
 /* GTasks handed to user code (mode-service-tasks.c) {{{
@@ -336,7 +337,7 @@ typedef struct
 static inline gboolean
 task_is_finalizing (GTask *task)
 {
-  return g_atomic_int_get (&G_OBJECT (task)->ref_count) == 0;
+  return g_atomic_int_get (&((GObject *) task)->ref_count) == 0;  /* no checked cast: hot */
 }
 
 static inline void

@@ -31,8 +31,10 @@ typedef struct
   GList          link;              /* in ServiceExtras.sleepers, data = the task */
   GSource       *cancel_source;     /* (owned) (nullable) */
   GCancellable  *event_cancellable; /* (owned) (nullable): wait only */
+  guint          epoch;             /* ServiceExtras.wake_epoch when it began */
   gboolean       is_wait;
-  gboolean       done;
+  gboolean       done;              /* woken alone (a stop wakes all at once:
+                                     * sleeper_is_done()) */
   gboolean       all;               /* wait_all: every event, not the first */
   guint          n_left;            /* wait_all: the events not set yet */
   guint          fired;             /* wait_any: the index of the event set */
@@ -48,6 +50,36 @@ sleeper_free (gpointer data)
   g_free (sleeper);
 }
 
+static inline Sleeper *
+sleeper_from_link (GList *link)
+{
+  return (Sleeper *) ((char *) link - G_STRUCT_OFFSET (Sleeper, link));
+}
+
+/* Woken: alone, or with every other sleeper of its service by a stop or
+ * a crash since it began, which does not touch them (their return will) */
+static inline gboolean
+sleeper_is_done (ServiceExtras *extras,
+                 Sleeper       *sleeper)
+{
+  return sleeper->done || sleeper->epoch != extras->wake_epoch;
+}
+
+/* What ends a sleeper's waiting but the list and the schedule: the
+ * cancellable's source, the events' waits. */
+static void
+sleeper_end_waits (Sleeper *sleeper)
+{
+  sleeper->done = TRUE;
+  if (sleeper->cancel_source != NULL)
+    {
+      g_source_destroy (sleeper->cancel_source);
+      g_clear_pointer (&sleeper->cancel_source, g_source_unref);
+    }
+  if (sleeper->event_cancellable != NULL)
+    g_cancellable_cancel (sleeper->event_cancellable);
+}
+
 /* Takes a sleeper out of the service's bookkeeping; returns FALSE when
  * it was woken already. */
 static gboolean
@@ -57,19 +89,12 @@ sleeper_detach (GTask *task)
   ServiceExtras *extras = GET_PRIV (self)->extras;
   Sleeper *sleeper = g_task_get_task_data (task);
 
-  if (sleeper->done)
+  if (sleeper_is_done (extras, sleeper))
     return FALSE;
-  sleeper->done = TRUE;
 
   _mode_scheduler_remove (_mode_service_get_scheduler (self), &sleeper->deadline);
   g_queue_unlink (&extras->sleepers, &sleeper->link);
-  if (sleeper->cancel_source != NULL)
-    {
-      g_source_destroy (sleeper->cancel_source);
-      g_clear_pointer (&sleeper->cancel_source, g_source_unref);
-    }
-  if (sleeper->event_cancellable != NULL)
-    g_cancellable_cancel (sleeper->event_cancellable);
+  sleeper_end_waits (sleeper);
 
   return TRUE;
 }
@@ -138,6 +163,12 @@ sleeper_event_done (GObject      *object,
     sleeper_wake (task, WAKE_EVENT);
 }
 
+#if defined(__GNUC__)
+# define prefetch(p) __builtin_prefetch ((p))
+#else
+# define prefetch(p) ((void) (p))
+#endif
+
 /* Completes, in one idle, the sleepers a stop (or a crash) woke, then
  * lets a stop that waits for them go on and cancel the tasks. */
 static gboolean
@@ -145,15 +176,38 @@ stopped_sleepers_return (gpointer data)
 {
   ModeService *self = data;
   ServiceExtras *extras = GET_PRIV (self)->extras;
-  g_autoptr(GPtrArray) tasks = g_steal_pointer (&extras->waking);
   ModeOp *op = g_steal_pointer (&extras->waking_op);
+  GQueue woken = extras->woken;
+  GList *l;
+
+  g_queue_init (&extras->woken);
 
   /* in a dispatch of the tasks' context: each completes at once, and a
    * task that ends because of it completes at once too, its cancellable
    * not cancelled yet (GTask completes a cancelled task in an idle of
-   * its own: what made a stop with 10,000 parked tasks slow) */
-  for (guint i = 0; i < tasks->len; i++)
-    g_task_return_boolean (g_ptr_array_index (tasks, i), FALSE);
+   * its own: what made a stop with 10,000 parked tasks slow); each let
+   * go of right after, while its memory is at hand */
+  while ((l = g_queue_pop_head_link (&woken)) != NULL)
+    {
+      GTask *task = l->data;  /* the list's reference */
+      Sleeper *sleeper = sleeper_from_link (l);
+
+      /* the next one's task, and the sleeper after it, on their way to
+       * the cache while this one returns: ten thousand parked tasks are
+       * more than the cache holds */
+      if (woken.head != NULL)
+        {
+          prefetch (woken.head->next);
+          prefetch (woken.head->data);
+          prefetch ((char *) woken.head->data + 64);
+          prefetch ((char *) woken.head->data + 128);
+        }
+
+      _mode_deadline_forget (&sleeper->deadline);
+      sleeper_end_waits (sleeper);
+      g_task_return_boolean (task, FALSE);
+      g_object_unref (task);
+    }
 
   if (op != NULL)
     _mode_op_continue (op);
@@ -162,22 +216,24 @@ stopped_sleepers_return (gpointer data)
 }
 
 /* A stop wakes every sleeper: they return FALSE in the next iteration,
- * all from one idle rather than one each. */
+ * all from one idle rather than one each. Waking them touches none of
+ * them when it can (memory that their return touches again): their
+ * deadlines leave the schedule as a group, a new epoch marks them woken,
+ * and the whole list moves to the woken ones. */
 void
 _mode_service_wake_sleepers (ModeService *self)
 {
   ModeServicePrivate *priv = GET_PRIV (self);
   ServiceExtras *extras = priv->extras;
-  GList *l;
+  ModeScheduler *scheduler;
 
   if (extras == NULL || extras->sleepers.length == 0)
     return;
 
-  if (extras->waking == NULL)
+  if (extras->woken.length == 0)
     {
       GSource *source = g_idle_source_new ();
 
-      extras->waking = g_ptr_array_new_full (extras->sleepers.length, g_object_unref);
       g_source_set_priority (source, G_PRIORITY_DEFAULT);
       g_source_set_callback (source, stopped_sleepers_return, g_object_ref (self),
                              g_object_unref);
@@ -186,23 +242,24 @@ _mode_service_wake_sleepers (ModeService *self)
       g_source_unref (source);
     }
 
-  /* their deadlines all at once first: the detaching finds them gone */
-  {
-    g_autofree ModeDeadline **deadlines = g_new (ModeDeadline *, extras->sleepers.length);
-    guint n = 0;
+  scheduler = _mode_service_get_scheduler (self);
+  if (!_mode_scheduler_remove_group (scheduler, &extras->sleepers, extras->sleepers.length))
+    for (GList *l = extras->sleepers.head; l != NULL; l = l->next)
+      _mode_scheduler_remove (scheduler, &sleeper_from_link (l)->deadline);
+  extras->wake_epoch++;
 
-    for (l = extras->sleepers.head; l != NULL; l = l->next)
-      deadlines[n++] = &((Sleeper *) g_task_get_task_data (l->data))->deadline;
-    _mode_scheduler_remove_many (_mode_service_get_scheduler (self), deadlines, n);
-  }
-
-  while ((l = extras->sleepers.head) != NULL)
+  /* the whole list, with the list's references, after those woken
+   * already and not returned yet */
+  if (extras->woken.tail != NULL)
     {
-      GTask *task = l->data;
-
-      sleeper_detach (task);
-      g_ptr_array_add (extras->waking, task);  /* the queue's reference */
+      extras->woken.tail->next = extras->sleepers.head;
+      extras->sleepers.head->prev = extras->woken.tail;
     }
+  else
+    extras->woken.head = extras->sleepers.head;
+  extras->woken.tail = extras->sleepers.tail;
+  extras->woken.length += extras->sleepers.length;
+  g_queue_init (&extras->sleepers);
 }
 
 typedef struct
@@ -249,7 +306,8 @@ many_event_done (GObject      *object,
 
   g_free (wait);
 
-  if (!mode_event_wait_finish (MODE_EVENT (object), result, NULL) || sleeper->done)
+  if (!mode_event_wait_finish (MODE_EVENT (object), result, NULL) ||
+      sleeper_is_done (GET_PRIV (MODE_SERVICE (g_task_get_source_object (task)))->extras, sleeper))
     return;
   if (sleeper->all && --sleeper->n_left > 0)
     return;
@@ -346,6 +404,8 @@ sleep_in_context (gpointer data)
     }
 
   extras = service_get_extras (self);
+  sleeper->epoch = extras->wake_epoch;
+  sleeper->deadline.group = &extras->sleepers;
 
   g_queue_push_tail_link (&extras->sleepers, &sleeper->link);
   g_object_ref (task); /* the queue's */
@@ -537,8 +597,8 @@ mode_service_wait_any_finish (ModeService   *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_wait_any_async), FALSE);
 
-  set = g_task_propagate_boolean (G_TASK (result), error);
-  sleeper = g_task_get_task_data (G_TASK (result));
+  set = g_task_propagate_boolean ((GTask *) result, error);
+  sleeper = g_task_get_task_data ((GTask *) result);
   if (set && index != NULL)
     *index = sleeper->fired;
 
@@ -614,7 +674,7 @@ mode_service_wait_all_finish (ModeService   *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_async_result_is_tagged (result, mode_service_wait_all_async), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return g_task_propagate_boolean ((GTask *) result, error);
 }
 
 /* }}} */
@@ -669,10 +729,11 @@ mode_service_sleep_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  /* the task's own tag: cheaper than through GAsyncResult, and sleeps are many */
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == mode_service_sleep_async, FALSE);
+  /* a GTask (g_task_is_valid()): its own tag and plain casts, cheaper than
+   * through GAsyncResult and checked casts, and sleeps are many */
+  g_return_val_if_fail (g_task_get_source_tag ((GTask *) result) == mode_service_sleep_async, FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return g_task_propagate_boolean ((GTask *) result, error);
 }
 
 /**
@@ -728,9 +789,10 @@ mode_service_wait_finish (ModeService   *self,
 {
   g_return_val_if_fail (MODE_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  /* the task's own tag: cheaper than through GAsyncResult, and sleeps are many */
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == mode_service_wait_async, FALSE);
+  /* a GTask (g_task_is_valid()): its own tag and plain casts, cheaper than
+   * through GAsyncResult and checked casts, and sleeps are many */
+  g_return_val_if_fail (g_task_get_source_tag ((GTask *) result) == mode_service_wait_async, FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return g_task_propagate_boolean ((GTask *) result, error);
 }
 

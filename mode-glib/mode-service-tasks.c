@@ -81,7 +81,7 @@ _mode_service_extras_free (ServiceExtras *extras)
   g_clear_pointer (&extras->stop_waiters, g_ptr_array_unref);
   g_clear_pointer (&extras->start_order, g_ptr_array_unref);
   g_clear_error (&extras->last_start_error);
-  g_clear_pointer (&extras->waking, g_ptr_array_unref);
+  g_assert (extras->woken.length == 0);  /* the idle that returns them holds the service */
   g_clear_pointer (&extras->task_defs, g_ptr_array_unref);
   g_clear_pointer (&extras->timers, g_ptr_array_unref);
   if (extras->cleanups != NULL)
@@ -224,7 +224,6 @@ class_registry_collect (GHashTable *table,
 static void
 task_entry_free (TaskEntry *entry)
 {
-  g_free (entry->name);
   _mode_destroy_run (&entry->destroy);
   /* an asynchronous timer's tick ended: its next one */
   if (entry->timer != NULL)
@@ -264,23 +263,25 @@ task_entry_done (GObject      *object,
                  GAsyncResult *result,
                  gpointer      data)
 {
-  ModeService *self = MODE_SERVICE (object);
+  /* our own task, of our service: plain casts (a task's end is hot) */
+  ModeService *self = (ModeService *) object;
+  GTask *task = (GTask *) result;
   ModeServicePrivate *priv = GET_PRIV (self);
   TaskEntry *entry = data;
   g_autoptr(GError) error = NULL;
   gboolean abandoned = entry->abandoned;
 
-  task_unwatch (G_TASK (result), entry);
+  task_unwatch (task, entry);
   if (!abandoned)
     g_queue_unlink (&priv->extras->tasks, &entry->link);
 
   /* A task of a stopping service is cancelled: its end is no error, and
    * nothing is gained by making the (translated) error to say so. */
-  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     ;
-  else if (g_task_had_error (G_TASK (result)))
+  else if (g_task_had_error (task))
     {
-      g_task_propagate_boolean (G_TASK (result), &error);
+      g_task_propagate_boolean (task, &error);
       if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           service_log (self, G_LOG_LEVEL_MESSAGE, "Task %s failed: %s",
@@ -360,13 +361,21 @@ task_entry_new (ModeService    *self,
                 GDestroyNotify  destroy)
 {
   ServiceExtras *extras = service_get_extras (self);
-  TaskEntry *entry = g_new (TaskEntry, 1);
+  gsize name_size;
+  TaskEntry *entry;
   GTask *task;
+
+  if (name == NULL)
+    name = "task";
+  /* one allocation for the entry and its name: one less to touch when
+   * the task ends */
+  name_size = strlen (name) + 1;
+  entry = g_malloc (sizeof (TaskEntry) + name_size);
+  memcpy (entry->name, name, name_size);
 
   entry->link.data = entry;
   entry->link.prev = entry->link.next = NULL;
   entry->self = g_object_ref (self);
-  entry->name = g_strdup (name != NULL ? name : "task");
   entry->started_at = _mode_service_now (self);
   _mode_destroy_init (&entry->destroy, destroy, user_data, GET_PRIV (self)->context);
   entry->abandoned = FALSE;

@@ -975,6 +975,125 @@ test_stop_wakes_many_sleepers (TestFixture   *f,
   g_object_unref (other);
 }
 
+/* How the sleeps and waits counted by record_outcome() ended */
+typedef struct
+{
+  guint slept;      /* TRUE */
+  guint stopped;    /* FALSE, no error */
+  guint cancelled;  /* G_IO_ERROR_CANCELLED */
+  guint set;        /* a wait's event */
+} Outcomes;
+
+/* Counts how a sleep or a wait ended */
+static void
+record_outcome (GObject      *object,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Outcomes *outcomes = data;
+  g_autoptr(GError) error = NULL;
+  gboolean is_sleep = g_async_result_is_tagged (result, mode_service_sleep_async);
+
+  if (is_sleep ? mode_service_sleep_finish (MODE_SERVICE (object), result, &error)
+               : mode_service_wait_finish (MODE_SERVICE (object), result, &error))
+    (*(is_sleep ? &outcomes->slept : &outcomes->set))++;
+  else if (error == NULL)
+    outcomes->stopped++;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    outcomes->cancelled++;
+  else
+    g_assert_not_reached ();
+}
+
+/* As record_sleep(), for the sleeps that slept their time only */
+static void
+record_slept (GObject      *object,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  GArray *woken = data;
+  guint index = woken->len;
+
+  if (mode_service_sleep_finish (MODE_SERVICE (object), result, NULL))
+    g_array_append_val (woken, index);
+}
+
+/* Between a crash (or a stop) waking the sleepers and their return in
+ * the next iteration, what would have woken them alone comes: their
+ * cancellable is cancelled, their event set, their time passes. They
+ * were woken first and say so (but for a cancellation, which GTask
+ * reports whenever it came before the return); the schedule is left whole, for the
+ * sleeps of another service on the same clock, for a few sleepers (one
+ * by one) as for many (at once), and for the sleeps after a restart. */
+static void
+test_sleepers_woken_then_cancelled (TestFixture   *f,
+                                    gconstpointer  data)
+{
+  for (guint n = 4; n <= 64; n += 60)
+    {
+      ModeService *service = test_service_new (f->clock, "woken");
+      ModeService *other = test_service_new (f->clock, "other");
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(ModeEvent) event = mode_event_new ();
+      g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "boom");
+      g_autoptr(GArray) woken = g_array_new (FALSE, FALSE, sizeof (guint));
+      Outcomes outcomes = { 0, };
+
+      test_start_ok (service);
+      test_start_ok (other);
+      /* the other service's sleeps, many of them when the woken ones
+       * are few: the few leave the schedule one by one */
+      for (guint i = 0; i < (n < 16 ? 200 : 5); i++)
+        mode_service_sleep_async (other, 0.5 + i, NULL, record_slept, woken);
+      for (guint i = 0; i < n; i++)
+        mode_service_sleep_async (service, 1.0 + (i % 3), i % 2 ? cancellable : NULL,
+                                  record_outcome, &outcomes);
+      mode_service_wait_async (service, event, 2.0, NULL, record_outcome, &outcomes);
+      test_drain ();
+
+      mode_service_crash (service, reason);
+      g_cancellable_cancel (cancellable);
+      mode_event_set (event);
+      mode_clock_advance (f->clock, USEC (5));
+      test_drain ();
+      /* a cancellable cancelled before the return is reported, as GTask
+       * does; the others were woken by the crash (the event set after it
+       * too) */
+      g_assert_cmpuint (outcomes.stopped, ==, n / 2 + 1);
+      g_assert_cmpuint (outcomes.cancelled, ==, n / 2);
+      g_assert_cmpuint (outcomes.slept, ==, 0);
+      g_assert_cmpuint (outcomes.set, ==, 0);
+
+      /* the other's sleeps at their times, in order */
+      g_assert_cmpuint (woken->len, ==, 5);
+      for (guint i = 0; i < woken->len; i++)
+        g_assert_cmpuint (g_array_index (woken, guint, i), ==, i);
+
+      /* the service again, its sleeps on the same schedule */
+      test_restart_ok (service);
+      memset (&outcomes, 0, sizeof outcomes);
+      for (guint i = 0; i < n; i++)
+        mode_service_sleep_async (service, 1.0, NULL, record_outcome, &outcomes);
+      test_drain ();
+      test_advance (f->clock, USEC (1));
+      g_assert_cmpuint (outcomes.slept, ==, n);
+
+      /* sleeps woken by a stop while others of the restarted run wait:
+       * both stopped, once each */
+      memset (&outcomes, 0, sizeof outcomes);
+      for (guint i = 0; i < n; i++)
+        mode_service_sleep_async (service, 1.0, NULL, record_outcome, &outcomes);
+      test_drain ();
+      test_stop_ok (service);
+      g_assert_cmpuint (outcomes.stopped, ==, n);
+      g_assert_cmpuint (outcomes.slept, ==, 0);
+
+      test_stop_ok (other);
+      test_assert_finalized (service);
+      test_assert_finalized (other);
+    }
+}
+
 static void
 test_sleep (TestFixture       *f,
             gconstpointer  data)
@@ -1482,6 +1601,7 @@ main (int   argc,
   ADD ("spawn-in-thread", test_spawn_in_thread);
   ADD ("sleep", test_sleep);
   ADD ("sleep/stop-wakes-many", test_stop_wakes_many_sleepers);
+  ADD ("sleep/woken-then-cancelled", test_sleepers_woken_then_cancelled);
   ADD ("sleep-from-thread", test_sleep_from_thread);
   ADD ("wait", test_wait);
   ADD ("cleanups", test_cleanups);
