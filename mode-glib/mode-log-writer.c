@@ -144,9 +144,14 @@ write_line (FILE            *out,
 
   for (gsize i = 0; i < n_fields; i++)
     {
-      if (g_strcmp0 (fields[i].key, "MESSAGE") == 0 && fields[i].value != NULL)
+      const char *key = fields[i].key;
+
+      /* the keys wanted both begin with a capital M or G */
+      if (key == NULL || (key[0] != 'M' && key[0] != 'G'))
+        continue;
+      if (strcmp (key, "MESSAGE") == 0 && fields[i].value != NULL)
         message = fields[i].value;
-      else if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+      else if (strcmp (key, "GLIB_DOMAIN") == 0)
         domain = fields[i].value;
     }
   own_domain = domain == NULL || g_strcmp0 (domain, G_LOG_DOMAIN) == 0;
@@ -159,19 +164,18 @@ write_line (FILE            *out,
       colors ? level_color (level) : "", "[", stamp, ",", ms, ": ", level_name (level), "]: ",
       own_domain ? "" : domain, own_domain ? "" : ": ", message, colors ? "\033[0m" : "", "\n",
     };
+    gsize lengths[G_N_ELEMENTS (pieces)];
     gsize total = 0;
 
     for (gsize i = 0; i < G_N_ELEMENTS (pieces); i++)
-      total += strlen (pieces[i]);
+      total += lengths[i] = strlen (pieces[i]);
     if (total >= sizeof buffer)
       line = heap = g_malloc (total + 1);
     length = 0;
     for (gsize i = 0; i < G_N_ELEMENTS (pieces); i++)
       {
-        gsize n = strlen (pieces[i]);
-
-        memcpy (line + length, pieces[i], n);
-        length += n;
+        memcpy (line + length, pieces[i], lengths[i]);
+        length += lengths[i];
       }
     line[length] = '\0';
   }

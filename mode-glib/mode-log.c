@@ -150,6 +150,51 @@ make_prefix (char       *buffer,
   return (gsize) (p - buffer);
 }
 
+/* Formats @format into @buffer when it holds no conversion but "%s"
+ * and "%%" (the engine's lines: a printf cost as much as the rest of a
+ * crash's line); returns what g_vsnprintf() would, or -2 for a format
+ * it leaves to g_vsnprintf(). */
+static int
+format_strings (char       *buffer,
+                gsize       size,
+                const char *format,
+                va_list     args)
+{
+  gsize length = 0;
+
+  if (size == 0)
+    return -2;
+
+  for (const char *f = format; *f != '\0'; f++)
+    {
+      const char *piece = f;
+      gsize n = 1;
+
+      if (*f == '%')
+        {
+          f++;
+          if (*f == 's')
+            {
+              piece = va_arg (args, const char *);
+              if (piece == NULL)
+                piece = "(null)";
+              n = strlen (piece);
+            }
+          else if (*f != '%')
+            return -2;
+        }
+
+      if (length + n < size)
+        memcpy (buffer + length, piece, n);
+      else if (length < size)
+        memcpy (buffer + length, piece, size - length - 1);
+      length += n;
+    }
+
+  buffer[MIN (length, size - 1)] = '\0';
+  return length > G_MAXINT ? -1 : (int) length;
+}
+
 void
 _mode_log_linev (GLogLevelFlags  level,
                  const char     *label,
@@ -176,8 +221,14 @@ _mode_log_linev (GLogLevelFlags  level,
     prefix = make_prefix (buffer, sizeof buffer, shortlabel != NULL ? shortlabel : label, depth);
 
   va_copy (copy, args);
-  length = g_vsnprintf (buffer + prefix, sizeof buffer - prefix, format, copy);
+  length = format_strings (buffer + prefix, sizeof buffer - prefix, format, copy);
   va_end (copy);
+  if (length == -2)
+    {
+      va_copy (copy, args);
+      length = g_vsnprintf (buffer + prefix, sizeof buffer - prefix, format, copy);
+      va_end (copy);
+    }
   if (length < 0 || prefix + 1 >= sizeof buffer || (gsize) length >= sizeof buffer - prefix)
     {
       g_autofree char *message = g_strdup_vprintf (format, args);

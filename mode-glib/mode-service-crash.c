@@ -9,6 +9,70 @@
 
 /* Crash {{{ */
 
+/* Crash observers {{{ */
+
+typedef struct
+{
+  ModeCrashObserver func;
+  gpointer          data;
+} CrashObserver;
+
+G_LOCK_DEFINE_STATIC (crash_observers);
+static GArray *crash_observers;   /* (element-type CrashObserver) under the lock */
+static gint n_crash_observers;    /* (atomic): none, no lock taken */
+
+void
+_mode_service_add_crash_observer (ModeCrashObserver func,
+                                  gpointer          data)
+{
+  CrashObserver observer = { func, data };
+
+  G_LOCK (crash_observers);
+  if (crash_observers == NULL)
+    crash_observers = g_array_new (FALSE, FALSE, sizeof (CrashObserver));
+  g_array_append_val (crash_observers, observer);
+  g_atomic_int_set (&n_crash_observers, crash_observers->len);
+  G_UNLOCK (crash_observers);
+}
+
+void
+_mode_service_remove_crash_observer (ModeCrashObserver func,
+                                     gpointer          data)
+{
+  G_LOCK (crash_observers);
+  for (guint i = 0; crash_observers != NULL && i < crash_observers->len; i++)
+    {
+      CrashObserver *observer = &g_array_index (crash_observers, CrashObserver, i);
+
+      if (observer->func == func && observer->data == data)
+        {
+          g_array_remove_index (crash_observers, i);
+          break;
+        }
+    }
+  g_atomic_int_set (&n_crash_observers, crash_observers != NULL ? crash_observers->len : 0);
+  G_UNLOCK (crash_observers);
+}
+
+static void
+tell_crash_observers (ModeService  *self,
+                      const GError *reason)
+{
+  if (g_atomic_int_get (&n_crash_observers) == 0)
+    return;
+
+  G_LOCK (crash_observers);
+  for (guint i = 0; i < crash_observers->len; i++)
+    {
+      CrashObserver *observer = &g_array_index (crash_observers, CrashObserver, i);
+
+      observer->func (self, reason, observer->data);
+    }
+  G_UNLOCK (crash_observers);
+}
+
+/* }}} */
+
 static void
 mark_crashed_one (ModeService  *self,
                   const GError *reason)
@@ -35,6 +99,7 @@ mark_crashed_one (ModeService  *self,
   _mode_service_wake_stop_waiters (self);
   _mode_service_wake_sleepers (self);
 
+  tell_crash_observers (self, priv->crash_reason);
   g_signal_emit (self, _mode_service_signals[CRASHED], 0, priv->crash_reason);
 }
 

@@ -134,4 +134,18 @@ void        _mode_service_replace_dependency  (ModeService *self,
 void        _mode_service_detach_dependency   (ModeService *self,
                                                ModeService *service);
 
+/* Told of every service marked crashed, in any thread, as it is marked
+ * (before its ::crashed handlers), with the registry's lock held: an
+ * observer adds or removes none. Cheaper than an emission hook on
+ * ::crashed, which sends every emission of it down GObject's slow
+ * path. */
+typedef void (*ModeCrashObserver) (ModeService  *service,
+                                   const GError *reason,
+                                   gpointer      data);
+
+void        _mode_service_add_crash_observer    (ModeCrashObserver func,
+                                                 gpointer          data);
+void        _mode_service_remove_crash_observer (ModeCrashObserver func,
+                                                 gpointer          data);
+
 G_END_DECLS

@@ -60,7 +60,8 @@ typedef struct
   ModeService     *service;   /* (owned) */
   ModeRestartType  type;
   gulong           stopped_handler;
-  guint            pending : 1;  /* ended, in the sweep under way */
+  guint            index;        /* among the children */
+  guint            pending : 1;  /* ended, in the plan of a sweep for all of them */
 } Child;
 
 typedef enum
@@ -80,9 +81,13 @@ typedef struct
   GPtrArray              *children;   /* (owned) (element-type Child) */
   GHashTable             *by_service; /* (owned): ModeService -> its Child, for the crashes */
   GPtrArray              *pending;    /* (owned) (element-type ModeService): ended services to handle */
-  GArray                 *actions;    /* (owned) (nullable) (element-type Action): the sweep */
+  GPtrArray              *ended;      /* (owned) (element-type ModeService): those the sweep
+                                       * handles (kept, with pending, from one sweep to the next) */
+  GArray                 *order;      /* (owned) (element-type Ended): the ended children, in order */
+  GArray                 *actions;    /* (owned) (element-type Action): the sweep's (emptied after) */
   ModeBucket             *bucket;     /* (owned) (nullable): made on first restart */
-  GSource                *wakeup;     /* (owned) (nullable) */
+  GSource                *wakeup;     /* (owned) (nullable): made on first use, ready when a
+                                       * sweep is due */
   ModeSupervisorStrategy  strategy;
   guint                   max_restarts;
   gdouble                 over;
@@ -126,23 +131,21 @@ find_child (ModeSupervisor *self,
 {
   ModeSupervisorPrivate *priv = GET_PRIV (self);
 
-  /* a crash asks which child: at once, whatever the number of children */
-  if (index == NULL)
-    return g_hash_table_lookup (priv->by_service, service);
+  /* at once, whatever the number of children */
+  Child *child = g_hash_table_lookup (priv->by_service, service);
 
-  for (guint i = 0; i < priv->children->len; i++)
-    {
-      Child *child = g_ptr_array_index (priv->children, i);
+  if (child != NULL && index != NULL)
+    *index = child->index;
+  return child;
+}
 
-      if (child->service == service)
-        {
-          if (index != NULL)
-            *index = i;
-          return child;
-        }
-    }
-
-  return NULL;
+/* The children after one taken out moved down a place. */
+static void
+reindex_children (ModeSupervisorPrivate *priv,
+                  guint                  from)
+{
+  for (guint i = from; i < priv->children->len; i++)
+    ((Child *) g_ptr_array_index (priv->children, i))->index = i;
 }
 
 static void
@@ -164,7 +167,7 @@ static void
 mode_supervisor_supervised_crash (ModeService *service,
                                   ModeService *crashed)
 {
-  ModeSupervisor *self = MODE_SUPERVISOR (service);
+  ModeSupervisor *self = (ModeSupervisor *) service;  /* the vfunc's: no checked cast */
 
   if (find_child (self, crashed, NULL) == NULL)
     return;
@@ -237,7 +240,7 @@ sweep_done (ModeSupervisor *self)
   ModeSupervisorPrivate *priv = GET_PRIV (self);
 
   priv->sweeping = FALSE;
-  g_clear_pointer (&priv->actions, g_array_unref);
+  g_array_set_size (priv->actions, 0);
   priv->next_action = 0;
 
   /* crashes during the sweep: next */
@@ -322,76 +325,93 @@ plan_restart (ModeSupervisor *self,
 
 static void plan_sweep (ModeSupervisor *self,
                         GPtrArray      *ended,
-                        guint           first,
+                        GArray         *order,
                         gboolean        any_restart);
 
+/* A child that ended, with its place when the sweep began */
+typedef struct
+{
+  guint        index;
+  ModeService *service;  /* (unowned): the sweep's ended array holds it */
+} Ended;
+
+static int
+compare_ended (gconstpointer a,
+               gconstpointer b)
+{
+  guint x = ((const Ended *) a)->index;
+  guint y = ((const Ended *) b)->index;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Handles the children that ended since the last sweep: only those are
+ * looked at (a crash costs the same among ten children or ten
+ * thousand), unless the strategy is about all of them. */
 static void
 sweep (ModeSupervisor *self)
 {
   ModeSupervisorPrivate *priv = GET_PRIV (self);
-  g_autoptr(GPtrArray) ended = g_steal_pointer (&priv->pending);
-  guint first = G_MAXUINT;
+  GPtrArray *ended = priv->pending;
+  GArray *order = priv->order;
   gboolean any_restart = FALSE;
 
-  priv->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  /* the pending ones to handle; the next crashes pending meanwhile */
+  priv->pending = priv->ended;
+  priv->ended = ended;
 
-  if (mode_service_get_should_stop (MODE_SERVICE (self)))
-    return;
-
-  /* flag the children that ended: the loops below ask each child */
-  for (guint i = 0; i < ended->len; i++)
+  if (!mode_service_get_should_stop ((ModeService *) self))
     {
-      Child *child = find_child (self, g_ptr_array_index (ended, i), NULL);
+      for (guint i = 0; i < ended->len; i++)
+        {
+          Ended e = { 0, g_ptr_array_index (ended, i) };
+          Child *child = find_child (self, e.service, &e.index);
 
-      if (child != NULL)
-        child->pending = TRUE;
+          if (child == NULL)
+            continue;
+          g_array_append_val (order, e);
+          if (child->type != MODE_RESTART_TEMPORARY)
+            any_restart = TRUE;
+        }
+      if (order->len > 1)
+        g_array_sort (order, compare_ended);
+
+      if (order->len > 0)
+        {
+          plan_sweep (self, ended, order, any_restart);
+          g_array_set_size (order, 0);
+          g_ptr_array_set_size (ended, 0);
+          run_actions (self);
+          return;
+        }
     }
 
-  for (guint i = 0; i < priv->children->len; i++)
-    {
-      Child *child = g_ptr_array_index (priv->children, i);
-
-      if (!child->pending)
-        continue;
-      if (first == G_MAXUINT)
-        first = i;
-      if (child->type != MODE_RESTART_TEMPORARY)
-        any_restart = TRUE;
-    }
-
-  if (first == G_MAXUINT)
-    return;
-
-  plan_sweep (self, ended, first, any_restart);
-
-  for (guint i = 0; i < priv->children->len; i++)
-    ((Child *) g_ptr_array_index (priv->children, i))->pending = FALSE;
-
-  run_actions (self);
+  g_ptr_array_set_size (ended, 0);
 }
 
+/* @order: the children that ended, in the children's order */
 static void
 plan_sweep (ModeSupervisor *self,
             GPtrArray      *ended,
-            guint           first,
+            GArray         *order,
             gboolean        any_restart)
 {
   ModeSupervisorPrivate *priv = GET_PRIV (self);
+  guint first = g_array_index (order, Ended, 0).index;
 
   g_object_ref (self);
   priv->sweeping = TRUE;
-  priv->actions = g_array_new (FALSE, FALSE, sizeof (Action));
-  g_array_set_clear_func (priv->actions, action_clear);
 
   switch (priv->strategy)
     {
     case MODE_SUPERVISOR_ONE_FOR_ONE:
-      for (guint i = 0; i < priv->children->len; i++)
+      for (guint k = 0; k < order->len; k++)
         {
-          Child *child = g_ptr_array_index (priv->children, i);
+          guint i;
+          Child *child = find_child (self, g_array_index (order, Ended, k).service, &i);
 
-          if (!child->pending)
-            continue;
+          if (child == NULL)
+            continue;  /* discarded by a replacement made for another */
           if (child->type == MODE_RESTART_TEMPORARY)
             add_action (self, ACTION_STOP, child->service);
           else if (take_restart (self, child->service))
@@ -410,6 +430,11 @@ plan_sweep (ModeSupervisor *self,
         if (any_restart && !take_restart (self, cause))
           break;
 
+        /* flag the children that ended: the loop below asks each child */
+        for (guint k = 0; k < order->len; k++)
+          ((Child *) g_ptr_array_index (priv->children,
+                                        g_array_index (order, Ended, k).index))->pending = TRUE;
+
         /* stop them in reverse order, then start them in order */
         for (guint i = priv->children->len; i > from; i--)
           add_action (self, ACTION_STOP, ((Child *) g_ptr_array_index (priv->children, i - 1))->service);
@@ -421,6 +446,9 @@ plan_sweep (ModeSupervisor *self,
               continue;
             plan_restart (self, i, child->pending);
           }
+
+        for (guint i = 0; i < priv->children->len; i++)
+          ((Child *) g_ptr_array_index (priv->children, i))->pending = FALSE;
       }
       break;
 
@@ -454,29 +482,80 @@ plan_sweep (ModeSupervisor *self,
 static gboolean
 wakeup_cb (gpointer data)
 {
-  ModeSupervisor *self = data;
+  ModeSupervisor *self = g_object_ref (data);
   ModeSupervisorPrivate *priv = GET_PRIV (self);
 
-  g_clear_pointer (&priv->wakeup, g_source_unref);
   if (!priv->sweeping)
     sweep (self);
+  g_object_unref (self);
 
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
+/* The supervisor's source: ready while a sweep is due. A flag its
+ * prepare reads, not a ready time: setting one writes to the context's
+ * wakeup file descriptor every time (a system call, and another to read
+ * it), where the crashes come in the context's own thread. */
+typedef struct
+{
+  GSource source;
+  gint    due;  /* (atomic) */
+} WakeupSource;
+
+static gboolean
+wakeup_prepare (GSource *source,
+                gint    *timeout)
+{
+  *timeout = -1;
+  return g_atomic_int_get (&((WakeupSource *) source)->due);
+}
+
+static gboolean
+wakeup_check (GSource *source)
+{
+  return g_atomic_int_get (&((WakeupSource *) source)->due);
+}
+
+static gboolean
+wakeup_dispatch (GSource     *source,
+                 GSourceFunc  callback,
+                 gpointer     data)
+{
+  g_atomic_int_set (&((WakeupSource *) source)->due, FALSE);
+  return callback (data);
+}
+
+static GSourceFuncs wakeup_funcs = {
+  .prepare = wakeup_prepare,
+  .check = wakeup_check,
+  .dispatch = wakeup_dispatch,
+};
+
+/* One source for the supervisor's life: a crash does not make and
+ * attach a source of its own. */
 static void
 schedule_sweep (ModeSupervisor *self)
 {
   ModeSupervisorPrivate *priv = GET_PRIV (self);
+  GMainContext *context = mode_service_get_main_context ((ModeService *) self);
 
-  if (priv->wakeup != NULL || priv->sweeping)
+  if (priv->sweeping)
     return;
 
-  priv->wakeup = g_idle_source_new ();
-  g_source_set_priority (priv->wakeup, G_PRIORITY_HIGH);
-  g_source_set_static_name (priv->wakeup, "[mode] supervisor wakeup");
-  g_source_set_callback (priv->wakeup, wakeup_cb, g_object_ref (self), g_object_unref);
-  g_source_attach (priv->wakeup, mode_service_get_main_context (MODE_SERVICE (self)));
+  if (priv->wakeup == NULL)
+    {
+      /* (unowned) data: the source goes with the supervisor's dispose */
+      priv->wakeup = g_source_new (&wakeup_funcs, sizeof (WakeupSource));
+      g_source_set_priority (priv->wakeup, G_PRIORITY_HIGH);
+      g_source_set_static_name (priv->wakeup, "[mode] supervisor wakeup");
+      g_source_set_callback (priv->wakeup, wakeup_cb, self, NULL);
+      g_source_attach (priv->wakeup, context);
+    }
+  if (!g_atomic_int_compare_and_exchange (&((WakeupSource *) priv->wakeup)->due, FALSE, TRUE))
+    return;
+  /* a context another thread runs may be asleep in poll() */
+  if (!g_main_context_is_owner (context))
+    g_main_context_wakeup (context);
 }
 
 /* }}} */
@@ -519,6 +598,9 @@ mode_supervisor_dispose (GObject *object)
   g_clear_pointer (&priv->by_service, g_hash_table_unref);
   g_clear_pointer (&priv->children, g_ptr_array_unref);
   g_clear_pointer (&priv->pending, g_ptr_array_unref);
+  g_clear_pointer (&priv->ended, g_ptr_array_unref);
+  g_clear_pointer (&priv->order, g_array_unref);
+  g_clear_pointer (&priv->actions, g_array_unref);
   g_clear_object (&priv->bucket);
 
   G_OBJECT_CLASS (mode_supervisor_parent_class)->dispose (object);
@@ -650,6 +732,10 @@ mode_supervisor_init (ModeSupervisor *self)
   priv->children = g_ptr_array_new_with_free_func (child_free);
   priv->by_service = g_hash_table_new (NULL, NULL);
   priv->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->ended = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->order = g_array_new (FALSE, FALSE, sizeof (Ended));
+  priv->actions = g_array_new (FALSE, FALSE, sizeof (Action));
+  g_array_set_clear_func (priv->actions, action_clear);
   priv->max_restarts = 100;
   priv->over = 1.0;
 }
@@ -712,6 +798,7 @@ mode_supervisor_add_full (ModeSupervisor  *self,
   child = g_new0 (Child, 1);
   child->service = g_object_ref (service);
   child->type = restart_type;
+  child->index = priv->children->len;
   if (restart_type == MODE_RESTART_PERMANENT)
     child->stopped_handler = g_signal_connect (service, "stopped", G_CALLBACK (child_stopped), self);
   g_ptr_array_add (priv->children, child);
@@ -771,6 +858,7 @@ mode_supervisor_discard (ModeSupervisor *self,
     mode_service_set_supervisor (service, NULL);
   g_hash_table_remove (priv->by_service, service);
   g_ptr_array_remove_index (priv->children, index);
+  reindex_children (priv, index);
   g_ptr_array_remove (priv->pending, service);
   _mode_service_detach_dependency (MODE_SERVICE (self), service);
   g_object_unref (service);

@@ -188,7 +188,6 @@ typedef struct
   ModeProgramOptions *program_options; /* (owned): mode-worker-options.c's */
   GMutex      crash_mutex;
   ModeService *crash_origin;     /* (owned) (nullable): under crash_mutex */
-  gulong      crash_hook;        /* while running */
   int         exit_status;
   guint       debug : 1;
   guint       quiet : 1;
@@ -331,10 +330,10 @@ stop_watchdog (ModeWorker *self)
 /* The origin of a crash {{{
  *
  * A crash marks a whole tree with one reason; the worker's crash line
- * names the service where it began. Every service's ::crashed emission
- * goes through the hook: the one whose parent was not crashed yet began
- * a crash (its tree is marked after it, parents before children). The
- * worker itself is the origin only when no crash it is part of began
+ * names the service where it began. Every service marked crashed is
+ * observed (_mode_service_add_crash_observer()): the one whose parent
+ * was not crashed yet began a crash (its tree is marked after it,
+ * parents before children). The worker itself is the origin only when no crash it is part of began
  * below it. Services of a #ModeServiceThread crash in their own thread,
  * hence the mutex.
  */
@@ -347,46 +346,38 @@ same_reason (const GError *a,
          g_strcmp0 (a->message, b->message) == 0;
 }
 
-static gboolean
-on_crashed_emission (GSignalInvocationHint *hint,
-                     guint                  n_params,
-                     const GValue          *params,
-                     gpointer               data)
+static void
+crash_observed (ModeService  *service,
+                const GError *reason,
+                gpointer      data)
 {
   ModeWorker *self = data;
   ModeWorkerPrivate *priv = GET_PRIV (self);
-  ModeService *service = g_value_get_object (&params[0]);
   ModeNode *beacon = mode_service_get_beacon (service);
   ModeNode *parent = mode_node_get_parent (beacon);
   GObject *parent_service = parent != NULL ? mode_node_get_data (parent) : NULL;
 
-  if (mode_node_get_root (beacon) != mode_service_get_beacon (MODE_SERVICE (self)))
-    return TRUE;
+  if (mode_node_get_root (beacon) != mode_service_get_beacon ((ModeService *) self))
+    return;
 
   g_mutex_lock (&priv->crash_mutex);
-  if (service == MODE_SERVICE (self))
+  if (service == (ModeService *) self)
     {
       if (priv->crash_origin == NULL ||
           !mode_service_get_crashed (priv->crash_origin) ||
-          !same_reason (mode_service_get_crash_reason (priv->crash_origin),
-                        g_value_get_boxed (&params[1])))
+          !same_reason (mode_service_get_crash_reason (priv->crash_origin), reason))
         g_set_object (&priv->crash_origin, service);
     }
   else if (parent_service == NULL || !MODE_IS_SERVICE (parent_service) ||
            !mode_service_get_crashed (MODE_SERVICE (parent_service)))
     g_set_object (&priv->crash_origin, service);
   g_mutex_unlock (&priv->crash_mutex);
-
-  return TRUE;
 }
 
 static void
 watch_crashes (ModeWorker *self)
 {
-  ModeWorkerPrivate *priv = GET_PRIV (self);
-
-  priv->crash_hook = g_signal_add_emission_hook (g_signal_lookup ("crashed", MODE_TYPE_SERVICE), 0,
-                                                 on_crashed_emission, self, NULL);
+  _mode_service_add_crash_observer (crash_observed, self);
 }
 
 /* Returns the label of the service where the worker's crash began. */
@@ -396,8 +387,7 @@ unwatch_crashes (ModeWorker *self)
   ModeWorkerPrivate *priv = GET_PRIV (self);
   g_autoptr(ModeService) origin = NULL;
 
-  g_signal_remove_emission_hook (g_signal_lookup ("crashed", MODE_TYPE_SERVICE), priv->crash_hook);
-  priv->crash_hook = 0;
+  _mode_service_remove_crash_observer (crash_observed, self);
 
   g_mutex_lock (&priv->crash_mutex);
   origin = g_steal_pointer (&priv->crash_origin);

@@ -216,7 +216,8 @@ supervisor_new (ModeClock              *clock,
 }
 
 /* TestReplacing: a supervisor whose create_replacement makes a new
- * TestService "LABEL'" when @replace is set. */
+ * TestService "LABEL'" when @replace is set, and discards @discard
+ * first when set. */
 #define TEST_TYPE_REPLACING (test_replacing_get_type ())
 G_DECLARE_FINAL_TYPE (TestReplacing, test_replacing, TEST, REPLACING, ModeSupervisor)
 
@@ -228,6 +229,7 @@ struct _TestReplacing
   guint           last_index;
   ModeService    *last_old;       /* (unowned) (nullable) */
   ModeService    *last_new;       /* (unowned) (nullable) */
+  ModeService    *discard;        /* (unowned) (nullable): discarded at the next call */
 };
 
 G_DEFINE_FINAL_TYPE (TestReplacing, test_replacing, MODE_TYPE_SUPERVISOR)
@@ -244,6 +246,8 @@ test_replacing_create_replacement (ModeSupervisor *supervisor,
   self->last_index = index;
   self->last_old = old;
   self->last_new = NULL;
+  if (self->discard != NULL)
+    mode_supervisor_discard (supervisor, g_steal_pointer (&self->discard));
   if (!self->replace)
     return NULL;
 
@@ -1149,15 +1153,22 @@ test_one_for_all_counts_once (TestFixture       *f,
 
 /* Replacements {{{ */
 
+/* A one-for-one TestReplacing labelled "Sup" */
+static TestReplacing *
+replacing_new (TestFixture *f)
+{
+  return g_object_new (TEST_TYPE_REPLACING,
+                       "clock", f->clock,
+                       "label", "Sup",
+                       "strategy", MODE_SUPERVISOR_ONE_FOR_ONE,
+                       NULL);
+}
+
 static void
 test_create_replacement (TestFixture       *f,
                          gconstpointer  data)
 {
-  TestReplacing *replacing = g_object_new (TEST_TYPE_REPLACING,
-                                           "clock", f->clock,
-                                           "label", "Sup",
-                                           "strategy", MODE_SUPERVISOR_ONE_FOR_ONE,
-                                           NULL);
+  TestReplacing *replacing = replacing_new (f);
   g_autoptr(GPtrArray) services = NULL;
   g_autoptr(GPtrArray) dependencies = NULL;
   ModeService *replacement;
@@ -1234,6 +1245,70 @@ test_create_replacement (TestFixture       *f,
   g_assert_true (g_ptr_array_index (services, 0) == t.x);
 
   tree_clear (&t);
+}
+
+/* Two children crash at once, and the replacement asked for the first
+ * discards a service between them: the second is still restarted,
+ * asked for in its new place, and supervised as before. */
+static void
+test_replacement_discards (TestFixture   *f,
+                           gconstpointer  data)
+{
+  TestReplacing *replacing = replacing_new (f);
+  ModeSupervisor *sup = MODE_SUPERVISOR (replacing);
+  ModeService *a = service_new (f->clock, "A");
+  ModeService *b = service_new (f->clock, "B");
+  ModeService *c = service_new (f->clock, "C");
+  ModeService *d = service_new (f->clock, "D");
+  g_autoptr(GPtrArray) services = NULL;
+
+  mode_supervisor_add (sup, a);
+  mode_supervisor_add (sup, b);
+  mode_supervisor_add (sup, c);
+  mode_supervisor_add (sup, d);
+  test_start_ok (sup);
+  g_free (test_trace_take ());
+
+  replacing->discard = b;
+  crash (a, "a failed");
+  crash (c, "c failed");
+  test_iterate (FALSE);
+
+  g_assert_cmpuint (replacing->n_calls, ==, 2);
+  g_assert_true (replacing->last_old == c);
+  g_assert_cmpuint (replacing->last_index, ==, 1);
+  g_assert_cmpint (mode_service_get_state (a), ==, MODE_SERVICE_STATE_RUNNING);
+  g_assert_cmpint (mode_service_get_state (c), ==, MODE_SERVICE_STATE_RUNNING);
+  g_assert_cmpuint (mode_service_get_restart_count (a), ==, 1);
+  g_assert_cmpuint (mode_service_get_restart_count (c), ==, 1);
+  g_assert_null (mode_service_get_supervisor (b));
+  g_assert_cmpuint (mode_service_get_restart_count (d), ==, 0);
+  services = mode_supervisor_get_services (sup);
+  g_assert_cmpuint (services->len, ==, 3);
+  g_assert_true (g_ptr_array_index (services, 1) == c);
+  g_assert_true (g_ptr_array_index (services, 2) == d);
+
+  /* each again, alone: nothing of the first sweep is left over */
+  crash (c, "c failed again");
+  test_iterate (FALSE);
+  g_assert_cmpuint (replacing->n_calls, ==, 3);
+  g_assert_cmpuint (replacing->last_index, ==, 1);
+  g_assert_cmpuint (mode_service_get_restart_count (c), ==, 2);
+  crash (d, "d failed");
+  test_iterate (FALSE);
+  g_assert_cmpuint (replacing->n_calls, ==, 4);
+  g_assert_cmpuint (replacing->last_index, ==, 2);
+  g_assert_cmpuint (mode_service_get_restart_count (d), ==, 1);
+  g_free (test_trace_take ());
+
+  test_stop_ok (sup);
+  test_stop_ok (b);
+  g_clear_pointer (&services, g_ptr_array_unref);
+  test_assert_finalized (sup);
+  test_assert_finalized (a);
+  test_assert_finalized (b);
+  test_assert_finalized (c);
+  test_assert_finalized (d);
 }
 
 /* }}} */
@@ -1526,6 +1601,7 @@ main (int   argc,
   ADD ("max-restarts/zero", test_max_restarts_zero);
   ADD ("max-restarts/one-for-all-counts-once", test_one_for_all_counts_once);
   ADD ("create-replacement", test_create_replacement);
+  ADD ("replacement-discards", test_replacement_discards);
   ADD ("poison/supervised-contained", test_supervised_crash_contained);
   ADD ("poison/unsupervised", test_unsupervised_crash_poisons);
   ADD ("stress", test_stress);
