@@ -83,6 +83,22 @@ test_service_log (TestFixture   *f,
     g_assert_cmpuint (strlen (last.message), ==, strlen ("[^-Cache]: ") + 3001);
     g_assert_true (g_str_has_suffix (last.message, "x!"));
   }
+
+  /* strings and percent signs only (put together without printf), and
+   * lines of every length around what the stack holds */
+  mode_service_log (cache, G_LOG_LEVEL_MESSAGE, "%s at 100%% of %s", "disk", "/var");
+  g_assert_cmpstr (last.message, ==, "[^-Cache]: disk at 100% of /var");
+  for (gsize n = 480; n < 520; n++)
+    {
+      g_autofree char *text = g_strnfill (n, 'y');
+      g_autofree char *expected = g_strconcat ("[^-Cache]: <", text, ">", NULL);
+
+      mode_service_log (cache, G_LOG_LEVEL_MESSAGE, "<%s>", text);
+      g_assert_cmpstr (last.message, ==, expected);
+      mode_service_log (cache, G_LOG_LEVEL_MESSAGE, "<%s>%u", text, 7u);
+      g_assert_true (g_str_has_suffix (last.message, ">7"));
+      g_assert_cmpuint (strlen (last.message), ==, strlen (expected) + 1);
+    }
 }
 
 /* Routine lines are made only when they are shown. */
