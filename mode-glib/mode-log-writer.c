@@ -97,6 +97,7 @@ level_color (GLogLevelFlags level)
  * Under the log_state lock. */
 static gint64 stamp_second = -1;
 static char stamp_text[32];
+static gsize stamp_length;
 
 static void
 stamp_now_locked (char  *stamp,
@@ -117,14 +118,57 @@ stamp_now_locked (char  *stamp,
           strftime (stamp_text, sizeof stamp_text, "%Y-%m-%d %H:%M:%S", &tm) == 0)
         g_strlcpy (stamp_text, "?", sizeof stamp_text);
       stamp_second = second;
+      stamp_length = strlen (stamp_text);
     }
 
-  g_strlcpy (stamp, stamp_text, size);
+  g_assert (size > stamp_length);
+  memcpy (stamp, stamp_text, stamp_length + 1);
   *millis = (int) (now % G_USEC_PER_SEC / 1000);
 }
 
-/* Writes one line in Mode's manner, at once (stderr is unbuffered):
- * assembled on the stack when it fits, as nearly every line does. */
+/* Writes @length bytes at once, past stdio's buffer (emptied first:
+ * what the program wrote to the stream before comes first) */
+static void
+write_out (FILE       *out,
+           const char *line,
+           gsize       length)
+{
+  int fd;
+
+  fflush (out);
+  fd = fileno (out);
+  if (fd < 0)
+    {
+      fwrite (line, 1, length, out);
+      fflush (out);
+      return;
+    }
+
+  while (length > 0)
+    {
+      gssize n = write (fd, line, length);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return;  /* nowhere to say it */
+      line += n;
+      length -= (gsize) n;
+    }
+}
+
+/* A piece of a line: its text and length */
+typedef struct
+{
+  const char *text;
+  gsize       length;
+} Piece;
+
+#define LITERAL(s) ((Piece) { (s), sizeof (s) - 1 })
+#define STRING(s) ((Piece) { (s), strlen (s) })
+
+/* Writes one line in Mode's manner, at once: assembled on the stack
+ * when it fits, as nearly every line does. */
 static void
 write_line (FILE            *out,
             GLogLevelFlags   level,
@@ -160,29 +204,33 @@ write_line (FILE            *out,
     /* the pieces, copied: a printf here cost more than the rest of a
      * crash (a supervised one logs a line) */
     char ms[4] = { '0' + (millis / 100) % 10, '0' + (millis / 10) % 10, '0' + millis % 10, 0 };
-    const char *pieces[] = {
-      colors ? level_color (level) : "", "[", stamp, ",", ms, ": ", level_name (level), "]: ",
-      own_domain ? "" : domain, own_domain ? "" : ": ", message, colors ? "\033[0m" : "", "\n",
+    const Piece pieces[] = {
+      colors ? STRING (level_color (level)) : LITERAL (""),
+      LITERAL ("["), STRING (stamp), LITERAL (","), { ms, 3 }, LITERAL (": "),
+      STRING (level_name (level)), LITERAL ("]: "),
+      own_domain ? LITERAL ("") : STRING (domain), own_domain ? LITERAL ("") : LITERAL (": "),
+      STRING (message), colors ? LITERAL ("\033[0m") : LITERAL (""), LITERAL ("\n"),
     };
-    gsize lengths[G_N_ELEMENTS (pieces)];
     gsize total = 0;
 
     for (gsize i = 0; i < G_N_ELEMENTS (pieces); i++)
-      total += lengths[i] = strlen (pieces[i]);
+      total += pieces[i].length;
     if (total >= sizeof buffer)
       line = heap = g_malloc (total + 1);
     length = 0;
     for (gsize i = 0; i < G_N_ELEMENTS (pieces); i++)
       {
-        memcpy (line + length, pieces[i], lengths[i]);
-        length += lengths[i];
+        memcpy (line + length, pieces[i].text, pieces[i].length);
+        length += pieces[i].length;
       }
     line[length] = '\0';
   }
 
-  fwrite (line, 1, length, out);
-  fflush (out);
+  write_out (out, line, length);
 }
+
+#undef LITERAL
+#undef STRING
 
 static GLogWriterOutput
 worker_log_writer (GLogLevelFlags   level,

@@ -19,5 +19,7 @@ ModeNode   *_mode_node_new_owned            (GObject           *data);
 void        _mode_node_clear_data           (ModeNode          *self);
 const char *_mode_node_get_label            (ModeNode          *self);
 void        _mode_node_set_owned_label_func (ModeNodeLabelFunc  func);
+ModeNode   *_mode_node_get_root_and_parent  (ModeNode          *self,
+                                             ModeNode         **parent);
 
 G_END_DECLS

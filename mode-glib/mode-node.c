@@ -297,6 +297,23 @@ mode_node_get_root (ModeNode *self)
   return node;
 }
 
+/* The root and the parent (%NULL for a root) at once, under one hold
+ * of the tree's lock: a crash asks both of every service it marks. */
+ModeNode *
+_mode_node_get_root_and_parent (ModeNode  *self,
+                                ModeNode **parent)
+{
+  ModeNode *node;
+
+  g_mutex_lock (&tree_lock);
+  *parent = self->parent;
+  for (node = self; node->parent != NULL; node = node->parent)
+    ;
+  g_mutex_unlock (&tree_lock);
+
+  return node;
+}
+
 /**
  * mode_node_get_children:
  * @self: a #ModeNode

@@ -22,6 +22,7 @@
 #include "mode-error.h"
 #include "mode-i18n.h"
 #include "mode-log-writer-private.h"
+#include "mode-node-private.h"
 #include "mode-service-private.h"
 #include "mode-systemd-private.h"
 #include "mode-worker-private.h"
@@ -353,12 +354,13 @@ crash_observed (ModeService  *service,
 {
   ModeWorker *self = data;
   ModeWorkerPrivate *priv = GET_PRIV (self);
-  ModeNode *beacon = mode_service_get_beacon (service);
-  ModeNode *parent = mode_node_get_parent (beacon);
-  GObject *parent_service = parent != NULL ? mode_node_get_data (parent) : NULL;
+  ModeNode *parent;
+  ModeNode *root = _mode_node_get_root_and_parent (mode_service_get_beacon (service), &parent);
+  GObject *parent_service;
 
-  if (mode_node_get_root (beacon) != mode_service_get_beacon ((ModeService *) self))
+  if (root != mode_service_get_beacon ((ModeService *) self))
     return;
+  parent_service = parent != NULL ? mode_node_get_data (parent) : NULL;
 
   g_mutex_lock (&priv->crash_mutex);
   if (service == (ModeService *) self)
