@@ -165,24 +165,33 @@ format_strings (char       *buffer,
   if (size == 0)
     return -2;
 
-  for (const char *f = format; *f != '\0'; f++)
+  for (const char *f = format; *f != '\0'; )
     {
       const char *piece = f;
-      gsize n = 1;
+      gsize n;
 
-      if (*f == '%')
+      if (*f != '%')
         {
-          f++;
-          if (*f == 's')
-            {
-              piece = va_arg (args, const char *);
-              if (piece == NULL)
-                piece = "(null)";
-              n = strlen (piece);
-            }
-          else if (*f != '%')
-            return -2;
+          /* the run of plain text up to the next conversion */
+          while (*f != '\0' && *f != '%')
+            f++;
+          n = (gsize) (f - piece);
         }
+      else if (f[1] == 's')
+        {
+          piece = va_arg (args, const char *);
+          if (piece == NULL)
+            piece = "(null)";
+          n = strlen (piece);
+          f += 2;
+        }
+      else if (f[1] == '%')
+        {
+          n = 1;
+          f += 2;
+        }
+      else
+        return -2;
 
       if (length + n < size)
         memcpy (buffer + length, piece, n);

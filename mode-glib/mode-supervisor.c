@@ -407,11 +407,16 @@ plan_sweep (ModeSupervisor *self,
     case MODE_SUPERVISOR_ONE_FOR_ONE:
       for (guint k = 0; k < order->len; k++)
         {
-          guint i;
-          Child *child = find_child (self, g_array_index (order, Ended, k).service, &i);
+          const Ended *e = &g_array_index (order, Ended, k);
+          guint i = e->index;
+          Child *child = i < priv->children->len ? g_ptr_array_index (priv->children, i) : NULL;
 
+          /* in its place still, unless a replacement made for another
+           * discarded one before it, or itself */
+          if (child == NULL || child->service != e->service)
+            child = find_child (self, e->service, &i);
           if (child == NULL)
-            continue;  /* discarded by a replacement made for another */
+            continue;
           if (child->type == MODE_RESTART_TEMPORARY)
             add_action (self, ACTION_STOP, child->service);
           else if (take_restart (self, child->service))
