@@ -84,67 +84,6 @@ hook_failed_error (ModeService *self,
  *   end (a Deferred request), and is asked again then.
  */
 
-/* Operation records {{{
- *
- * A restart makes three operations (its own, its stop's and its
- * start's): the records a thread let go of are kept for its next ones,
- * a few of them, rather than allocated and freed each time (calloc and
- * free cost as much as a restart's steps). */
-
-#define OP_CACHE_SIZE 8
-
-typedef struct
-{
-  guint   n;
-  ModeOp *ops[OP_CACHE_SIZE];
-} OpCache;
-
-static void
-op_cache_free (gpointer data)
-{
-  OpCache *cache = data;
-
-  for (guint i = 0; i < cache->n; i++)
-    g_free (cache->ops[i]);
-  g_free (cache);
-}
-
-static GPrivate op_cache = G_PRIVATE_INIT (op_cache_free);
-
-static ModeOp *
-op_alloc (void)
-{
-  OpCache *cache = g_private_get (&op_cache);
-
-  if (cache != NULL && cache->n > 0)
-    {
-      ModeOp *op = cache->ops[--cache->n];
-
-      memset (op, 0, sizeof *op);
-      return op;
-    }
-
-  return g_new0 (ModeOp, 1);
-}
-
-static void
-op_release (ModeOp *op)
-{
-  OpCache *cache = g_private_get (&op_cache);
-
-  if (cache == NULL)
-    {
-      cache = g_new0 (OpCache, 1);
-      g_private_set (&op_cache, cache);
-    }
-  if (cache->n < OP_CACHE_SIZE)
-    cache->ops[cache->n++] = op;
-  else
-    g_free (op);
-}
-
-/* }}} */
-
 static inline ModeOp *
 op_new (ModeService *self,
         OpKind       kind,
@@ -153,7 +92,7 @@ op_new (ModeService *self,
         gpointer     data)
 {
   ModeServicePrivate *priv = GET_PRIV (self);
-  ModeOp *op = op_alloc ();
+  ModeOp *op = _mode_op_alloc ();
 
   g_assert (priv->ops[kind] == NULL);
 
@@ -168,57 +107,6 @@ op_new (ModeService *self,
 
   return op;
 }
-
-/* Waiters {{{ */
-
-GArray *
-_mode_waiters_new (void)
-{
-  return g_array_new (FALSE, FALSE, sizeof (ModeWaiter));
-}
-
-void
-_mode_waiters_add (GArray     *waiters,
-                   ModeOpDone  func,
-                   gpointer    data)
-{
-  ModeWaiter waiter = { func, data };
-
-  g_array_append_val (waiters, waiter);
-}
-
-/* Moves the waiters of @waiters into a new array. */
-GArray *
-_mode_waiters_take (GArray *waiters)
-{
-  GArray *taken = g_array_sized_new (FALSE, FALSE, sizeof (ModeWaiter), waiters->len);
-
-  g_array_append_vals (taken, waiters->data, waiters->len);
-  g_array_set_size (waiters, 0);
-  return taken;
-}
-
-/* Answers the waiters of @waiters, which it empties first: they may ask
- * @service for more. */
-void
-_mode_waiters_complete (ModeService  *service,
-                        GArray       *waiters,
-                        const GError *error)
-{
-  g_autoptr(GArray) now = NULL;
-
-  if (waiters->len == 0)
-    return;
-
-  now = _mode_waiters_take (waiters);
-  for (guint i = 0; i < now->len; i++)
-    {
-      ModeWaiter *waiter = &g_array_index (now, ModeWaiter, i);
-      waiter->func (service, error, waiter->data);
-    }
-}
-
-/* }}} */
 
 /* One waiter is the operation's own (a call of it, or the operation
  * that asked for it); those that join it come after. */
@@ -355,7 +243,7 @@ op_finish (ModeOp *op)
   g_clear_error (&op->error);
   g_clear_pointer (&op->order, g_ptr_array_unref);
   g_object_unref (op->self);
-  op_release (op);
+  _mode_op_release (op);
 }
 
 /* Resume an operation after asynchronous work completed. */

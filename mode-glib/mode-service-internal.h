@@ -103,6 +103,11 @@ struct _ModeOp
   GArray      *more;        /* (owned) (nullable) (element-type ModeWaiter) */
 };
 
+/* Records, kept by their thread for its next operations
+ * (mode-service-ops.c): zeroed when given out */
+ModeOp *_mode_op_alloc   (void);
+void    _mode_op_release (ModeOp *op);
+
 /* A request that waits for the operations in flight to end. */
 typedef struct
 {
