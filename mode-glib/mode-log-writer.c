@@ -157,15 +157,63 @@ write_out (FILE       *out,
     }
 }
 
-/* A piece of a line: its text and length */
-typedef struct
+/* Appends @length bytes of @text to the line in @line (of @size bytes,
+ * @length of them used), when they fit; counts them all the same. */
+static inline void
+append (char       *line,
+        gsize       size,
+        gsize      *used,
+        const char *text,
+        gsize       length)
 {
-  const char *text;
-  gsize       length;
-} Piece;
+  if (*used + length < size)
+    memcpy (line + *used, text, length);
+  *used += length;
+}
 
-#define LITERAL(s) ((Piece) { (s), sizeof (s) - 1 })
-#define STRING(s) ((Piece) { (s), strlen (s) })
+#define APPEND_LITERAL(s) append (line, size, &length, (s), sizeof (s) - 1)
+#define APPEND_STRING(s)  append (line, size, &length, (s), strlen (s))
+
+/* Puts the line together in @line, of @size bytes; returns its length,
+ * which is @size or more when it did not fit (nothing past @size is
+ * written). */
+static gsize
+assemble_line (char           *line,
+               gsize           size,
+               GLogLevelFlags  level,
+               const char     *domain,
+               const char     *message,
+               gboolean        colors,
+               const char     *stamp,
+               int             millis)
+{
+  char ms[4] = { '0' + (millis / 100) % 10, '0' + (millis / 10) % 10, '0' + millis % 10, 0 };
+  gsize length = 0;
+
+  if (colors)
+    APPEND_STRING (level_color (level));
+  APPEND_LITERAL ("[");
+  APPEND_STRING (stamp);
+  APPEND_LITERAL (",");
+  append (line, size, &length, ms, 3);
+  APPEND_LITERAL (": ");
+  APPEND_STRING (level_name (level));
+  APPEND_LITERAL ("]: ");
+  if (domain != NULL)
+    {
+      APPEND_STRING (domain);
+      APPEND_LITERAL (": ");
+    }
+  APPEND_STRING (message);
+  if (colors)
+    APPEND_LITERAL ("\033[0m");
+  APPEND_LITERAL ("\n");
+
+  return length;
+}
+
+#undef APPEND_LITERAL
+#undef APPEND_STRING
 
 /* Writes one line in Mode's manner, at once: assembled on the stack
  * when it fits, as nearly every line does. */
@@ -180,10 +228,8 @@ write_line (FILE            *out,
 {
   const char *message = "";
   const char *domain = NULL;
-  gboolean own_domain;
   char buffer[1024];
   g_autofree char *heap = NULL;
-  char *line = buffer;
   gsize length;
 
   for (gsize i = 0; i < n_fields; i++)
@@ -198,39 +244,20 @@ write_line (FILE            *out,
       else if (strcmp (key, "GLIB_DOMAIN") == 0)
         domain = fields[i].value;
     }
-  own_domain = domain == NULL || g_strcmp0 (domain, G_LOG_DOMAIN) == 0;
+  /* our own domain goes without saying */
+  if (domain != NULL && strcmp (domain, G_LOG_DOMAIN) == 0)
+    domain = NULL;
 
-  {
-    /* the pieces, copied: a printf here cost more than the rest of a
-     * crash (a supervised one logs a line) */
-    char ms[4] = { '0' + (millis / 100) % 10, '0' + (millis / 10) % 10, '0' + millis % 10, 0 };
-    const Piece pieces[] = {
-      colors ? STRING (level_color (level)) : LITERAL (""),
-      LITERAL ("["), STRING (stamp), LITERAL (","), { ms, 3 }, LITERAL (": "),
-      STRING (level_name (level)), LITERAL ("]: "),
-      own_domain ? LITERAL ("") : STRING (domain), own_domain ? LITERAL ("") : LITERAL (": "),
-      STRING (message), colors ? LITERAL ("\033[0m") : LITERAL (""), LITERAL ("\n"),
-    };
-    gsize total = 0;
-
-    for (gsize i = 0; i < G_N_ELEMENTS (pieces); i++)
-      total += pieces[i].length;
-    if (total >= sizeof buffer)
-      line = heap = g_malloc (total + 1);
-    length = 0;
-    for (gsize i = 0; i < G_N_ELEMENTS (pieces); i++)
-      {
-        memcpy (line + length, pieces[i].text, pieces[i].length);
-        length += pieces[i].length;
-      }
-    line[length] = '\0';
-  }
-
-  write_out (out, line, length);
+  /* a printf here cost more than the rest of a crash (a supervised one
+   * logs a line) */
+  length = assemble_line (buffer, sizeof buffer, level, domain, message, colors, stamp, millis);
+  if (length >= sizeof buffer)
+    {
+      heap = g_malloc (length + 1);
+      assemble_line (heap, length + 1, level, domain, message, colors, stamp, millis);
+    }
+  write_out (out, heap != NULL ? heap : buffer, length);
 }
-
-#undef LITERAL
-#undef STRING
 
 static GLogWriterOutput
 worker_log_writer (GLogLevelFlags   level,

@@ -128,10 +128,17 @@ _mode_service_logv (ModeService    *self,
                     const char     *format,
                     va_list         args)
 {
+  ModeServicePrivate *priv;
+  const char *label;
+
   if (!_mode_log_wanted (level))
     return;
 
-  _mode_log_linev (level, mode_service_get_label (self), mode_service_get_shortlabel (self),
+  /* as mode_service_get_label() and _get_shortlabel() say, without
+   * their checks: a crash logs a line */
+  priv = GET_PRIV (self);
+  label = priv->label != NULL ? priv->label : G_OBJECT_TYPE_NAME (self);
+  _mode_log_linev (level, label, priv->shortlabel != NULL ? priv->shortlabel : label,
                    mode_node_get_depth (SERVICE_BEACON (self)), format, args);
 }
 
