@@ -81,7 +81,8 @@ _mode_service_extras_free (ServiceExtras *extras)
   g_clear_pointer (&extras->stop_waiters, g_ptr_array_unref);
   g_clear_pointer (&extras->start_order, g_ptr_array_unref);
   g_clear_error (&extras->last_start_error);
-  g_assert (extras->woken.length == 0);  /* the idle that returns them holds the service */
+  /* woken sleeps hold the service (their tasks' source object) */
+  g_assert (extras->woken.length == 0);
   g_clear_pointer (&extras->task_defs, g_ptr_array_unref);
   g_clear_pointer (&extras->timers, g_ptr_array_unref);
   if (extras->cleanups != NULL)
