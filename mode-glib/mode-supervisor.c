@@ -432,24 +432,27 @@ plan_sweep (ModeSupervisor *self,
         guint from = priv->strategy == MODE_SUPERVISOR_ONE_FOR_ALL ? 0 : first;
         ModeService *cause = ((Child *) g_ptr_array_index (priv->children, first))->service;
 
-        if (any_restart && !take_restart (self, cause))
-          break;
-
-        /* flag the children that ended: the loop below asks each child */
+        /* flag the children that ended, while their places are those
+         * of the sweep's start (no user code ran since): the loop below
+         * asks each child */
         for (guint k = 0; k < order->len; k++)
           ((Child *) g_ptr_array_index (priv->children,
                                         g_array_index (order, Ended, k).index))->pending = TRUE;
 
-        /* stop them in reverse order, then start them in order */
-        for (guint i = priv->children->len; i > from; i--)
-          add_action (self, ACTION_STOP, ((Child *) g_ptr_array_index (priv->children, i - 1))->service);
-        for (guint i = from; i < priv->children->len; i++)
+        if (!any_restart || take_restart (self, cause))
           {
-            Child *child = g_ptr_array_index (priv->children, i);
+            /* stop them in reverse order, then start them in order */
+            for (guint i = priv->children->len; i > from; i--)
+              add_action (self, ACTION_STOP,
+                          ((Child *) g_ptr_array_index (priv->children, i - 1))->service);
+            for (guint i = from; i < priv->children->len; i++)
+              {
+                Child *child = g_ptr_array_index (priv->children, i);
 
-            if (child->type == MODE_RESTART_TEMPORARY && child->pending)
-              continue;
-            plan_restart (self, i, child->pending);
+                if (child->type == MODE_RESTART_TEMPORARY && child->pending)
+                  continue;
+                plan_restart (self, i, child->pending);
+              }
           }
 
         for (guint i = 0; i < priv->children->len; i++)
@@ -484,10 +487,12 @@ plan_sweep (ModeSupervisor *self,
     }
 }
 
+/* @data: the supervisor, with the reference taken when the sweep
+ * became due (schedule_sweep()) */
 static gboolean
 wakeup_cb (gpointer data)
 {
-  ModeSupervisor *self = g_object_ref (data);
+  ModeSupervisor *self = data;
   ModeSupervisorPrivate *priv = GET_PRIV (self);
 
   if (!priv->sweeping)
@@ -549,7 +554,8 @@ schedule_sweep (ModeSupervisor *self)
 
   if (priv->wakeup == NULL)
     {
-      /* (unowned) data: the source goes with the supervisor's dispose */
+      /* (unowned) data but while a sweep is due; the source goes with
+       * the supervisor's dispose */
       priv->wakeup = g_source_new (&wakeup_funcs, sizeof (WakeupSource));
       g_source_set_priority (priv->wakeup, G_PRIORITY_HIGH);
       g_source_set_static_name (priv->wakeup, "[mode] supervisor wakeup");
@@ -558,6 +564,10 @@ schedule_sweep (ModeSupervisor *self)
     }
   if (!g_atomic_int_compare_and_exchange (&((WakeupSource *) priv->wakeup)->due, FALSE, TRUE))
     return;
+  /* the supervisor lives until the sweep due, as an idle's data would:
+   * its dispose (which destroys the source) cannot come meanwhile, from
+   * whatever thread */
+  g_object_ref (self);
   /* a context another thread runs may be asleep in poll() */
   if (!g_main_context_is_owner (context))
     g_main_context_wakeup (context);
