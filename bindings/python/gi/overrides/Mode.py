@@ -284,18 +284,21 @@ def _wrap_logged_hook(func, hook):
     return _mark(wrapper)
 
 
-def _task_func(func, what):
-    """A task function (or a thread function): an exception completes
-    the task with its error."""
-    def run(service, task, *user_data):
+def _task_func(func, what, task_at=1):
+    """A function given a GTask to complete, the argument at @task_at (a
+    task's or a thread call's function: 1; an asynchronous or cron
+    timer's: 3, after the timer and the cancellable): an exception
+    completes that task with its error (which, for a timer's tick,
+    crashes the service)."""
+    def run(*args):
         try:
-            func(service, task, *user_data)
+            func(*args)
         except Exception as exc:
-            _log_exception(service, what, exc)
-            _return_error(task, _error_for(exc))
+            _log_exception(args[0], what, exc)
+            _return_error(args[task_at], _error_for(exc))
         except BaseException as exc:
             # re-raised for PyGObject to act on; the task ends all the same
-            _return_error(task, _error_for(exc))
+            _return_error(args[task_at], _error_for(exc))
             raise
 
     return run
@@ -314,20 +317,8 @@ def _timer_func(func, what):
 
 
 def _async_timer_func(func, what):
-    """An asynchronous (or cron) timer function: an exception completes
-    the tick's task with its error, which crashes the service."""
-    def run(service, timer, cancellable, task, *user_data):
-        try:
-            func(service, timer, cancellable, task, *user_data)
-        except Exception as exc:
-            _log_exception(service, what, exc)
-            _return_error(task, _error_for(exc))
-        except BaseException as exc:
-            # re-raised for PyGObject to act on; the tick ends all the same
-            _return_error(task, _error_for(exc))
-            raise
-
-    return run
+    """An asynchronous (or cron) timer function: see _task_func()."""
+    return _task_func(func, what, task_at=3)
 
 
 def _cleanup_func(func):
